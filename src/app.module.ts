@@ -1,0 +1,50 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { AccountsModule } from './accounts/accounts.module';
+import { AuthModule } from './auth/auth.module';
+import { CatalogModule } from './catalog/catalog.module';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { AllExceptionsFilter } from './errors/all-exceptions.filter';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { PublicConfigController } from './public-config/public-config.controller';
+import { StripeModule, type StripeConnection } from './stripe/stripe.module';
+
+/** What boot prepared before Nest starts: the configuration, the database and Stripe's address. */
+export interface Runtime {
+  config: AppConfig;
+  databaseUrl: string;
+  stripe: StripeConnection;
+  /** Webhook signing secrets; may grow after start (sandbox mode registers its endpoint then). */
+  webhookSecrets: string[];
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(runtime: Runtime): DynamicModule {
+    const { config } = runtime;
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        DatabaseModule.forRoot(runtime.databaseUrl, config.database.poolSize),
+        StripeModule.forRoot(runtime.stripe),
+        ThrottlerModule.forRoot([{ ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit }]),
+        AccountsModule,
+        AuthModule,
+        HealthModule,
+        CatalogModule,
+      ],
+      controllers: [PublicConfigController],
+      providers: [
+        // Throttling runs before authentication, so floods of bad tokens are limited too.
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

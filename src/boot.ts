@@ -1,0 +1,114 @@
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule, type Runtime } from './app.module';
+import { sandboxJwtSecret } from './auth/sandbox-jwt-secret';
+import type { AppConfig } from './config/app-config';
+import { openDatabase, type OpenDatabase } from './database/database-location';
+import { applyMigrations, migrationStatus } from './database/migrator';
+import { configureHttp } from './http-setup';
+import { SANDBOX_SECRET_KEY, startSandbox, type Sandbox } from './sandbox/sandbox';
+import type { StripeConnection } from './stripe/stripe.module';
+
+export class StartupError extends Error {}
+
+export interface RunningService {
+  app: NestExpressApplication;
+  url: string;
+  config: AppConfig;
+  sandbox?: Sandbox;
+  /** Stops accepting requests, finishes in-flight ones, closes the pool, then the emulator and database. */
+  close(): Promise<void>;
+}
+
+export interface BootOptions {
+  log: (line: string) => void;
+  /** An already-open database (tests pass a cloned one); otherwise opened from config. */
+  database?: OpenDatabase;
+  /** Overrides for tests: emulator port and fast webhook retries. */
+  sandbox?: { port?: number; webhookRetryDelaysMs?: number[] };
+}
+
+function stripeConnection(config: AppConfig): StripeConnection {
+  return {
+    apiKey: config.stripe.secretKey ?? SANDBOX_SECRET_KEY,
+    timeoutMs: config.stripe.timeoutMs,
+    maxNetworkRetries: config.stripe.maxNetworkRetries,
+  };
+}
+
+/**
+ * Starts the service: database (server or embedded) and its migrations, the emulator in sandbox
+ * mode, then the Nest app. In stripe mode a database behind on migrations is refused: applying
+ * schema changes to a production database is an operator's decision, not a side effect of a deploy.
+ */
+export async function startService(requested: AppConfig, options: BootOptions): Promise<RunningService> {
+  const config =
+    requested.mode === 'sandbox' && requested.jwt.secret === undefined && requested.jwt.jwksUrl === undefined
+      ? { ...requested, jwt: { ...requested.jwt, secret: await sandboxJwtSecret() } }
+      : requested;
+  const database = options.database ?? (await openDatabase(config, options.log));
+  const closers: (() => Promise<void>)[] = [() => database.close()];
+  try {
+    if (config.mode === 'sandbox') {
+      const applied = await applyMigrations(database.url);
+      if (applied.length > 0) options.log(`Applied migrations: ${applied.join(', ')}`);
+    } else {
+      const status = await migrationStatus(database.url);
+      if (status.pending.length > 0 || status.failed.length > 0) {
+        throw new StartupError(
+          `The database is behind on migrations (pending: ${[...status.failed, ...status.pending].join(', ')}). ` +
+            'Run `npm run db:migrate` with the same DATABASE_URL, then start again.',
+        );
+      }
+    }
+
+    let sandbox: Sandbox | undefined;
+    let connection = stripeConnection(config);
+    if (config.mode === 'sandbox') {
+      const started = await startSandbox(config, { log: options.log, ...options.sandbox });
+      sandbox = started;
+      closers.unshift(() => started.close());
+      connection = started.connection;
+      options.log(`Stripe emulator running at ${started.emulator.url}`);
+    }
+
+    // Shared by reference with the webhook verifier: sandbox mode adds its endpoint's secret
+    // once the app's own URL (and so its port) is known.
+    const webhookSecrets = [...config.stripe.webhookSecrets];
+    const runtime: Runtime = { config, databaseUrl: database.url, stripe: connection, webhookSecrets };
+    const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(runtime), {
+      rawBody: true,
+      bodyParser: false,
+      bufferLogs: true,
+    });
+    configureHttp(app, config);
+    await app.listen(config.port, config.host);
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    closers.unshift(() => app.close());
+
+    if (sandbox !== undefined) {
+      const address = app.getHttpServer().address() as AddressInfo;
+      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      webhookSecrets.push(await sandbox.registerWebhookEndpoint(`http://${host}:${address.port}/api/webhooks/stripe`));
+      await sandbox.seedCatalog();
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url,
+      config,
+      sandbox,
+      close: () => {
+        closing ??= (async () => {
+          for (const close of closers) await close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AccountRef } from '../auth/request-context';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ApiError } from '../errors/api-error';
+import { PurchasesRepository } from '../purchases/purchases.repository';
+import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
+import { CatalogRepository } from './catalog.repository';
+import { productOrder, toPriceDto, toProductDto } from './catalog.presenter';
+import type { CatalogQueryDto, PriceWithProductDto, ProductDto } from './dto/catalog.dto';
+
+/** Seconds a catalog read may be served from memory when another instance changed it. */
+const CATALOG_TTL_MS = 30_000;
+
+@Injectable()
+export class CatalogService {
+  private cached?: { products: ProductDto[]; at: number };
+
+  constructor(
+    private readonly catalog: CatalogRepository,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly purchases: PurchasesRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Called after a transaction that changed products or prices commits. */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  async listProducts(query: CatalogQueryDto, account: AccountRef | undefined): Promise<ProductDto[]> {
+    let products = await this.activeProducts();
+    if (query.type !== undefined) {
+      const wanted = query.type;
+      products = products
+        .map((product) => ({ ...product, prices: product.prices.filter((price) => price.type === wanted) }))
+        .filter((product) => product.prices.length > 0);
+    }
+    if (account === undefined) return products;
+
+    const now = new Date();
+    const [live, current, lifetime] = await Promise.all([
+      this.subscriptions.findLiveByAccount(account.id),
+      this.subscriptions.findCurrentByAccount(account.id, now),
+      this.purchases.findActiveLifetimeByAccount(account.id),
+    ]);
+    const held = new Set([...live.map((s) => s.productId), ...lifetime.map((p) => p.productId)]);
+    const flagged = products.map((product) => ({
+      ...product,
+      subscribed: held.has(product.id),
+      current: current?.productId === product.id,
+    }));
+    return query.excludeSubscribed === true ? flagged.filter((product) => !product.subscribed) : flagged;
+  }
+
+  async getPrice(priceId: string): Promise<PriceWithProductDto> {
+    const price = await this.catalog.findPrice(priceId);
+    if (price === null || price.deleted) throw new ApiError('PRICE_NOT_FOUND');
+    const { prices: _, ...product } = toProductDto(price.product, []);
+    return { ...toPriceDto(price, price.product), product };
+  }
+
+  private async activeProducts(): Promise<ProductDto[]> {
+    const now = Date.now();
+    if (this.cached !== undefined && now - this.cached.at < CATALOG_TTL_MS) return this.cached.products;
+    const rows = await this.catalog.findActiveProducts();
+    const products = rows
+      .filter((row) => row.prices.length > 0)
+      .map((row) => toProductDto(row, row.prices))
+      .sort(productOrder);
+    this.cached = { products, at: now };
+    return products;
+  }
+
+}

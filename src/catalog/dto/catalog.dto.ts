@@ -1,0 +1,85 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import type { PeriodType } from '../catalog.mappers';
+
+const PERIOD_TYPES: PeriodType[] = ['ALL_TIME', 'ONE_TIME', 'DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'SEMIANNUAL', 'YEARLY', 'CUSTOM'];
+
+export class CatalogQueryDto {
+  @ApiPropertyOptional({ enum: ['recurring', 'one_time'], description: 'Only products with prices of this type.' })
+  @IsOptional()
+  @IsIn(['recurring', 'one_time'])
+  type?: 'recurring' | 'one_time';
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'With a token: drop products the account already holds (pricing-page view).',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  excludeSubscribed?: boolean;
+}
+
+export class PriceDto {
+  @ApiProperty({ example: 'price_pro_monthly' })
+  id!: string;
+
+  @ApiProperty({ enum: ['recurring', 'one_time'] })
+  type!: 'recurring' | 'one_time';
+
+  @ApiProperty({ example: 2900, nullable: true, description: 'Minor units (cents).' })
+  unitAmount!: number | null;
+
+  @ApiProperty({ example: 'usd' })
+  currency!: string;
+
+  @ApiProperty({ example: 'month', nullable: true })
+  interval!: string | null;
+
+  @ApiProperty({ example: 1, nullable: true })
+  intervalCount!: number | null;
+
+  @ApiProperty({ enum: PERIOD_TYPES, example: 'MONTHLY' })
+  periodType!: PeriodType;
+
+  @ApiProperty({ nullable: true, example: 'Pro monthly' })
+  nickname!: string | null;
+
+  @ApiProperty({ nullable: true, example: 'pro_monthly' })
+  lookupKey!: string | null;
+
+  @ApiProperty({ nullable: true, example: 7, description: 'Trial days a first subscription gets.' })
+  trialDays!: number | null;
+}
+
+export class ProductDto {
+  @ApiProperty({ example: 'prod_pro' })
+  id!: string;
+
+  @ApiProperty({ example: 'Pro' })
+  name!: string;
+
+  @ApiProperty({ nullable: true })
+  description!: string | null;
+
+  @ApiProperty({ type: [String], example: ['chat', 'rag', 'export'] })
+  features!: string[];
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { features: 'chat,rag,export' } })
+  metadata!: Record<string, string>;
+
+  @ApiProperty({ type: [PriceDto] })
+  prices!: PriceDto[];
+
+  @ApiPropertyOptional({ description: 'With a token: the account holds this product (live subscription or lifetime purchase).' })
+  subscribed?: boolean;
+
+  @ApiPropertyOptional({ description: "With a token: this is the product of the account's current subscription." })
+  current?: boolean;
+}
+
+export class PriceWithProductDto extends PriceDto {
+  @ApiProperty({ type: ProductDto })
+  product!: Omit<ProductDto, 'prices'>;
+}

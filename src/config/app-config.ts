@@ -1,0 +1,196 @@
+import { isCronExpression } from './cron';
+import { ConfigError, EnvReader, type Env } from './env-reader';
+
+/** sandbox: the built-in emulator plays Stripe; test/live: real Stripe, by key prefix. */
+export type BillingMode = 'sandbox' | 'test' | 'live';
+
+export interface JwtConfig {
+  /** HS256 shared secret; in sandbox mode a generated one when unset. */
+  secret?: string;
+  /** RS256/ES256 keys published at a JWKS URL. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+  orgClaim: string;
+  roleClaim: string;
+  rolesClaim: string;
+}
+
+export interface StripeConfig {
+  /** Unset in sandbox mode: the emulator accepts the sandbox key. */
+  secretKey?: string;
+  publishableKey?: string;
+  webhookSecrets: string[];
+  /** Only in sandbox mode: where the in-process emulator listens. */
+  emulatorHost: string;
+  emulatorPort: number;
+  /** Request timeout towards Stripe, and the SDK's retry count on network errors and 5xx. */
+  timeoutMs: number;
+  maxNetworkRetries: number;
+}
+
+export interface AppConfig {
+  mode: BillingMode;
+  nodeEnv: string;
+  port: number;
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  frontendUrl: string;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  throttle: { ttlSeconds: number; limit: number };
+  shutdownTimeoutMs: number;
+  database: {
+    /** Unset → the embedded PostgreSQL. */
+    url?: string;
+    embeddedDir: string;
+    embeddedPort: number;
+    poolSize: number;
+  };
+  stripe: StripeConfig;
+  jwt: JwtConfig;
+  admin: { role: string; apiKey?: string; billingAdminRoles: string[] };
+  billing: {
+    trialDays: number;
+    allowPromotionCodes: boolean;
+    defaultPriceId?: string;
+    currency: string;
+    checkoutSuccessPath: string;
+    checkoutCancelPath: string;
+    portalReturnPath: string;
+    pastDueGraceDays: number;
+    entitlementsCacheSeconds: number;
+  };
+  sync: { cron: string; onStart: boolean; webhookRetentionDays: number };
+  metricsToken?: string;
+  /** Express `trust proxy`: how many proxies to trust for the client IP (throttling, logs). */
+  trustProxy: number;
+}
+
+/** The price the sandbox catalog marks as the default plan. */
+export const SANDBOX_DEFAULT_PRICE_ID = 'price_pro_monthly';
+
+function modeFromKey(key: string | undefined): BillingMode {
+  if (key === undefined) return 'sandbox';
+  if (key.startsWith('sk_test_') || key.startsWith('rk_test_')) return 'test';
+  if (key.startsWith('sk_live_') || key.startsWith('rk_live_')) return 'live';
+  throw new ConfigError('STRIPE_SECRET_KEY', 'must start with sk_test_, sk_live_, rk_test_ or rk_live_');
+}
+
+function path(reader: EnvReader, name: string, fallback: string): string {
+  const value = reader.string(name, fallback);
+  // Paths are appended to FRONTEND_URL: a leading "/" and no "//" keep redirects on that host.
+  if (!value.startsWith('/') || value.startsWith('//')) {
+    throw new ConfigError(name, 'must be a path starting with a single "/"');
+  }
+  return value;
+}
+
+export function loadConfig(env: Env): AppConfig {
+  const read = new EnvReader(env);
+  const secretKey = read.optionalString('STRIPE_SECRET_KEY');
+  const mode = modeFromKey(secretKey);
+  const live = mode !== 'sandbox';
+  const frontendUrl = read.url('FRONTEND_URL', 'http://localhost:5173').replace(/\/+$/, '');
+
+  const jwt: JwtConfig = {
+    secret: read.optionalString('JWT_SECRET'),
+    jwksUrl: read.optionalUrl('JWT_JWKS_URL'),
+    issuer: read.optionalString('JWT_ISSUER'),
+    audience: read.optionalString('JWT_AUDIENCE'),
+    orgClaim: read.string('JWT_ORG_CLAIM', 'org_id'),
+    roleClaim: read.string('JWT_ROLE_CLAIM', 'org_role'),
+    rolesClaim: read.string('JWT_ROLES_CLAIM', 'roles'),
+  };
+  if (jwt.secret !== undefined && jwt.secret.length < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  }
+  if (live && jwt.secret === undefined && jwt.jwksUrl === undefined) {
+    throw new ConfigError('JWT_SECRET', 'or JWT_JWKS_URL is required when STRIPE_SECRET_KEY is set');
+  }
+
+  const webhookSecrets = read.list('STRIPE_WEBHOOK_SECRETS', []);
+  for (const secret of webhookSecrets) {
+    if (!secret.startsWith('whsec_')) {
+      throw new ConfigError('STRIPE_WEBHOOK_SECRETS', 'must be a comma-separated list of whsec_… secrets');
+    }
+  }
+  if (live && webhookSecrets.length === 0) {
+    throw new ConfigError('STRIPE_WEBHOOK_SECRETS', 'is required when STRIPE_SECRET_KEY is set');
+  }
+  const publishableKey = read.optionalString('STRIPE_PUBLISHABLE_KEY');
+  if (publishableKey !== undefined && !publishableKey.startsWith('pk_')) {
+    throw new ConfigError('STRIPE_PUBLISHABLE_KEY', 'must start with pk_');
+  }
+
+  const databaseUrl = read.optionalUrl('DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (live && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_URL', 'is required when STRIPE_SECRET_KEY is set');
+  }
+
+  const adminApiKey = read.optionalString('ADMIN_API_KEY');
+  if (adminApiKey !== undefined && adminApiKey.length < 24) {
+    throw new ConfigError('ADMIN_API_KEY', 'must be at least 24 characters');
+  }
+
+  const syncCron = read.string('SYNC_CRON', '0 3 * * *');
+  if (!isCronExpression(syncCron)) throw new ConfigError('SYNC_CRON', `is not a cron expression: "${syncCron}"`);
+
+  const currency = read.string('CURRENCY', 'usd').toLowerCase();
+  if (!/^[a-z]{3}$/.test(currency)) throw new ConfigError('CURRENCY', 'must be a three-letter ISO code');
+
+  return {
+    mode,
+    nodeEnv: read.string('NODE_ENV', 'development'),
+    port: read.int('PORT', 3000, { min: 0, max: 65535 }),
+    host: read.string('HOST', '0.0.0.0'),
+    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    frontendUrl,
+    corsOrigins: read.list('CORS_ORIGINS', [frontendUrl]),
+    bodyLimitBytes: read.byteSize('BODY_LIMIT', '100kb'),
+    throttle: {
+      ttlSeconds: read.int('THROTTLE_TTL_SECONDS', 60, { min: 1 }),
+      limit: read.int('THROTTLE_LIMIT', 300, { min: 1 }),
+    },
+    shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10000, { min: 0 }),
+    database: {
+      url: databaseUrl,
+      embeddedDir: read.string('EMBEDDED_DB_DIR', '.data/postgres'),
+      embeddedPort: read.int('EMBEDDED_DB_PORT', 54329, { min: 1, max: 65535 }),
+      poolSize: read.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+    },
+    stripe: {
+      secretKey,
+      publishableKey,
+      webhookSecrets,
+      emulatorHost: read.string('EMULATOR_HOST', '127.0.0.1'),
+      emulatorPort: read.int('EMULATOR_PORT', 12111, { min: 0, max: 65535 }),
+      timeoutMs: read.int('STRIPE_TIMEOUT_MS', 20000, { min: 100 }),
+      maxNetworkRetries: read.int('STRIPE_MAX_NETWORK_RETRIES', 2, { min: 0, max: 10 }),
+    },
+    jwt,
+    admin: {
+      role: read.string('ADMIN_ROLE', 'billing:admin'),
+      apiKey: adminApiKey,
+      billingAdminRoles: read.list('BILLING_ADMIN_ROLES', ['owner', 'admin']),
+    },
+    billing: {
+      trialDays: read.int('TRIAL_DAYS', 7, { min: 0, max: 730 }),
+      allowPromotionCodes: read.bool('ALLOW_PROMOTION_CODES', true),
+      defaultPriceId: read.optionalString('DEFAULT_PRICE_ID') ?? (live ? undefined : SANDBOX_DEFAULT_PRICE_ID),
+      currency,
+      checkoutSuccessPath: path(read, 'CHECKOUT_SUCCESS_PATH', '/billing/success'),
+      checkoutCancelPath: path(read, 'CHECKOUT_CANCEL_PATH', '/billing/cancel'),
+      portalReturnPath: path(read, 'PORTAL_RETURN_PATH', '/billing'),
+      pastDueGraceDays: read.int('PAST_DUE_GRACE_DAYS', 3, { min: 0, max: 60 }),
+      entitlementsCacheSeconds: read.int('ENTITLEMENTS_CACHE_SECONDS', 60, { min: 0, max: 3600 }),
+    },
+    sync: {
+      cron: syncCron,
+      onStart: read.bool('SYNC_ON_START', true),
+      webhookRetentionDays: read.int('WEBHOOK_RETENTION_DAYS', 30, { min: 1 }),
+    },
+    metricsToken: read.optionalString('METRICS_TOKEN'),
+    trustProxy: read.int('TRUST_PROXY', 0, { min: 0, max: 10 }),
+  };
+}

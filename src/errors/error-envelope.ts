@@ -1,0 +1,32 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ERROR_CODES, type ErrorCode } from './error-codes';
+import type { ErrorDetail } from './api-error';
+
+class ErrorDetailDto implements ErrorDetail {
+  @ApiProperty({ required: false, example: 'priceId' })
+  field?: string;
+
+  @ApiProperty({ example: 'priceId must be a string' })
+  message!: string;
+}
+
+/** The one shape of every error response (DESIGN §4). */
+export class ErrorEnvelope {
+  @ApiProperty({ example: false })
+  success!: false;
+
+  @ApiProperty({ example: 409 })
+  statusCode!: number;
+
+  @ApiProperty({ enum: ERROR_CODES, example: 'SUBSCRIPTION_ALREADY_ACTIVE' })
+  error_code!: ErrorCode;
+
+  @ApiProperty({ example: 'This account already has an active subscription.' })
+  message!: string;
+
+  @ApiProperty({ type: [ErrorDetailDto] })
+  details!: ErrorDetail[];
+
+  @ApiProperty({ example: '3f1c1f0e-8f9c-4a59-9a43-2d1f8b0f6c11' })
+  requestId!: string;
+}

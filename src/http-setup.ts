@@ -1,0 +1,64 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config';
+import { ERROR_CATALOG } from './errors/error-codes';
+import { ErrorEnvelope } from './errors/error-envelope';
+import { ADMIN_KEY_HEADER } from './auth/api-auth.guard';
+import { createValidationPipe } from './errors/validation';
+
+export const API_PREFIX = 'api';
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const errorTable = Object.entries(ERROR_CATALOG)
+    .map(([code, { status, message }]) => `| \`${code}\` | ${status} | ${message} |`)
+    .join('\n');
+  const config = new DocumentBuilder()
+    .setTitle('Billing service')
+    .setDescription(
+      'Stripe subscription billing for SaaS products: catalog, checkout, portal, subscriptions, ' +
+        'billing history, entitlements, webhooks and ops.\n\n' +
+        'Every error has the envelope `ErrorEnvelope`; `error_code` is one of:\n\n' +
+        '| error_code | status | message |\n|---|---|---|\n' +
+        errorTable,
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: ADMIN_KEY_HEADER }, 'admin-key')
+    .build();
+  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelope] });
+}
+
+/** Everything about the HTTP surface that is not a route: shared by main.ts and the tests. */
+export function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      // Swagger UI needs inline scripts and styles on /docs.
+      contentSecurityPolicy: {
+        directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'", 'https:'] },
+      },
+    }),
+  );
+  app.enableCors({
+    origin: config.corsOrigins,
+    credentials: true,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
+    maxAge: 600,
+  });
+  app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
+  app.useGlobalPipes(createValidationPipe());
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+    useGlobalPrefix: false,
+  });
+  app.enableShutdownHooks();
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service';
+import type { Prisma, Subscription } from '../generated/prisma/client';
+import { LIVE_STATUSES } from './subscription-status';
+
+const withPrice = { include: { price: { include: { product: true } } } } satisfies Prisma.SubscriptionDefaultArgs;
+
+export type SubscriptionWithPrice = Prisma.SubscriptionGetPayload<typeof withPrice>;
+
+/** Every query is scoped by account id: a cross-account read cannot be written with it. */
+@Injectable()
+export class SubscriptionsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  findLiveByAccount(accountId: string): Promise<SubscriptionWithPrice[]> {
+    return this.prisma.subscription.findMany({
+      where: { accountId, status: { in: LIVE_STATUSES } },
+      orderBy: { stripeCreatedAt: 'desc' },
+      ...withPrice,
+    });
+  }
+
+  /**
+   * The live subscription, else the most recently ended one whose paid period has not run out.
+   */
+  async findCurrentByAccount(accountId: string, now: Date): Promise<SubscriptionWithPrice | null> {
+    const [live] = await this.findLiveByAccount(accountId);
+    if (live !== undefined) return live;
+    return this.prisma.subscription.findFirst({
+      where: { accountId, currentPeriodEnd: { gt: now } },
+      orderBy: { stripeCreatedAt: 'desc' },
+      ...withPrice,
+    });
+  }
+
+  findAllByAccount(accountId: string): Promise<SubscriptionWithPrice[]> {
+    return this.prisma.subscription.findMany({
+      where: { accountId },
+      orderBy: [{ stripeCreatedAt: 'desc' }, { id: 'desc' }],
+      ...withPrice,
+    });
+  }
+
+  countByAccount(accountId: string): Promise<number> {
+    return this.prisma.subscription.count({ where: { accountId } });
+  }
+
+  findByStripeId(accountId: string, stripeId: string): Promise<Subscription | null> {
+    return this.prisma.subscription.findFirst({ where: { accountId, stripeId } });
+  }
+}

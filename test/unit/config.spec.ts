@@ -1,0 +1,83 @@
+import { loadConfig } from '../../src/config/app-config';
+import { ConfigError } from '../../src/config/env-reader';
+
+const failure = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected the configuration to be refused');
+};
+
+describe('loadConfig', () => {
+  it('starts in sandbox mode on defaults', () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe('sandbox');
+    expect(config.port).toBe(3000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.billing).toMatchObject({ trialDays: 7, allowPromotionCodes: true, pastDueGraceDays: 3 });
+    expect(config.billing.defaultPriceId).toBe('price_pro_monthly');
+    expect(config.corsOrigins).toEqual([config.frontendUrl]);
+    expect(config.bodyLimitBytes).toBe(100 * 1024);
+    expect(config.admin.billingAdminRoles).toEqual(['owner', 'admin']);
+    expect(config.jwt).toMatchObject({ orgClaim: 'org_id', roleClaim: 'org_role' });
+  });
+
+  it('chooses test or live mode from the key', () => {
+    const base = {
+      DATABASE_URL: 'postgresql://u@h/db',
+      JWT_SECRET: 'x'.repeat(32),
+      STRIPE_WEBHOOK_SECRETS: 'whsec_a,whsec_b',
+    };
+    expect(loadConfig({ ...base, STRIPE_SECRET_KEY: 'sk_test_1' }).mode).toBe('test');
+    const live = loadConfig({ ...base, STRIPE_SECRET_KEY: 'sk_live_1' });
+    expect(live.mode).toBe('live');
+    expect(live.stripe.webhookSecrets).toEqual(['whsec_a', 'whsec_b']);
+    expect(live.billing.defaultPriceId).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ FRONTEND_URL: 'not a url' }, 'FRONTEND_URL'],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL'],
+    [{ TRIAL_DAYS: '-1' }, 'TRIAL_DAYS'],
+    [{ ALLOW_PROMOTION_CODES: 'maybe' }, 'ALLOW_PROMOTION_CODES'],
+    [{ BODY_LIMIT: 'lots' }, 'BODY_LIMIT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SYNC_CRON: 'every day' }, 'SYNC_CRON'],
+    [{ CHECKOUT_SUCCESS_PATH: '//evil.example/x' }, 'CHECKOUT_SUCCESS_PATH'],
+    [{ CHECKOUT_CANCEL_PATH: 'https://evil.example' }, 'CHECKOUT_CANCEL_PATH'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
+    [{ STRIPE_SECRET_KEY: 'pk_test_1' }, 'STRIPE_SECRET_KEY'],
+    [{ STRIPE_SECRET_KEY: 'sk_test_1', JWT_SECRET: 'x'.repeat(32), STRIPE_WEBHOOK_SECRETS: 'whsec_a' }, 'DATABASE_URL'],
+    [{ STRIPE_SECRET_KEY: 'sk_test_1', DATABASE_URL: 'postgres://h/d', STRIPE_WEBHOOK_SECRETS: 'whsec_a' }, 'JWT_SECRET'],
+    [{ STRIPE_SECRET_KEY: 'sk_test_1', DATABASE_URL: 'postgres://h/d', JWT_SECRET: 'x'.repeat(32) }, 'STRIPE_WEBHOOK_SECRETS'],
+    [{ STRIPE_WEBHOOK_SECRETS: 'nope' }, 'STRIPE_WEBHOOK_SECRETS'],
+    [{ CURRENCY: 'dollars' }, 'CURRENCY'],
+  ])('refuses %j naming %s', (env, variable) => {
+    expect(failure(env as Record<string, string>)).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('reads lists, sizes and booleans', () => {
+    const config = loadConfig({
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      BODY_LIMIT: '1mb',
+      ALLOW_PROMOTION_CODES: 'false',
+      BILLING_ADMIN_ROLES: 'owner,billing',
+      TRIAL_DAYS: '0',
+    });
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.bodyLimitBytes).toBe(1024 * 1024);
+    expect(config.billing.allowPromotionCodes).toBe(false);
+    expect(config.billing.trialDays).toBe(0);
+    expect(config.admin.billingAdminRoles).toEqual(['owner', 'billing']);
+  });
+
+  it('keeps the message free of secret values', () => {
+    expect(failure({ JWT_SECRET: 'short' })).not.toContain('short');
+  });
+});
