@@ -1,0 +1,130 @@
+import type { StripeDomain } from '../billing/stripe-domain';
+import { invalidRequest } from '../http/stripe-error';
+
+type Json = Record<string, unknown>;
+
+function isJsonObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Stripe allows at most four levels of expansion. */
+const MAX_DEPTH = 4;
+
+/**
+ * `expand[]` support. Ids are resolved by the field that holds them (`customer`, `product`, …) or
+ * by id prefix; includable fields that are not ids (`line_items`, `payments`, `refunds`) are
+ * built on demand. Only the objects on an expanded path are copied; the store is never mutated.
+ */
+export class Expander {
+  constructor(private readonly domain: StripeDomain) {}
+
+  private lookupById(field: string, id: string): object | undefined {
+    const state = this.domain.core.state;
+    switch (field) {
+      case 'customer':
+        return state.customers.get(id) ?? (state.deletedCustomers.has(id) ? { id, object: 'customer', deleted: true } : undefined);
+      case 'product':
+        return state.products.get(id);
+      case 'price':
+        return state.prices.get(id);
+      case 'coupon':
+        return state.coupons.get(id);
+      case 'test_clock':
+        return state.testClocks.get(id);
+    }
+    const prefix = id.slice(0, id.indexOf('_') + 1);
+    switch (prefix) {
+      case 'cus_':
+        return state.customers.get(id);
+      case 'prod_':
+        return state.products.get(id);
+      case 'price_':
+        return state.prices.get(id);
+      case 'sub_':
+        return state.subscriptions.get(id);
+      case 'in_':
+        return state.invoices.get(id);
+      case 'pi_':
+        return state.paymentIntents.get(id);
+      case 'ch_':
+        return state.charges.get(id) === undefined ? undefined : this.domain.payments.chargeWithRefunds(state.charges.get(id)!);
+      case 're_':
+        return state.refunds.get(id);
+      case 'pm_':
+        return state.paymentMethods.get(id);
+      case 'promo_':
+        return state.promotionCodes.get(id);
+      case 'di_':
+        return state.discounts.get(id);
+      case 'ii_':
+        return state.invoiceItems.get(id);
+      case 'clock_':
+        return state.testClocks.get(id);
+      case 'cs_':
+        return state.checkoutSessions.get(id);
+      case 'inpay_':
+        return state.invoicePayments.get(id);
+    }
+    return undefined;
+  }
+
+  /** Fields that Stripe leaves out unless expanded. */
+  private includable(object: Json, field: string): unknown {
+    if (object.object === 'checkout.session' && field === 'line_items' && typeof object.id === 'string') {
+      const items = this.domain.core.state.checkoutExtras.get(object.id)?.lineItems ?? [];
+      return { object: 'list', data: items, has_more: false, url: `/v1/checkout/sessions/${object.id}/line_items` };
+    }
+    if (object.object === 'invoice' && field === 'payments' && typeof object.id === 'string') {
+      const payments = this.domain.invoices.paymentsOf(object.id);
+      return { object: 'list', data: payments, has_more: false, url: `/v1/invoice_payments?invoice=${object.id}` };
+    }
+    return undefined;
+  }
+
+  expand<T extends object>(root: T, paths: readonly string[]): T {
+    if (paths.length === 0) return root;
+    let result: Json = root as unknown as Json;
+    for (const path of paths) {
+      const segments = path.split('.');
+      if (segments.length > MAX_DEPTH) {
+        throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, 'parameter_invalid', 'expand');
+      }
+      result = this.expandPath(result, segments, path);
+    }
+    return result as unknown as T;
+  }
+
+  private expandPath(node: Json, segments: string[], path: string): Json {
+    const [field, ...rest] = segments;
+    const copy: Json = { ...node };
+    let value: unknown = copy[field];
+    if (value === undefined || (field === 'refunds' && copy.object === 'charge')) {
+      const included = this.includable(copy, field);
+      if (included !== undefined) value = included;
+      else if (!(field in copy)) {
+        throw invalidRequest(`This property cannot be expanded (${path}).`, 'parameter_invalid', 'expand');
+      }
+    }
+    if (typeof value === 'string') {
+      const resolved = this.lookupById(field, value);
+      if (resolved === undefined) throw invalidRequest(`This property cannot be expanded (${path}).`, 'parameter_invalid', 'expand');
+      value = resolved;
+    }
+    if (rest.length > 0) value = this.expandInto(value, rest, path);
+    copy[field] = value;
+    return copy;
+  }
+
+  private expandInto(value: unknown, segments: string[], path: string): unknown {
+    if (Array.isArray(value)) return value.map((entry) => this.expandInto(entry, segments, path));
+    if (!isJsonObject(value)) return value;
+    return this.expandPath(value, segments, path);
+  }
+
+  /** Lists take `data.`-prefixed paths; those apply to every element. */
+  expandList<T extends { data: object[] }>(list: T, paths: readonly string[]): T {
+    const elementPaths = paths.filter((path) => path.startsWith('data.')).map((path) => path.slice(5));
+    if (elementPaths.length === 0) return list;
+    return { ...list, data: list.data.map((entry) => this.expand(entry, elementPaths)) };
+  }
+}

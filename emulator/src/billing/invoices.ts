@@ -1,0 +1,402 @@
+import type Stripe from 'stripe';
+import { changedAttributes } from '../events/event-log';
+import { invalidRequest, resourceMissing } from '../http/stripe-error';
+import { newId } from '../store/ids';
+import type { CustomerService } from './customers';
+import type { EmulatorCore } from './emulator-core';
+import type { PaymentService } from './payments';
+import { wireDecimal } from './wire-decimal';
+
+/** One line to bill: a subscription item for a period, or a pending invoice item (proration). */
+export interface InvoiceLineSpec {
+  amount: number;
+  description: string;
+  price: Stripe.Price;
+  quantity: number;
+  periodStart: number;
+  periodEnd: number;
+  subscriptionItem: string | null;
+  invoiceItem: string | null;
+  proration: boolean;
+}
+
+export interface InvoiceDraft {
+  customer: string;
+  subscription: Stripe.Subscription | null;
+  billingReason: Stripe.Invoice.BillingReason;
+  lines: InvoiceLineSpec[];
+  periodStart: number;
+  periodEnd: number;
+  currency: string;
+  discount: Stripe.Discount | null;
+  coupon: Stripe.Coupon | null;
+  defaultPaymentMethod: string | null;
+  description?: string | null;
+  metadata?: Record<string, string>;
+}
+
+export type PaymentAttemptResult = 'paid' | 'failed';
+
+/** Invoices: drafting, finalising, paying (through a payment intent), voiding. */
+export class InvoiceService {
+  /** Set by the subscription service, which owns dunning and status changes. */
+  onPaymentResult: (invoice: Stripe.Invoice, result: PaymentAttemptResult) => void = () => undefined;
+
+  constructor(
+    private readonly core: EmulatorCore,
+    private readonly customers: CustomerService,
+    private readonly payments: PaymentService,
+  ) {}
+
+  get(id: string, param = 'id'): Stripe.Invoice {
+    const invoice = this.core.state.invoices.get(id);
+    if (invoice === undefined) throw resourceMissing('invoice', id, param);
+    return invoice;
+  }
+
+  subscriptionOf(invoice: Stripe.Invoice): string | null {
+    const subscription = invoice.parent?.subscription_details?.subscription;
+    if (subscription == null) return null;
+    return typeof subscription === 'string' ? subscription : subscription.id;
+  }
+
+  customerOf(invoice: Stripe.Invoice): string {
+    return typeof invoice.customer === 'string' ? invoice.customer : (invoice.customer?.id ?? '');
+  }
+
+  discountAmount(coupon: Stripe.Coupon | null, subtotal: number): number {
+    if (coupon === null || subtotal <= 0) return 0;
+    if (coupon.percent_off !== null) return Math.round((subtotal * coupon.percent_off) / 100);
+    return Math.min(subtotal, coupon.amount_off ?? 0);
+  }
+
+  /** Creates a draft and emits `invoice.created`. Pending invoice items of the subscription are swept in. */
+  createDraft(draft: InvoiceDraft): Stripe.Invoice {
+    const customer = this.customers.get(draft.customer, 'customer');
+    const now = this.customers.nowFor(customer.id);
+    const id = newId('in');
+    const lines: Stripe.InvoiceLineItem[] = draft.lines.map((line) => this.toLine(id, line, draft.subscription?.id ?? null));
+    const discountable = draft.lines.filter((line) => !line.proration).reduce((sum, line) => sum + line.amount, 0);
+    const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
+    const discountAmount = this.discountAmount(draft.coupon, discountable);
+    const total = subtotal - discountAmount;
+    const invoice: Stripe.Invoice = {
+      id,
+      object: 'invoice',
+      account_country: 'US',
+      account_name: 'Stripe Emulator',
+      account_tax_ids: null,
+      amount_due: Math.max(0, total),
+      amount_overpaid: 0,
+      amount_paid: 0,
+      amount_remaining: Math.max(0, total),
+      amount_shipping: 0,
+      application: null,
+      attempt_count: 0,
+      attempted: false,
+      auto_advance: true,
+      automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+      automatically_finalizes_at: null,
+      billing_reason: draft.billingReason,
+      collection_method: 'charge_automatically',
+      created: now,
+      currency: draft.currency,
+      custom_fields: null,
+      customer: customer.id,
+      customer_account: null,
+      customer_address: customer.address ?? null,
+      customer_email: customer.email,
+      customer_name: customer.name ?? null,
+      customer_phone: customer.phone ?? null,
+      customer_shipping: null,
+      customer_tax_exempt: 'none',
+      customer_tax_ids: [],
+      default_payment_method: null,
+      default_source: null,
+      default_tax_rates: [],
+      description: draft.description ?? null,
+      discounts: draft.discount === null || discountAmount === 0 ? [] : [draft.discount.id],
+      due_date: null,
+      effective_at: null,
+      ending_balance: null,
+      footer: null,
+      from_invoice: null,
+      hosted_invoice_url: null,
+      invoice_pdf: null,
+      issuer: { type: 'self' },
+      last_finalization_error: null,
+      latest_revision: null,
+      lines: { object: 'list', data: lines, has_more: false, url: `/v1/invoices/${id}/lines` },
+      livemode: false,
+      metadata: draft.metadata ?? {},
+      next_payment_attempt: null,
+      number: null,
+      on_behalf_of: null,
+      parent:
+        draft.subscription === null
+          ? null
+          : {
+              type: 'subscription_details',
+              quote_details: null,
+              subscription_details: { metadata: { ...draft.subscription.metadata }, subscription: draft.subscription.id },
+            },
+      payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
+      period_end: draft.periodEnd,
+      period_start: draft.periodStart,
+      post_payment_credit_notes_amount: 0,
+      pre_payment_credit_notes_amount: 0,
+      receipt_number: null,
+      rendering: null,
+      shipping_cost: null,
+      shipping_details: null,
+      starting_balance: 0,
+      statement_descriptor: null,
+      status: 'draft',
+      status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+      subtotal,
+      subtotal_excluding_tax: subtotal,
+      test_clock: this.customers.testClockOf(customer.id),
+      total,
+      total_discount_amounts:
+        draft.discount === null || discountAmount === 0 ? [] : [{ amount: discountAmount, discount: draft.discount.id }],
+      total_excluding_tax: total,
+      total_pretax_credit_amounts: [],
+      total_taxes: [],
+      webhooks_delivered_at: now,
+    };
+    this.core.state.invoices.put(invoice);
+    this.pendingDefaultPaymentMethod.set(id, draft.defaultPaymentMethod);
+    for (const line of draft.lines) {
+      if (line.invoiceItem === null) continue;
+      const item = this.core.state.invoiceItems.get(line.invoiceItem);
+      if (item !== undefined) item.invoice = id;
+    }
+    this.core.events.emit('invoice.created', invoice, now);
+    return invoice;
+  }
+
+  /** The payment method an invoice will be charged with (subscription's, else the customer's default). */
+  private readonly pendingDefaultPaymentMethod = new Map<string, string | null>();
+
+  private toLine(invoiceId: string, line: InvoiceLineSpec, subscriptionId: string | null): Stripe.InvoiceLineItem {
+    const productId = typeof line.price.product === 'string' ? line.price.product : line.price.product.id;
+    return {
+      id: newId('il'),
+      object: 'line_item',
+      amount: line.amount,
+      currency: line.price.currency,
+      description: line.description,
+      discount_amounts: [],
+      discountable: !line.proration,
+      discounts: [],
+      invoice: invoiceId,
+      livemode: false,
+      metadata: {},
+      parent:
+        line.invoiceItem !== null
+          ? {
+              type: 'invoice_item_details',
+              invoice_item_details: {
+                invoice_item: line.invoiceItem,
+                proration: line.proration,
+                proration_details: { credited_items: null },
+                subscription: subscriptionId,
+              },
+              subscription_item_details: null,
+            }
+          : {
+              type: 'subscription_item_details',
+              invoice_item_details: null,
+              subscription_item_details: {
+                invoice_item: null,
+                proration: line.proration,
+                proration_details: { credited_items: null },
+                subscription: subscriptionId,
+                subscription_item: line.subscriptionItem ?? '',
+              },
+            },
+      period: { start: line.periodStart, end: line.periodEnd },
+      pretax_credit_amounts: [],
+      pricing: {
+        type: 'price_details',
+        price_details: { price: line.price.id, product: productId },
+        unit_amount_decimal: wireDecimal(line.price.unit_amount ?? 0),
+      },
+      quantity: line.quantity,
+      quantity_decimal: wireDecimal(line.quantity),
+      subscription: subscriptionId,
+      subtotal: line.amount,
+      taxes: [],
+    };
+  }
+
+  /** Draft → open: number, hosted page and PDF links; `invoice.finalized`. */
+  finalize(invoice: Stripe.Invoice): Stripe.Invoice {
+    if (invoice.status !== 'draft') throw invalidRequest('This invoice is already finalized, you can\'t re-finalize a non-draft invoice.', 'invoice_not_editable');
+    const customer = this.customers.get(this.customerOf(invoice));
+    const now = this.customers.nowFor(customer.id);
+    const before = structuredClone(invoice);
+    invoice.number = `${customer.invoice_prefix}-${String(customer.next_invoice_sequence ?? 1).padStart(4, '0')}`;
+    customer.next_invoice_sequence = (customer.next_invoice_sequence ?? 1) + 1;
+    invoice.status = 'open';
+    invoice.effective_at = now;
+    invoice.status_transitions = { ...invoice.status_transitions, finalized_at: now };
+    invoice.hosted_invoice_url = `${this.core.baseUrl}/invoices/${invoice.id}`;
+    invoice.invoice_pdf = `${this.core.baseUrl}/invoices/${invoice.id}/pdf`;
+    this.core.events.emit('invoice.finalized', invoice, now, changedAttributes(before, invoice));
+    return invoice;
+  }
+
+  /**
+   * One payment attempt. Zero-amount invoices are paid without a payment intent (trials);
+   * otherwise the payment method is charged and an `invoice_payment` records the link.
+   */
+  attemptPayment(invoice: Stripe.Invoice, paymentMethodOverride?: string | null): PaymentAttemptResult {
+    if (invoice.status === 'paid') throw invalidRequest('Invoice is already paid', 'invoice_already_paid');
+    if (invoice.status !== 'open') throw invalidRequest(`You can only pay an invoice that is open. This invoice is ${invoice.status}.`, 'invoice_not_open');
+    const customerId = this.customerOf(invoice);
+    const now = this.customers.nowFor(customerId);
+    if (invoice.amount_due === 0) {
+      this.markPaid(invoice, now);
+      return 'paid';
+    }
+    const customer = this.customers.get(customerId);
+    const paymentMethod =
+      paymentMethodOverride ?? this.pendingDefaultPaymentMethod.get(invoice.id) ?? this.paymentMethodId(customer.invoice_settings.default_payment_method);
+    const before = structuredClone(invoice);
+    invoice.attempted = true;
+    invoice.attempt_count += 1;
+    const request = {
+      customer: customerId,
+      paymentMethod: paymentMethod ?? null,
+      amount: invoice.amount_due,
+      currency: invoice.currency,
+      description: this.paymentDescription(invoice),
+      metadata: {},
+    };
+    const outcome = paymentMethod ? this.payments.chargeNow(request) : { paymentIntent: this.payments.createIntent(request), declineCode: 'no_payment_method' };
+    const invoicePayment = this.recordInvoicePayment(invoice, outcome.paymentIntent, now);
+    if (outcome.declineCode === null) {
+      invoicePayment.status = 'paid';
+      invoicePayment.amount_paid = invoice.amount_due;
+      invoicePayment.status_transitions = { canceled_at: null, paid_at: now };
+      this.core.events.emit('invoice_payment.paid', invoicePayment, now);
+      this.markPaid(invoice, now, before);
+      return 'paid';
+    }
+    this.onPaymentResult(invoice, 'failed');
+    this.core.events.emit('invoice.payment_failed', invoice, now, changedAttributes(before, invoice));
+    return 'failed';
+  }
+
+  private paymentMethodId(value: string | Stripe.PaymentMethod | null): string | null {
+    if (value === null) return null;
+    return typeof value === 'string' ? value : value.id;
+  }
+
+  private paymentDescription(invoice: Stripe.Invoice): string {
+    switch (invoice.billing_reason) {
+      case 'subscription_create':
+        return 'Subscription creation';
+      case 'subscription_cycle':
+        return 'Subscription update';
+      case 'subscription_update':
+        return 'Subscription update';
+      default:
+        return `Invoice ${invoice.number ?? invoice.id}`;
+    }
+  }
+
+  private recordInvoicePayment(invoice: Stripe.Invoice, intent: Stripe.PaymentIntent, now: number): Stripe.InvoicePayment {
+    const existing = this.core.state.paymentsByInvoice.get(invoice.id) ?? [];
+    for (const id of existing) {
+      const earlier = this.core.state.invoicePayments.get(id);
+      if (earlier !== undefined && earlier.status === 'open') earlier.status = 'canceled';
+      if (earlier !== undefined) earlier.is_default = false;
+    }
+    const payment: Stripe.InvoicePayment = {
+      id: newId('inpay'),
+      object: 'invoice_payment',
+      amount_paid: null,
+      amount_requested: invoice.amount_due,
+      created: now,
+      currency: invoice.currency,
+      invoice: invoice.id,
+      is_default: true,
+      livemode: false,
+      payment: { type: 'payment_intent', payment_intent: intent.id },
+      status: 'open',
+      status_transitions: { canceled_at: null, paid_at: null },
+    };
+    this.core.state.invoicePayments.put(payment);
+    this.core.state.paymentsByInvoice.set(invoice.id, [...existing, payment.id]);
+    return payment;
+  }
+
+  private markPaid(invoice: Stripe.Invoice, now: number, before: Stripe.Invoice = structuredClone(invoice)): void {
+    invoice.status = 'paid';
+    invoice.amount_paid = invoice.amount_due;
+    invoice.amount_remaining = 0;
+    invoice.attempted = true;
+    invoice.next_payment_attempt = null;
+    invoice.status_transitions = { ...invoice.status_transitions, paid_at: now };
+    const previous = changedAttributes(before, invoice);
+    this.core.events.emit('invoice.paid', invoice, now, previous);
+    this.core.events.emit('invoice.payment_succeeded', invoice, now, previous);
+    this.onPaymentResult(invoice, 'paid');
+  }
+
+  paymentsOf(invoiceId: string): Stripe.InvoicePayment[] {
+    const ids = this.core.state.paymentsByInvoice.get(invoiceId) ?? [];
+    const payments: Stripe.InvoicePayment[] = [];
+    for (let i = ids.length - 1; i >= 0; i -= 1) {
+      const payment = this.core.state.invoicePayments.get(ids[i]);
+      if (payment !== undefined) payments.push(payment);
+    }
+    return payments;
+  }
+
+  /** The latest payment intent of an invoice, for pages and `latest_invoice.payments`. */
+  latestPaymentIntentOf(invoiceId: string): string | null {
+    const payment = this.paymentsOf(invoiceId)[0];
+    const intent = payment?.payment.payment_intent;
+    if (intent === undefined) return null;
+    return typeof intent === 'string' ? intent : intent.id;
+  }
+
+  void(id: string): Stripe.Invoice {
+    const invoice = this.get(id);
+    if (invoice.status !== 'open') throw invalidRequest(`You can only void an open invoice. This invoice is ${invoice.status}.`, 'invoice_not_editable');
+    const now = this.customers.nowFor(this.customerOf(invoice));
+    const before = structuredClone(invoice);
+    invoice.status = 'void';
+    invoice.amount_remaining = 0;
+    invoice.next_payment_attempt = null;
+    invoice.status_transitions = { ...invoice.status_transitions, voided_at: now };
+    this.core.events.emit('invoice.voided', invoice, now, changedAttributes(before, invoice));
+    this.onPaymentResult(invoice, 'failed');
+    return invoice;
+  }
+
+  markUncollectible(id: string): Stripe.Invoice {
+    const invoice = this.get(id);
+    if (invoice.status !== 'open') throw invalidRequest(`You can only mark an open invoice as uncollectible. This invoice is ${invoice.status}.`);
+    const now = this.customers.nowFor(this.customerOf(invoice));
+    const before = structuredClone(invoice);
+    invoice.status = 'uncollectible';
+    invoice.next_payment_attempt = null;
+    invoice.status_transitions = { ...invoice.status_transitions, marked_uncollectible_at: now };
+    this.core.events.emit('invoice.marked_uncollectible', invoice, now, changedAttributes(before, invoice));
+    return invoice;
+  }
+
+  /** Invoice with its includable `payments` list filled (for `expand[]=payments`). */
+  withPayments(invoice: Stripe.Invoice): Stripe.Invoice {
+    const payments = this.paymentsOf(invoice.id);
+    return { ...invoice, payments: { object: 'list', data: payments, has_more: false, url: `/v1/invoice_payments?invoice=${invoice.id}` } };
+  }
+
+  clearPendingPaymentMethods(): void {
+    this.pendingDefaultPaymentMethod.clear();
+  }
+}

@@ -1,0 +1,95 @@
+import { parseCatalogDocument, seedCatalog } from '../billing/catalog-seed';
+import type { StripeDomain } from '../billing/stripe-domain';
+import type { ControlHandler } from '../http/emulator-server';
+import type { Router } from '../http/router';
+import { invalidRequest, parameterMissing } from '../http/stripe-error';
+import type { WebhookDeliveryOptions, WebhookDispatcher } from '../webhooks/webhook-dispatcher';
+
+export interface ControlDependencies {
+  domain: StripeDomain;
+  dispatcher: WebhookDispatcher;
+  reset: () => void;
+  defaultCatalog: () => unknown;
+}
+
+function optionalNumber(body: Record<string, unknown>, key: string): number | undefined {
+  const value = body[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidRequest(`\`${key}\` must be a number.`, 'parameter_invalid', key);
+  return value;
+}
+
+/** The JSON control API under `/_emulator/` (no auth; for tests and the sandbox). See emulator/README.md. */
+export function registerControlRoutes(router: Router<ControlHandler>, deps: ControlDependencies): void {
+  const { domain, dispatcher } = deps;
+
+  router.add('POST', '/_emulator/reset', ({ body }) => {
+    deps.reset();
+    if (body.seed === true) seedCatalog(domain.catalog, domain.core.state, parseCatalogDocument(deps.defaultCatalog()));
+    return { ok: true };
+  });
+
+  router.add('POST', '/_emulator/catalog/seed', ({ body }) => {
+    const document = Object.keys(body).length === 0 ? deps.defaultCatalog() : body;
+    return seedCatalog(domain.catalog, domain.core.state, parseCatalogDocument(document));
+  });
+
+  router.add('POST', '/_emulator/checkout/sessions/:id/complete', ({ body, pathParams }) => {
+    const card = typeof body.card === 'string' ? body.card : '4242424242424242';
+    const promotionCode = typeof body.promotionCode === 'string' ? body.promotionCode : undefined;
+    const email = typeof body.email === 'string' ? body.email : undefined;
+    const name = typeof body.name === 'string' ? body.name : undefined;
+    return domain.core.events.withOrigin(null, () => domain.checkout.complete(pathParams.id, { card, promotionCode, email, name }));
+  });
+
+  router.add('GET', '/_emulator/clock', () => ({ now: domain.core.clock.globalNow(), realNow: Math.floor(Date.now() / 1000) }));
+
+  router.add('POST', '/_emulator/clock/advance', ({ body }) => {
+    const seconds = optionalNumber(body, 'seconds');
+    const to = optionalNumber(body, 'to');
+    const current = domain.core.clock.globalNow();
+    const target = to ?? (seconds !== undefined ? current + seconds : undefined);
+    if (target === undefined) throw parameterMissing('seconds');
+    if (target < current) throw invalidRequest('The clock only moves forward.', 'parameter_invalid', to !== undefined ? 'to' : 'seconds');
+    domain.core.events.withOrigin(null, () => domain.lifecycle.advance(null, target));
+    return { now: domain.core.clock.globalNow() };
+  });
+
+  router.add('GET', '/_emulator/deliveries', ({ query }) => ({
+    data: dispatcher.deliveries({ event: query.get('event') ?? undefined, endpoint: query.get('endpoint') ?? undefined }),
+  }));
+
+  router.add('GET', '/_emulator/webhooks/options', () => dispatcher.getOptions());
+  router.add('POST', '/_emulator/webhooks/options', ({ body }) => {
+    const patch: Partial<WebhookDeliveryOptions> = {};
+    if (typeof body.enabled === 'boolean') patch.enabled = body.enabled;
+    const duplicate = body.duplicate;
+    if (typeof duplicate === 'number') patch.duplicateProbability = duplicate;
+    else if (typeof duplicate === 'object' && duplicate !== null && typeof (duplicate as { count?: unknown }).count === 'number') {
+      patch.duplicateNext = (duplicate as { count: number }).count;
+    }
+    const reorder = optionalNumber(body, 'reorder');
+    if (reorder !== undefined) patch.reorderWindow = Math.max(1, Math.floor(reorder));
+    const concurrency = optionalNumber(body, 'concurrency');
+    if (concurrency !== undefined) patch.concurrency = Math.max(1, Math.floor(concurrency));
+    return dispatcher.setOptions(patch);
+  });
+
+  router.add('POST', '/_emulator/webhooks/flush', async () => {
+    await dispatcher.flush();
+    return { ok: true };
+  });
+
+  /** Explicit redelivery of stored events (a paused endpoint's missed events are not flushed otherwise). */
+  router.add('POST', '/_emulator/webhooks/redeliver', ({ body }) => {
+    const ids = Array.isArray(body.events) ? body.events.filter((id): id is string => typeof id === 'string') : [];
+    const events = ids.map((id) => domain.core.state.events.get(id)).filter((event) => event !== undefined);
+    const endpoint = typeof body.endpoint === 'string' ? body.endpoint : undefined;
+    return { queued: dispatcher.redeliver(events, endpoint) };
+  });
+
+  router.add('POST', '/_emulator/payment_methods/:id/fail', ({ pathParams, body }) => {
+    const declineCode = typeof body.declineCode === 'string' ? body.declineCode : 'generic_decline';
+    return domain.customers.makeCardFail(pathParams.id, declineCode);
+  });
+}

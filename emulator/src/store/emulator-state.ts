@@ -1,0 +1,63 @@
+import type Stripe from 'stripe';
+import { Collection } from './collection';
+
+/** How a saved card behaves when charged; set from the test card number it was made from. */
+export interface CardBehaviour {
+  /** Decline reason for every charge, or null when charges succeed. */
+  chargeDeclineCode: string | null;
+}
+
+/** Scheduling facts about a subscription that Stripe keeps internally and never shows. */
+export interface SubscriptionSchedule {
+  trialWillEndSentFor: number | null;
+  /** Unpaid invoice being retried, with the times of the remaining attempts. */
+  dunning: { invoiceId: string; retryAt: number[] } | null;
+}
+
+export interface CheckoutSessionExtras {
+  lineItems: Stripe.LineItem[];
+  prices: { price: string; quantity: number }[];
+  couponId: string | null;
+  promotionCodeId: string | null;
+  subscriptionMetadata: Record<string, string>;
+  paymentIntentMetadata: Record<string, string>;
+  trialEnd: number | null;
+  trialPeriodDays: number | null;
+}
+
+export interface WebhookEndpointRecord {
+  id: string;
+  endpoint: Stripe.WebhookEndpoint;
+  secret: string;
+}
+
+/** Every object the emulator holds, keyed by id. Reset empties it all. */
+export class EmulatorState {
+  readonly customers = new Collection<Stripe.Customer>();
+  readonly deletedCustomers = new Set<string>();
+  readonly products = new Collection<Stripe.Product>();
+  readonly prices = new Collection<Stripe.Price>();
+  readonly coupons = new Collection<Stripe.Coupon>();
+  readonly promotionCodes = new Collection<Stripe.PromotionCode>();
+  readonly discounts = new Collection<Stripe.Discount>();
+  readonly paymentMethods = new Collection<Stripe.PaymentMethod>();
+  readonly cardBehaviour = new Map<string, CardBehaviour>();
+  readonly checkoutSessions = new Collection<Stripe.Checkout.Session>();
+  readonly checkoutExtras = new Map<string, CheckoutSessionExtras>();
+  readonly portalSessions = new Collection<Stripe.BillingPortal.Session>();
+  readonly subscriptions = new Collection<Stripe.Subscription>();
+  readonly subscriptionSchedules = new Map<string, SubscriptionSchedule>();
+  /** Subscription item id → subscription id, so `si_` ids resolve in O(1). */
+  readonly subscriptionItemOwner = new Map<string, string>();
+  readonly invoices = new Collection<Stripe.Invoice>();
+  readonly invoiceItems = new Collection<Stripe.InvoiceItem>();
+  readonly invoicePayments = new Collection<Stripe.InvoicePayment>();
+  /** Invoice id → its invoice_payment ids, oldest first. */
+  readonly paymentsByInvoice = new Map<string, string[]>();
+  readonly paymentIntents = new Collection<Stripe.PaymentIntent>();
+  readonly charges = new Collection<Stripe.Charge>();
+  readonly refunds = new Collection<Stripe.Refund>();
+  readonly events = new Collection<Stripe.EventBase>();
+  readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();
+  readonly testClocks = new Collection<Stripe.TestHelpers.TestClock>();
+}

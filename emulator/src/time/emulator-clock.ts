@@ -1,0 +1,32 @@
+import type { EmulatorState } from '../store/emulator-state';
+
+/**
+ * Emulated time. Objects on a test clock live at that clock's `frozen_time`; every other object
+ * lives on the global clock, which is wall time plus an offset the control API can advance, so
+ * that tests can move objects the app created for ordinary customers through renewals.
+ */
+export class EmulatorClock {
+  private offsetSeconds = 0;
+
+  constructor(private readonly state: EmulatorState) {}
+
+  globalNow(): number {
+    return Math.floor(Date.now() / 1000) + this.offsetSeconds;
+  }
+
+  setGlobalTime(unixSeconds: number): void {
+    this.offsetSeconds = unixSeconds - Math.floor(Date.now() / 1000);
+  }
+
+  reset(): void {
+    this.offsetSeconds = 0;
+  }
+
+  now(testClockId: string | null | undefined): number {
+    if (testClockId) {
+      const clock = this.state.testClocks.get(testClockId);
+      if (clock !== undefined) return clock.frozen_time;
+    }
+    return this.globalNow();
+  }
+}
