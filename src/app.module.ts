@@ -2,6 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
+import type { Clock } from './clock/clock';
+import { ClockModule } from './clock/clock.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { SyncModule } from './sync/sync.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import type { AppConfig } from './config/app-config';
@@ -20,6 +27,7 @@ export interface Runtime {
   stripe: StripeConnection;
   /** Webhook signing secrets; may grow after start (sandbox mode registers its endpoint then). */
   webhookSecrets: string[];
+  clock: Clock;
 }
 
 @Module({})
@@ -32,12 +40,18 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
         DatabaseModule.forRoot(runtime.databaseUrl, config.database.poolSize),
-        StripeModule.forRoot(runtime.stripe),
+        StripeModule.forRoot(runtime.stripe, runtime.webhookSecrets),
+        ClockModule.forRoot(runtime.clock),
+        MetricsModule,
+        SyncModule,
         ThrottlerModule.forRoot([{ ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit }]),
         AccountsModule,
         AuthModule,
         HealthModule,
         CatalogModule,
+        SubscriptionsModule,
+        WebhooksModule,
+        AdminModule,
       ],
       controllers: [PublicConfigController],
       providers: [

@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Runtime } from './app.module';
 import { sandboxJwtSecret } from './auth/sandbox-jwt-secret';
+import { systemClock } from './clock/clock';
+import { CatalogSyncService } from './sync/catalog-sync.service';
 import type { AppConfig } from './config/app-config';
 import { openDatabase, type OpenDatabase } from './database/database-location';
 import { applyMigrations, migrationStatus } from './database/migrator';
@@ -76,7 +78,8 @@ export async function startService(requested: AppConfig, options: BootOptions): 
     // Shared by reference with the webhook verifier: sandbox mode adds its endpoint's secret
     // once the app's own URL (and so its port) is known.
     const webhookSecrets = [...config.stripe.webhookSecrets];
-    const runtime: Runtime = { config, databaseUrl: database.url, stripe: connection, webhookSecrets };
+    const clock = sandbox?.clock ?? systemClock;
+    const runtime: Runtime = { config, databaseUrl: database.url, stripe: connection, webhookSecrets, clock };
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(runtime), {
       rawBody: true,
       bodyParser: false,
@@ -92,6 +95,17 @@ export async function startService(requested: AppConfig, options: BootOptions): 
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
       webhookSecrets.push(await sandbox.registerWebhookEndpoint(`http://${host}:${address.port}/api/webhooks/stripe`));
       await sandbox.seedCatalog();
+    }
+    if (config.sync.onStart) {
+      // A fresh database shows the plans at once; a failure here (Stripe unreachable) is logged,
+      // not fatal: webhooks and the scheduled sync will catch up.
+      await app
+        .get(CatalogSyncService)
+        .syncCatalog()
+        .then(
+          (report) => options.log(`Catalog synced from Stripe: ${report.products} products, ${report.prices} prices`),
+          (error: unknown) => options.log(`Catalog sync at start failed: ${(error as Error).message}`),
+        );
     }
 
     let closing: Promise<void> | undefined;

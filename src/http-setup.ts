@@ -1,7 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { raw } from 'express';
+import { requestIdFor } from './logging/logging.module';
 import helmet from 'helmet';
+import { WEBHOOK_PATH } from './webhooks/webhooks.controller';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { ERROR_CATALOG } from './errors/error-codes';
@@ -10,6 +14,9 @@ import { ADMIN_KEY_HEADER } from './auth/api-auth.guard';
 import { createValidationPipe } from './errors/validation';
 
 export const API_PREFIX = 'api';
+
+/** Comfortably above the largest event Stripe sends. */
+const WEBHOOK_BODY_LIMIT = '2mb';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const errorTable = Object.entries(ERROR_CATALOG)
@@ -33,6 +40,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /** Everything about the HTTP surface that is not a route: shared by main.ts and the tests. */
 export function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    requestIdFor(req, res);
+    next();
+  });
   app.useLogger(app.get(Logger));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
   app.set('trust proxy', config.trustProxy);
@@ -53,6 +64,8 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
   });
+  // Webhooks are verified on the exact bytes Stripe signed, and may be larger than API bodies.
+  app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
   app.useGlobalPipes(createValidationPipe());

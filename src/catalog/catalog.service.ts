@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AccountRef } from '../auth/request-context';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
 import { PurchasesRepository } from '../purchases/purchases.repository';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
+import { SyncEffectsBus } from '../sync/sync-effects.bus';
 import { CatalogRepository } from './catalog.repository';
 import { productOrder, toPriceDto, toProductDto } from './catalog.presenter';
 import type { CatalogQueryDto, PriceWithProductDto, ProductDto } from './dto/catalog.dto';
@@ -20,12 +19,11 @@ export class CatalogService {
     private readonly catalog: CatalogRepository,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly purchases: PurchasesRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  /** Called after a transaction that changed products or prices commits. */
-  invalidate(): void {
-    this.cached = undefined;
+    effects: SyncEffectsBus,
+  ) {
+    effects.subscribe((changed) => {
+      if (changed.catalogChanged) this.cached = undefined;
+    });
   }
 
   async listProducts(query: CatalogQueryDto, account: AccountRef | undefined): Promise<ProductDto[]> {

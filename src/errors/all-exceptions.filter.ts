@@ -33,6 +33,8 @@ export function toApiError(error: unknown): ApiError {
   if (isStripeError(error)) return apiErrorFromStripe(error);
   if (error instanceof ThrottlerException) return new ApiError('TOO_MANY_REQUESTS');
   if (error instanceof HttpException) {
+    const cause = error.cause;
+    if (isBodyParserError(cause)) return toApiError(cause);
     const code = STATUS_CODES[error.getStatus()];
     if (code !== undefined) return new ApiError(code);
     if (error.getStatus() < 500) return new ApiError('BAD_REQUEST');

@@ -6,11 +6,16 @@ import type { AppConfig } from '../config/app-config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** A caller's X-Request-Id when it is a sane token, else a fresh one; echoed on every response. */
-export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+/**
+ * A caller's X-Request-Id when it is a sane token, else a fresh one; echoed on every response.
+ * Assigned by the first middleware, so even a body the parser refuses has one.
+ */
+export function requestIdFor(req: IncomingMessage & { id?: unknown }, res: ServerResponse): string {
+  if (typeof req.id === 'string') return req.id;
   const sent = req.headers['x-request-id'];
   const id = typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
   res.setHeader('X-Request-Id', id);
+  req.id = id;
   return id;
 }
 

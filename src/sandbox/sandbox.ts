@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Stripe from 'stripe';
 import { startEmulator, type RunningEmulator } from '../../emulator/src';
 import { packageRoot } from '../common/package-root';
+import type { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import type { StripeConnection } from '../stripe/stripe.module';
 
@@ -14,6 +15,8 @@ export const sandboxCatalogFile = (): string => join(packageRoot(), 'emulator', 
 export interface Sandbox {
   emulator: RunningEmulator;
   connection: StripeConnection;
+  /** The emulator's global clock: sandbox billing rules follow emulated time. */
+  clock: Clock;
   /** Registers the app's webhook endpoint, as an operator would in Stripe's dashboard; returns its secret. */
   registerWebhookEndpoint(url: string): Promise<string>;
   /** Seeds the sandbox catalog (its product and price events then reach the app). */
@@ -47,6 +50,7 @@ export async function startSandbox(
   return {
     emulator,
     connection,
+    clock: { now: () => emulator.now() },
     registerWebhookEndpoint: async (url) => {
       const endpoint = await stripe.webhookEndpoints.create({ url, enabled_events: ['*'] });
       if (endpoint.secret === undefined) throw new Error('the emulator returned no webhook secret');

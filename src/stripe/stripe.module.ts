@@ -4,6 +4,9 @@ import Stripe from 'stripe';
 /** Injection token of the one Stripe SDK instance. */
 export const STRIPE_CLIENT = Symbol('STRIPE_CLIENT');
 
+/** The webhook signing secrets in force (a list, for rotation); shared by reference with boot. */
+export const RUNTIME_WEBHOOK_SECRETS = Symbol('RUNTIME_WEBHOOK_SECRETS');
+
 /** Where the SDK sends its calls: Stripe itself, or the emulator in sandbox mode. */
 export interface StripeConnection {
   apiKey: string;
@@ -33,11 +36,14 @@ export function createStripeClient(connection: StripeConnection): Stripe {
 @Global()
 @Module({})
 export class StripeModule {
-  static forRoot(connection: StripeConnection): DynamicModule {
+  static forRoot(connection: StripeConnection, webhookSecrets: string[]): DynamicModule {
     return {
       module: StripeModule,
-      providers: [{ provide: STRIPE_CLIENT, useFactory: () => createStripeClient(connection) }],
-      exports: [STRIPE_CLIENT],
+      providers: [
+        { provide: STRIPE_CLIENT, useFactory: () => createStripeClient(connection) },
+        { provide: RUNTIME_WEBHOOK_SECRETS, useValue: webhookSecrets },
+      ],
+      exports: [STRIPE_CLIENT, RUNTIME_WEBHOOK_SECRETS],
     };
   }
 }

@@ -1,0 +1,69 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDateString, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+
+const STATUSES = ['PROCESSED', 'FAILED', 'IGNORED'] as const;
+
+export class WebhookEventsQueryDto {
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: (typeof STATUSES)[number];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class EventsReplayQueryDto {
+  @ApiProperty({ example: '2026-11-20T00:00:00Z', description: 'Replay events Stripe created at or after this time.' })
+  @IsDateString({ strict: true })
+  since!: string;
+}
+
+export class WebhookEventDto {
+  @ApiProperty({ example: 'evt_1Q…' })
+  id!: string;
+
+  @ApiProperty({ example: 'invoice.paid' })
+  type!: string;
+
+  @ApiProperty({ enum: [...STATUSES, 'PROCESSING'] })
+  status!: string;
+
+  @ApiProperty()
+  attempts!: number;
+
+  @ApiProperty({ nullable: true })
+  lastError!: string | null;
+
+  @ApiProperty({ nullable: true })
+  objectId!: string | null;
+
+  @ApiProperty({ nullable: true })
+  stripeCustomerId!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  stripeCreatedAt!: Date;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  receivedAt!: Date;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  processedAt!: Date | null;
+}
+
+export class ReplayOutcomeDto {
+  @ApiProperty({ example: 12, description: 'Events Stripe listed in the window.' })
+  seen!: number;
+
+  @ApiProperty({ example: 3, description: 'Events the ledger lacked (or had failed), now applied.' })
+  applied!: number;
+
+  @ApiProperty({ type: [String] })
+  appliedIds!: string[];
+}

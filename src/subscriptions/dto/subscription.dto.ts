@@ -1,0 +1,71 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { PeriodType } from '../../catalog/catalog.mappers';
+
+const STATUSES = ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused'];
+
+export class SubscriptionDto {
+  @ApiProperty({ example: 'sub_1Q…' })
+  id!: string;
+
+  @ApiProperty({ enum: STATUSES, example: 'active' })
+  status!: string;
+
+  @ApiProperty({ example: 'price_pro_monthly' })
+  priceId!: string;
+
+  @ApiProperty({ example: 'prod_pro' })
+  productId!: string;
+
+  @ApiProperty({ example: 'Pro' })
+  productName!: string;
+
+  @ApiProperty({ example: 'MONTHLY' })
+  periodType!: PeriodType;
+
+  @ApiProperty({ nullable: true, example: 'month' })
+  interval!: string | null;
+
+  @ApiProperty({ nullable: true, example: 1 })
+  intervalCount!: number | null;
+
+  @ApiProperty({ nullable: true, example: 2900, description: 'Per period, minor units, for the whole quantity.' })
+  amount!: number | null;
+
+  @ApiProperty({ example: 'usd' })
+  currency!: string;
+
+  @ApiProperty({ example: 1 })
+  quantity!: number;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  currentPeriodStart!: Date | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  currentPeriodEnd!: Date | null;
+
+  @ApiProperty()
+  cancelAtPeriodEnd!: boolean;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  canceledAt!: Date | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  endedAt!: Date | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  trialStart!: Date | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  trialEnd!: Date | null;
+
+  @ApiProperty({ description: 'Will renew at the end of the period (live and no cancellation pending).' })
+  autoRenew!: boolean;
+
+  @ApiProperty({ description: "Grants its product's features now (DESIGN §7)." })
+  entitled!: boolean;
+}
+
+export class CurrentSubscriptionDto {
+  @ApiProperty({ type: SubscriptionDto, nullable: true })
+  subscription!: SubscriptionDto | null;
+}

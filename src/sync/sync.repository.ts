@@ -1,0 +1,138 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service';
+import type { Account, Prisma } from '../generated/prisma/client';
+import type { SubscriptionFields } from './sync.mappers';
+
+export type Tx = Prisma.TransactionClient;
+
+/**
+ * Every write that brings the database in step with Stripe. Each is an upsert keyed on a
+ * Stripe id (or a payment's source key), so applying the same Stripe state twice, or in any
+ * order, converges on one set of rows.
+ */
+@Injectable()
+export class SyncRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Runs `work` in one transaction holding an advisory lock on `lockKey` until it ends. */
+  inLockedTransaction<T>(lockKey: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`;
+        return work(tx);
+      },
+      { maxWait: 10_000, timeout: 30_000 },
+    );
+  }
+
+  upsertProduct(tx: Tx, row: Prisma.ProductUncheckedCreateInput): Promise<unknown> {
+    const { id, ...fields } = row;
+    return tx.product.upsert({ where: { id }, create: row, update: fields });
+  }
+
+  upsertPrice(tx: Tx, row: Prisma.PriceUncheckedCreateInput): Promise<unknown> {
+    const { id, ...fields } = row;
+    return tx.price.upsert({ where: { id }, create: row, update: fields });
+  }
+
+  async hasProduct(tx: Tx, id: string): Promise<boolean> {
+    return (await tx.product.count({ where: { id } })) > 0;
+  }
+
+  async hasPrice(tx: Tx, id: string): Promise<boolean> {
+    return (await tx.price.count({ where: { id } })) > 0;
+  }
+
+  markProductDeleted(tx: Tx, id: string): Promise<unknown> {
+    return tx.product.updateMany({ where: { id }, data: { active: false, deleted: true, stripeSyncedAt: new Date() } });
+  }
+
+  markPriceDeleted(tx: Tx, id: string): Promise<unknown> {
+    return tx.price.updateMany({ where: { id }, data: { active: false, deleted: true, stripeSyncedAt: new Date() } });
+  }
+
+  /** Marks every live product and price not in the given lists as deleted; returns their ids. */
+  async markCatalogDeletedExcept(tx: Tx, productIds: string[], priceIds: string[]): Promise<string[]> {
+    const goneProducts = await tx.product.findMany({ where: { deleted: false, id: { notIn: productIds } }, select: { id: true } });
+    const gonePrices = await tx.price.findMany({ where: { deleted: false, id: { notIn: priceIds } }, select: { id: true } });
+    const now = new Date();
+    await tx.price.updateMany({ where: { id: { in: gonePrices.map((p) => p.id) } }, data: { active: false, deleted: true, stripeSyncedAt: now } });
+    await tx.product.updateMany({ where: { id: { in: goneProducts.map((p) => p.id) } }, data: { active: false, deleted: true, stripeSyncedAt: now } });
+    return [...goneProducts, ...gonePrices].map((row) => row.id);
+  }
+
+  accountByCustomer(tx: Tx, stripeCustomerId: string): Promise<Account | null> {
+    return tx.account.findUnique({ where: { stripeCustomerId } });
+  }
+
+  accountById(tx: Tx, id: string): Promise<Account | null> {
+    return tx.account.findUnique({ where: { id } });
+  }
+
+  /** Links an account to its Stripe customer, unless either side is already linked elsewhere. */
+  async linkCustomer(tx: Tx, accountId: string, stripeCustomerId: string): Promise<void> {
+    await tx.account.updateMany({
+      where: { id: accountId, stripeCustomerId: null },
+      data: { stripeCustomerId },
+    });
+  }
+
+  unlinkCustomer(tx: Tx, stripeCustomerId: string): Promise<unknown> {
+    return tx.account.updateMany({ where: { stripeCustomerId }, data: { stripeCustomerId: null } });
+  }
+
+  updateAccountEmail(tx: Tx, stripeCustomerId: string, email: string): Promise<unknown> {
+    return tx.account.updateMany({ where: { stripeCustomerId }, data: { email } });
+  }
+
+  markHadTrial(tx: Tx, accountId: string): Promise<unknown> {
+    return tx.account.updateMany({ where: { id: accountId, hadTrial: false }, data: { hadTrial: true } });
+  }
+
+  async upsertSubscription(
+    tx: Tx,
+    accountId: string,
+    fields: SubscriptionFields,
+    pastDueSince: Date | null,
+  ): Promise<void> {
+    const data = { ...fields, accountId, pastDueSince, stripeSyncedAt: new Date() };
+    await tx.subscription.upsert({ where: { stripeId: fields.stripeId }, create: data, update: data });
+  }
+
+  subscriptionByStripeId(tx: Tx, stripeId: string): Promise<{ status: string; pastDueSince: Date | null } | null> {
+    return tx.subscription.findUnique({ where: { stripeId }, select: { status: true, pastDueSince: true } });
+  }
+
+  async upsertPayment(tx: Tx, row: Prisma.PaymentUncheckedCreateInput): Promise<void> {
+    const { sourceKey, ...fields } = row;
+    await tx.payment.upsert({ where: { sourceKey }, create: row, update: fields });
+  }
+
+  async upsertCheckoutSession(tx: Tx, row: Prisma.CheckoutSessionUncheckedCreateInput): Promise<void> {
+    const { stripeId, accountId: _, ...fields } = row;
+    await tx.checkoutSession.upsert({ where: { stripeId }, create: row, update: fields });
+  }
+
+  checkoutSessionByStripeId(tx: Tx, stripeId: string): Promise<{ accountId: string; priceId: string } | null> {
+    return tx.checkoutSession.findUnique({ where: { stripeId }, select: { accountId: true, priceId: true } });
+  }
+
+  async upsertPurchase(tx: Tx, row: Prisma.PurchaseUncheckedCreateInput): Promise<string> {
+    const { stripeCheckoutSessionId, accountId: _, ...fields } = row;
+    const purchase = await tx.purchase.upsert({
+      where: { stripeCheckoutSessionId },
+      create: row,
+      update: fields,
+      select: { id: true },
+    });
+    return purchase.id;
+  }
+
+  markPurchaseRefunded(tx: Tx, stripePaymentIntentId: string, refundedAt: Date): Promise<unknown> {
+    return tx.purchase.updateMany({ where: { stripePaymentIntentId }, data: { status: 'REFUNDED', refundedAt } });
+  }
+
+  accountOfPaymentIntent(tx: Tx, stripePaymentIntentId: string): Promise<{ accountId: string } | null> {
+    return tx.payment.findUnique({ where: { stripePaymentIntentId }, select: { accountId: true } });
+  }
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service';
+import type { Prisma, WebhookEvent, WebhookEventStatus } from '../generated/prisma/client';
+import type { Tx } from '../sync/sync.repository';
+
+export interface LedgerEntry {
+  stripeEventId: string;
+  type: string;
+  apiVersion: string | null;
+  objectId: string | null;
+  stripeCustomerId: string | null;
+  stripeCreatedAt: Date;
+  payload: Prisma.InputJsonValue;
+}
+
+/** The ledger of Stripe events: one row per event id, whatever the number of deliveries. */
+@Injectable()
+export class WebhookLedgerRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Records the event inside the applying transaction and returns its status before this
+   * delivery: null when new. A concurrent delivery of the same event blocks on the unique
+   * index until the first transaction ends, then sees its outcome.
+   */
+  async recordOnce(tx: Tx, entry: LedgerEntry): Promise<WebhookEventStatus | null> {
+    const inserted = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
+                                  "stripeCreatedAt", "receivedAt", "status", "attempts", "payload")
+      VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
+              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSING', 1, ${JSON.stringify(entry.payload)}::jsonb)
+      ON CONFLICT ("stripeEventId") DO NOTHING
+      RETURNING "id"`;
+    if (inserted.length > 0) return null;
+    const [existing] = await tx.$queryRaw<{ status: WebhookEventStatus }[]>`
+      SELECT "status" FROM "WebhookEvent" WHERE "stripeEventId" = ${entry.stripeEventId} FOR UPDATE`;
+    if (existing.status === 'FAILED' || existing.status === 'PROCESSING') {
+      await tx.webhookEvent.update({
+        where: { stripeEventId: entry.stripeEventId },
+        data: { attempts: { increment: 1 } },
+      });
+    }
+    return existing.status;
+  }
+
+  async finish(tx: Tx, stripeEventId: string, status: 'PROCESSED' | 'IGNORED', note?: string): Promise<void> {
+    await tx.webhookEvent.update({
+      where: { stripeEventId },
+      data: { status, processedAt: new Date(), lastError: note ?? null },
+    });
+  }
+
+  /** Outside the rolled-back transaction: the failure must survive it. */
+  async recordFailure(entry: LedgerEntry, error: string): Promise<void> {
+    await this.prisma.webhookEvent.upsert({
+      where: { stripeEventId: entry.stripeEventId },
+      create: { ...entry, status: 'FAILED', attempts: 1, lastError: error },
+      update: { status: 'FAILED', attempts: { increment: 1 }, lastError: error },
+    });
+  }
+
+  findByStripeId(stripeEventId: string): Promise<WebhookEvent | null> {
+    return this.prisma.webhookEvent.findUnique({ where: { stripeEventId } });
+  }
+
+  knownIds(stripeEventIds: string[]): Promise<{ stripeEventId: string; status: WebhookEventStatus }[]> {
+    return this.prisma.webhookEvent.findMany({
+      where: { stripeEventId: { in: stripeEventIds } },
+      select: { stripeEventId: true, status: true },
+    });
+  }
+
+  list(filter: { status?: WebhookEventStatus; limit: number; before?: Date }): Promise<WebhookEvent[]> {
+    return this.prisma.webhookEvent.findMany({
+      where: { status: filter.status, receivedAt: filter.before ? { lt: filter.before } : undefined },
+      orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+      take: filter.limit,
+    });
+  }
+
+  async purgeOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.prisma.webhookEvent.deleteMany({
+      where: { receivedAt: { lt: cutoff }, status: { in: ['PROCESSED', 'IGNORED'] } },
+    });
+    return result.count;
+  }
+}

@@ -1,0 +1,45 @@
+import supertest from 'supertest';
+import { startService, type RunningService } from '../../src/boot';
+import { loadConfig } from '../../src/config/app-config';
+import { PrismaService } from '../../src/database/prisma.service';
+import { createTestDatabase } from './test-database';
+import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from './tokens';
+
+export interface TestService {
+  service: RunningService;
+  http: ReturnType<typeof supertest>;
+  prisma: PrismaService;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole service as it runs in sandbox mode — its own cloned database, the emulator
+ * in-process on a free port, the HTTP app on a free port — with test settings over the defaults.
+ */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    EMULATOR_PORT: '0',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ADMIN_API_KEY: TEST_ADMIN_KEY,
+    FRONTEND_URL: 'http://localhost:5173',
+    THROTTLE_LIMIT: '100000',
+    ...env,
+  });
+  const service = await startService(config, {
+    log: () => undefined,
+    database,
+    sandbox: { port: 0, webhookRetryDelaysMs: [50, 100, 200] },
+  });
+  return {
+    service,
+    http: supertest(service.app.getHttpServer()),
+    prisma: service.app.get(PrismaService),
+    databaseUrl: database.url,
+    close: () => service.close(),
+  };
+}
