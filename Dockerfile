@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+#
+# Billing service image.
+#
+#   docker build -t stripe-billing-service .
+#   docker run -p 3000:3000 -e DATABASE_URL=postgresql://... stripe-billing-service
+#
+# With no STRIPE_SECRET_KEY the container runs in sandbox mode (the Stripe emulator in-process).
+# With one, it runs against Stripe and needs DATABASE_URL, STRIPE_WEBHOOK_SECRETS and JWT_SECRET
+# or JWT_JWKS_URL; apply migrations first with `node dist/src/cli/migrate.js` (docker-compose.yml
+# does this in its `migrate` service). Every variable: docs/configuration.md.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- build: all dependencies, Prisma client generation, TypeScript compile ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+# `npm run build` = scripts/prisma-generate.js (the Prisma client, generated into src/generated
+# with no engine download) followed by `nest build` into dist/.
+RUN npm run build
+
+# ---- production dependencies only ----
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+# ---- runtime ----
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+WORKDIR /app
+# Application files stay owned by root and read-only for the `node` user.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Migrations are read at runtime (by the migrate command, and at start to check or apply them).
+COPY prisma ./prisma
+COPY package.json ./
+# The sandbox catalog the emulator is seeded with in sandbox mode.
+COPY emulator/catalog ./emulator/catalog
+# The one writable folder: the sandbox JWT secret and, without DATABASE_URL, the embedded
+# PostgreSQL data live in .data/ under the working directory.
+RUN mkdir -p /app/.data && chown node:node /app/.data
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/src/main.js"]
