@@ -82,7 +82,7 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
       description: params.nullableString('description'),
       trialEnd: trialEnd(params),
       cancellationComment: cancellation?.nullableString('comment'),
-      cancellationFeedback: cancellation?.nullableString('feedback') as Stripe.Subscription.CancellationDetails.Feedback | null | undefined,
+      cancellationFeedback: cancellation?.nullableString('feedback'),
       ...discountParams(params, resolvePromotion),
     });
   });
@@ -93,7 +93,7 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
       invoiceNow: params.boolean('invoice_now'),
       prorate: params.boolean('prorate'),
       comment: cancellation?.nullableString('comment'),
-      feedback: cancellation?.nullableString('feedback') as Stripe.Subscription.CancellationDetails.Feedback | null | undefined,
+      feedback: cancellation?.nullableString('feedback'),
     });
   });
   router.add('GET', '/v1/subscriptions', ({ params }) => {

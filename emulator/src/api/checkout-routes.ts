@@ -1,4 +1,3 @@
-import type Stripe from 'stripe';
 import { pageOfArray } from '../store/collection';
 import { invalidRequest } from '../http/stripe-error';
 import { PAGINATION_PARAMS, pageRequest, type RouteRegistrar } from './api-call';
@@ -44,7 +43,7 @@ export const registerCheckoutRoutes: RouteRegistrar = (router, domain) => {
       }),
       allowPromotionCodes: params.boolean('allow_promotion_codes'),
       expiresAt: params.integer('expires_at'),
-      locale: params.string('locale') as Stripe.Checkout.Session.Locale | undefined,
+      locale: params.string('locale'),
     });
   });
   router.add('GET', '/v1/checkout/sessions/:id', ({ pathParams }) => checkout.get(pathParams.id));
@@ -99,7 +98,7 @@ export const registerCheckoutRoutes: RouteRegistrar = (router, domain) => {
       customer: params.string('customer'),
       returnUrl: params.string('return_url'),
       flow,
-      locale: params.string('locale') as Stripe.BillingPortal.Session.Locale | undefined,
+      locale: params.string('locale'),
     });
   });
 };

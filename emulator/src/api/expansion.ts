@@ -7,6 +7,13 @@ function isJsonObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Fields that hold an expandable id (or an includable list). Other fields only pass through to deeper paths. */
+const EXPANDABLE_FIELDS = new Set([
+  'balance_transaction', 'charge', 'coupon', 'customer', 'default_payment_method', 'default_price', 'discounts', 'invoice',
+  'invoice_item', 'latest_charge', 'latest_invoice', 'line_items', 'payment_intent', 'payment_method', 'payments', 'pending_setup_intent',
+  'price', 'product', 'promotion_code', 'refunds', 'setup_intent', 'subscription', 'subscription_item', 'test_clock', 'schedule',
+]);
+
 /** Stripe allows at most four levels of expansion. */
 const MAX_DEPTH = 4;
 
@@ -46,8 +53,10 @@ export class Expander {
         return state.invoices.get(id);
       case 'pi_':
         return state.paymentIntents.get(id);
-      case 'ch_':
-        return state.charges.get(id) === undefined ? undefined : this.domain.payments.chargeWithRefunds(state.charges.get(id)!);
+      case 'ch_': {
+        const charge = state.charges.get(id);
+        return charge === undefined ? undefined : this.domain.payments.chargeWithRefunds(charge);
+      }
       case 're_':
         return state.refunds.get(id);
       case 'pm_':
@@ -104,6 +113,10 @@ export class Expander {
       else if (!(field in copy)) {
         throw invalidRequest(`This property cannot be expanded (${path}).`, 'parameter_invalid', 'expand');
       }
+    }
+    const passesThrough = rest.length > 0 && typeof value === 'object' && value !== null;
+    if (!passesThrough && !EXPANDABLE_FIELDS.has(field)) {
+      throw invalidRequest(`This property cannot be expanded (${field}).`, 'parameter_invalid', 'expand');
     }
     if (typeof value === 'string') {
       const resolved = this.lookupById(field, value);

@@ -89,14 +89,3 @@ export function parseFormBody(body: string): ParamObject {
   }
   return normalise(root) as ParamObject;
 }
-
-/** JSON bodies (control API) are accepted by routes that share parsing with forms. */
-export function jsonToParamTree(value: unknown): ParamTree {
-  if (Array.isArray(value)) return value.map(jsonToParamTree);
-  if (value !== null && typeof value === 'object') {
-    const out: ParamObject = {};
-    for (const [key, child] of Object.entries(value)) out[key] = jsonToParamTree(child);
-    return out;
-  }
-  return value === null || value === undefined ? '' : String(value as string | number | boolean);
-}
