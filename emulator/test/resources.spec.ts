@@ -188,7 +188,7 @@ describe('resources through the official SDK', () => {
       await expect(stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: 'price_credits_1000', quantity: 1 }], success_url: 'https://a.b/' })).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
       await expect(stripe.checkout.sessions.create({ mode: 'payment', line_items: [{ price: 'price_pro_monthly', quantity: 1 }], success_url: 'https://a.b/' })).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
       await expect(stripe.checkout.sessions.create({ mode: 'payment', line_items: [{ price: 'price_nope', quantity: 1 }], success_url: 'https://a.b/' })).rejects.toMatchObject({ code: 'resource_missing', param: 'line_items[0][price]' });
-      await expect(stripe.checkout.sessions.create({ line_items: [{ price: 'price_credits_1000', quantity: 1 }] } as Stripe.Checkout.SessionCreateParams)).rejects.toMatchObject({ code: 'parameter_missing', param: 'mode' });
+      await expect(stripe.checkout.sessions.create({ line_items: [{ price: 'price_credits_1000', quantity: 1 }] })).rejects.toMatchObject({ code: 'parameter_missing', param: 'mode' });
       const now = Math.floor(Date.now() / 1000);
       await expect(stripe.checkout.sessions.create({ mode: 'payment', line_items: [{ price: 'price_credits_1000', quantity: 1 }], success_url: 'https://a.b/', expires_at: now + 60 })).rejects.toMatchObject({ param: 'expires_at' });
 

@@ -30,7 +30,6 @@ export interface InvoiceDraft {
   currency: string;
   discount: Stripe.Discount | null;
   coupon: Stripe.Coupon | null;
-  defaultPaymentMethod: string | null;
   description?: string | null;
   metadata?: Record<string, string>;
 }
@@ -39,7 +38,12 @@ export type PaymentAttemptResult = 'paid' | 'failed';
 
 /** Invoices: drafting, finalising, paying (through a payment intent), voiding. */
 export class InvoiceService {
-  /** Set by the subscription service, which owns dunning and status changes. */
+  /**
+   * Set by the subscription service, which owns dunning and status changes. `onPaymentFailing`
+   * runs before `invoice.payment_failed` is emitted (so the event shows `next_payment_attempt`),
+   * `onPaymentResult` after the invoice's own events (so status changes follow them, as in Stripe).
+   */
+  onPaymentFailing: (invoice: Stripe.Invoice) => void = () => undefined;
   onPaymentResult: (invoice: Stripe.Invoice, result: PaymentAttemptResult) => void = () => undefined;
 
   constructor(
@@ -165,7 +169,6 @@ export class InvoiceService {
       webhooks_delivered_at: now,
     };
     this.core.state.invoices.put(invoice);
-    this.pendingDefaultPaymentMethod.set(id, draft.defaultPaymentMethod);
     for (const line of draft.lines) {
       if (line.invoiceItem === null) continue;
       const item = this.core.state.invoiceItems.get(line.invoiceItem);
@@ -174,9 +177,6 @@ export class InvoiceService {
     this.core.events.emit('invoice.created', invoice, now);
     return invoice;
   }
-
-  /** The payment method an invoice will be charged with (subscription's, else the customer's default). */
-  private readonly pendingDefaultPaymentMethod = new Map<string, string | null>();
 
   private toLine(invoiceId: string, line: InvoiceLineSpec, subscriptionId: string | null): Stripe.InvoiceLineItem {
     const productId = typeof line.price.product === 'string' ? line.price.product : line.price.product.id;
@@ -261,8 +261,7 @@ export class InvoiceService {
       return 'paid';
     }
     const customer = this.customers.get(customerId);
-    const paymentMethod =
-      paymentMethodOverride ?? this.pendingDefaultPaymentMethod.get(invoice.id) ?? this.paymentMethodId(customer.invoice_settings.default_payment_method);
+    const paymentMethod = paymentMethodOverride ?? this.subscriptionPaymentMethod(invoice) ?? this.paymentMethodId(customer.invoice_settings.default_payment_method);
     const before = structuredClone(invoice);
     invoice.attempted = true;
     invoice.attempt_count += 1;
@@ -284,9 +283,17 @@ export class InvoiceService {
       this.markPaid(invoice, now, before);
       return 'paid';
     }
-    this.onPaymentResult(invoice, 'failed');
+    this.onPaymentFailing(invoice);
     this.core.events.emit('invoice.payment_failed', invoice, now, changedAttributes(before, invoice));
+    this.onPaymentResult(invoice, 'failed');
     return 'failed';
+  }
+
+  /** Retries use the subscription's payment method as it is now, so a replaced card is picked up. */
+  private subscriptionPaymentMethod(invoice: Stripe.Invoice): string | null {
+    const subscriptionId = this.subscriptionOf(invoice);
+    const subscription = subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
+    return this.paymentMethodId(subscription?.default_payment_method ?? null);
   }
 
   private paymentMethodId(value: string | Stripe.PaymentMethod | null): string | null {
@@ -394,9 +401,5 @@ export class InvoiceService {
   withPayments(invoice: Stripe.Invoice): Stripe.Invoice {
     const payments = this.paymentsOf(invoice.id);
     return { ...invoice, payments: { object: 'list', data: payments, has_more: false, url: `/v1/invoice_payments?invoice=${invoice.id}` } };
-  }
-
-  clearPendingPaymentMethods(): void {
-    this.pendingDefaultPaymentMethod.clear();
   }
 }

@@ -72,6 +72,7 @@ export class SubscriptionService {
     private readonly catalog: CatalogService,
     private readonly invoices: InvoiceService,
   ) {
+    invoices.onPaymentFailing = (invoice) => this.scheduleRetry(invoice);
     invoices.onPaymentResult = (invoice, result) => this.afterInvoicePayment(invoice, result);
     customers.onCustomerDeleted = (subscriptionId) => {
       this.cancel(subscriptionId, {});
@@ -373,7 +374,6 @@ export class SubscriptionService {
       currency: subscription.currency,
       discount: applied?.discount ?? null,
       coupon: applied?.coupon ?? null,
-      defaultPaymentMethod: typeof subscription.default_payment_method === 'string' ? subscription.default_payment_method : null,
     });
     if (charged) this.consumeOnceDiscount(subscription, applied, now);
     this.invoices.finalize(invoice);
@@ -405,16 +405,26 @@ export class SubscriptionService {
       if (schedule.dunning?.invoiceId === invoice.id) schedule.dunning = null;
       return;
     }
+    if (invoice.billing_reason === 'subscription_create') return;
+    if (subscription.status === 'active' || subscription.status === 'trialing') this.setStatus(subscription, 'past_due', now);
+  }
+
+  /** Plans the retries of a failed invoice: the first failure starts the schedule, later ones move along it. */
+  private scheduleRetry(invoice: Stripe.Invoice): void {
+    const subscriptionId = this.invoices.subscriptionOf(invoice);
+    const subscription = subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
+    if (subscription === undefined || invoice.status !== 'open') return;
     if (invoice.billing_reason === 'subscription_create') {
       // The first invoice is not retried: the customer has 23 hours to pay it (status incomplete).
       invoice.next_payment_attempt = null;
       return;
     }
+    const schedule = this.schedule(subscription.id);
+    const now = this.now(subscription);
     if (schedule.dunning === null || schedule.dunning.invoiceId !== invoice.id) {
       schedule.dunning = { invoiceId: invoice.id, retryAt: DUNNING_RETRY_DAYS.map((days) => now + days * SECONDS_PER_DAY) };
     }
     invoice.next_payment_attempt = schedule.dunning.retryAt[0] ?? null;
-    if (subscription.status === 'active' || subscription.status === 'trialing') this.setStatus(subscription, 'past_due', now);
   }
 
   update(id: string, input: SubscriptionUpdateInput): Stripe.Subscription {
@@ -613,7 +623,7 @@ export class SubscriptionService {
   cancel(id: string, input: { invoiceNow?: boolean; prorate?: boolean; comment?: string | null; feedback?: Stripe.Subscription.CancellationDetails.Feedback | null }): Stripe.Subscription {
     const subscription = this.get(id);
     if (subscription.status === 'canceled' || subscription.status === 'incomplete_expired') {
-      throw invalidRequest(`No such subscription: '${id}'. This subscription has already been canceled.`, 'resource_missing', 'id');
+      throw resourceMissing('subscription', id);
     }
     const now = this.now(subscription);
     if (input.invoiceNow === true) {
