@@ -16,7 +16,7 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 COPY . .
 # `npm run build` = scripts/prisma-generate.js (the Prisma client, generated into src/generated
 # with no engine download) followed by `nest build` into dist/.
@@ -26,7 +26,7 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm install --no-audit --no-fund --omit=dev
 
 # ---- runtime ----
 FROM ${NODE_IMAGE} AS runtime

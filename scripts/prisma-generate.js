@@ -11,5 +11,9 @@ if (!env.PRISMA_SCHEMA_ENGINE_BINARY) env.PRISMA_SCHEMA_ENGINE_BINARY = process.
 env.PRISMA_HIDE_UPDATE_MESSAGE = '1';
 
 const cli = join(__dirname, '..', 'node_modules', 'prisma', 'build', 'index.js');
-const result = spawnSync(process.execPath, [cli, 'generate'], { stdio: 'inherit', env, cwd: join(__dirname, '..') });
+const result = spawnSync(process.execPath, [cli, 'generate'], {
+  stdio: 'inherit',
+  env,
+  cwd: join(__dirname, '..'),
+});
 process.exit(result.status ?? 1);

@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import type { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PortalModule } from './portal/portal.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { SyncModule } from './sync/sync.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -44,13 +45,16 @@ export class AppModule {
         ClockModule.forRoot(runtime.clock),
         MetricsModule,
         SyncModule,
-        ThrottlerModule.forRoot([{ ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit }]),
+        ThrottlerModule.forRoot([
+          { ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit },
+        ]),
         AccountsModule,
         AuthModule,
         HealthModule,
         CatalogModule,
         SubscriptionsModule,
         WebhooksModule,
+        PortalModule,
         AdminModule,
       ],
       controllers: [PublicConfigController],

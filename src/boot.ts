@@ -44,9 +44,14 @@ function stripeConnection(config: AppConfig): StripeConnection {
  * mode, then the Nest app. In stripe mode a database behind on migrations is refused: applying
  * schema changes to a production database is an operator's decision, not a side effect of a deploy.
  */
-export async function startService(requested: AppConfig, options: BootOptions): Promise<RunningService> {
+export async function startService(
+  requested: AppConfig,
+  options: BootOptions,
+): Promise<RunningService> {
   const config =
-    requested.mode === 'sandbox' && requested.jwt.secret === undefined && requested.jwt.jwksUrl === undefined
+    requested.mode === 'sandbox' &&
+    requested.jwt.secret === undefined &&
+    requested.jwt.jwksUrl === undefined
       ? { ...requested, jwt: { ...requested.jwt, secret: await sandboxJwtSecret() } }
       : requested;
   const database = options.database ?? (await openDatabase(config, options.log));
@@ -79,7 +84,13 @@ export async function startService(requested: AppConfig, options: BootOptions): 
     // once the app's own URL (and so its port) is known.
     const webhookSecrets = [...config.stripe.webhookSecrets];
     const clock = sandbox?.clock ?? systemClock;
-    const runtime: Runtime = { config, databaseUrl: database.url, stripe: connection, webhookSecrets, clock };
+    const runtime: Runtime = {
+      config,
+      databaseUrl: database.url,
+      stripe: connection,
+      webhookSecrets,
+      clock,
+    };
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(runtime), {
       rawBody: true,
       bodyParser: false,
@@ -93,7 +104,9 @@ export async function startService(requested: AppConfig, options: BootOptions): 
     if (sandbox !== undefined) {
       const address = app.getHttpServer().address() as AddressInfo;
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      webhookSecrets.push(await sandbox.registerWebhookEndpoint(`http://${host}:${address.port}/api/webhooks/stripe`));
+      webhookSecrets.push(
+        await sandbox.registerWebhookEndpoint(`http://${host}:${address.port}/api/webhooks/stripe`),
+      );
       await sandbox.seedCatalog();
     }
     if (config.sync.onStart) {
@@ -103,8 +116,12 @@ export async function startService(requested: AppConfig, options: BootOptions): 
         .get(CatalogSyncService)
         .syncCatalog()
         .then(
-          (report) => options.log(`Catalog synced from Stripe: ${report.products} products, ${report.prices} prices`),
-          (error: unknown) => options.log(`Catalog sync at start failed: ${(error as Error).message}`),
+          (report) =>
+            options.log(
+              `Catalog synced from Stripe: ${report.products} products, ${report.prices} prices`,
+            ),
+          (error: unknown) =>
+            options.log(`Catalog sync at start failed: ${(error as Error).message}`),
         );
     }
 

@@ -52,7 +52,10 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     helmet({
       // Swagger UI needs inline scripts and styles on /docs.
       contentSecurityPolicy: {
-        directives: { 'script-src': ["'self'", "'unsafe-inline'"], 'style-src': ["'self'", "'unsafe-inline'", 'https:'] },
+        directives: {
+          'script-src': ["'self'", "'unsafe-inline'"],
+          'style-src': ["'self'", "'unsafe-inline'", 'https:'],
+        },
       },
     }),
   );

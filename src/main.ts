@@ -22,7 +22,9 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   const service = await startService(config, { log });
-  log(`Billing service (${config.mode} mode) listening on ${service.url} in ${Date.now() - started} ms — API ${service.url}/api, docs ${service.url}/docs`);
+  log(
+    `Billing service (${config.mode} mode) listening on ${service.url} in ${Date.now() - started} ms — API ${service.url}/api, docs ${service.url}/docs`,
+  );
 
   const shutdown = (signal: string): void => {
     log(`${signal} received: finishing in-flight requests`);
@@ -44,6 +46,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof StartupError ? error.message : `Start failed: ${(error as Error).stack ?? String(error)}`);
+  console.error(
+    error instanceof StartupError
+      ? error.message
+      : `Start failed: ${(error as Error).stack ?? String(error)}`,
+  );
   process.exit(1);
 });

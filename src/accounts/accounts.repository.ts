@@ -7,7 +7,11 @@ export class AccountsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** The account row for a principal, created on first use; safe under concurrent first calls. */
-  async upsertByExternalId(kind: AccountKind, externalId: string, email: string | undefined): Promise<Account> {
+  async upsertByExternalId(
+    kind: AccountKind,
+    externalId: string,
+    email: string | undefined,
+  ): Promise<Account> {
     return this.prisma.account.upsert({
       where: { kind_externalId: { kind, externalId } },
       create: { kind, externalId, email },

@@ -31,6 +31,8 @@ export class AccountsService {
 
   async findRef(accountId: string): Promise<AccountRef | undefined> {
     const account = await this.accounts.findById(accountId);
-    return account === null ? undefined : { id: account.id, kind: account.kind, externalId: account.externalId };
+    return account === null
+      ? undefined
+      : { id: account.id, kind: account.kind, externalId: account.externalId };
   }
 }

@@ -3,7 +3,12 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from
 import { Access } from '../auth/auth.decorators';
 import { ApiErrors } from '../errors/api-errors.decorator';
 import { AdminService } from './admin.service';
-import { EventsReplayQueryDto, ReplayOutcomeDto, WebhookEventDto, WebhookEventsQueryDto } from './dto/admin.dto';
+import {
+  EventsReplayQueryDto,
+  ReplayOutcomeDto,
+  WebhookEventDto,
+  WebhookEventsQueryDto,
+} from './dto/admin.dto';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -25,16 +30,29 @@ export class AdminController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Re-apply a stored event (by Stripe event id)' })
   @ApiOkResponse({ type: WebhookEventDto })
-  @ApiErrors('WEBHOOK_EVENT_NOT_FOUND', 'WEBHOOK_PROCESSING_FAILED', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
+  @ApiErrors(
+    'WEBHOOK_EVENT_NOT_FOUND',
+    'WEBHOOK_PROCESSING_FAILED',
+    'UNAUTHENTICATED',
+    'ADMIN_REQUIRED',
+  )
   replayWebhookEvent(@Param('id') id: string): Promise<WebhookEventDto> {
     return this.admin.replayWebhookEvent(id);
   }
 
   @Post('events/replay')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: "Apply events from Stripe's Events API that the ledger lacks (missed deliveries)" })
+  @ApiOperation({
+    summary: "Apply events from Stripe's Events API that the ledger lacks (missed deliveries)",
+  })
   @ApiOkResponse({ type: ReplayOutcomeDto })
-  @ApiErrors('VALIDATION_FAILED', 'WEBHOOK_PROCESSING_FAILED', 'STRIPE_UNAVAILABLE', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'WEBHOOK_PROCESSING_FAILED',
+    'STRIPE_UNAVAILABLE',
+    'UNAUTHENTICATED',
+    'ADMIN_REQUIRED',
+  )
   replayEvents(@Query() query: EventsReplayQueryDto): Promise<ReplayOutcomeDto> {
     return this.admin.replayEventsSince(new Date(query.since));
   }

@@ -50,14 +50,22 @@ export class AdminService {
    */
   async replayEventsSince(since: Date): Promise<ReplayOutcomeDto> {
     const events: Stripe.Event[] = [];
-    for await (const event of this.stripe.events.list({ created: { gte: Math.floor(since.getTime() / 1000) }, limit: 100 })) {
+    for await (const event of this.stripe.events.list({
+      created: { gte: Math.floor(since.getTime() / 1000) },
+      limit: 100,
+    })) {
       events.push(event);
     }
     events.sort((a, b) => a.created - b.created);
     const appliedIds: string[] = [];
     for (let i = 0; i < events.length; i += 100) {
       const batch = events.slice(i, i + 100);
-      const known = new Map((await this.ledger.knownIds(batch.map((e) => e.id))).map((k) => [k.stripeEventId, k.status]));
+      const known = new Map(
+        (await this.ledger.knownIds(batch.map((e) => e.id))).map((k) => [
+          k.stripeEventId,
+          k.status,
+        ]),
+      );
       for (const event of batch) {
         const status = known.get(event.id);
         if (status === 'PROCESSED' || status === 'IGNORED') continue;

@@ -31,8 +31,10 @@ export class ApiAuthGuard extends AuthGuard('jwt') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) ?? false;
-    const level = this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_LEVEL, targets) ?? 'member';
+    const isPublic =
+      this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) ?? false;
+    const level =
+      this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_LEVEL, targets) ?? 'member';
     const request = context.switchToHttp().getRequest<BillingRequest>();
 
     const adminKey = request.headers[ADMIN_KEY_HEADER];
@@ -64,11 +66,18 @@ export class ApiAuthGuard extends AuthGuard('jwt') {
   }
 
   /** Passport's verdict: any failure (missing, malformed, expired, wrong key/issuer/audience) is a 401. */
-  override handleRequest<TUser = Principal>(error: unknown, user: TUser | false, info: unknown): TUser {
+  override handleRequest<TUser = Principal>(
+    error: unknown,
+    user: TUser | false,
+    info: unknown,
+  ): TUser {
     if (error !== null && error !== undefined) throw new ApiError('UNAUTHENTICATED');
     if (!user) {
       const reason = info instanceof Error ? info.message : undefined;
-      throw new ApiError('UNAUTHENTICATED', reason ? `The bearer token was refused: ${reason}.` : undefined);
+      throw new ApiError(
+        'UNAUTHENTICATED',
+        reason ? `The bearer token was refused: ${reason}.` : undefined,
+      );
     }
     return user;
   }

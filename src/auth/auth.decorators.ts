@@ -14,4 +14,5 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
  */
 export type AccessLevel = 'member' | 'billing-admin' | 'admin' | 'member-or-admin-key';
 
-export const Access = (level: AccessLevel): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_LEVEL, level);
+export const Access = (level: AccessLevel): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_LEVEL, level);

@@ -55,7 +55,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const userId = optionalString(payload.sub);
     if (userId === undefined) return false;
     const roles = payload[this.claims.rolesClaim];
-    const roleList = Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
+    const roleList = Array.isArray(roles)
+      ? roles.filter((r): r is string => typeof r === 'string')
+      : [];
     return {
       userId,
       email: optionalString(payload.email),

@@ -17,11 +17,15 @@ export class CatalogController {
   @Public()
   @ApiOperation({
     summary: 'Active products with their active prices and features',
-    description: 'Public. With a bearer token each product also carries `subscribed` and `current`.',
+    description:
+      'Public. With a bearer token each product also carries `subscribed` and `current`.',
   })
   @ApiOkResponse({ type: [ProductDto] })
   @ApiErrors('VALIDATION_FAILED', 'UNAUTHENTICATED')
-  listProducts(@Query() query: CatalogQueryDto, @OptionalAccount() account?: AccountRef): Promise<ProductDto[]> {
+  listProducts(
+    @Query() query: CatalogQueryDto,
+    @OptionalAccount() account?: AccountRef,
+  ): Promise<ProductDto[]> {
     return this.catalog.listProducts(query, account);
   }
 

@@ -30,7 +30,10 @@ export function periodTypeOf(price: PeriodInput): PeriodType {
     case 'week':
       return count === 1 ? 'WEEKLY' : 'CUSTOM';
     case 'month':
-      return ({ 1: 'MONTHLY', 3: 'QUARTERLY', 6: 'SEMIANNUAL', 12: 'YEARLY' } as const)[count] ?? 'CUSTOM';
+      return (
+        ({ 1: 'MONTHLY', 3: 'QUARTERLY', 6: 'SEMIANNUAL', 12: 'YEARLY' } as const)[count] ??
+        'CUSTOM'
+      );
     case 'year':
       return count === 1 ? 'YEARLY' : 'CUSTOM';
     default:
@@ -39,9 +42,18 @@ export function periodTypeOf(price: PeriodInput): PeriodType {
 }
 
 /** Feature ids from Stripe metadata `features` ("chat, rag,export"): trimmed, unique, in order. */
-export function featuresFromMetadata(metadata: Record<string, string> | null | undefined): string[] {
+export function featuresFromMetadata(
+  metadata: Record<string, string> | null | undefined,
+): string[] {
   const raw = metadata?.features ?? '';
-  return [...new Set(raw.split(',').map((f) => f.trim()).filter((f) => f.length > 0))];
+  return [
+    ...new Set(
+      raw
+        .split(',')
+        .map((f) => f.trim())
+        .filter((f) => f.length > 0),
+    ),
+  ];
 }
 
 export function isLifetime(metadata: Record<string, string> | null | undefined): boolean {
@@ -49,7 +61,9 @@ export function isLifetime(metadata: Record<string, string> | null | undefined):
 }
 
 /** Per-price trial length from metadata `trial_days`, when a plan wants its own. */
-export function trialDaysFromMetadata(metadata: Record<string, string> | null | undefined): number | null {
+export function trialDaysFromMetadata(
+  metadata: Record<string, string> | null | undefined,
+): number | null {
   const raw = metadata?.trial_days?.trim();
   if (raw === undefined || !/^\d{1,3}$/.test(raw)) return null;
   return Number(raw);
@@ -59,11 +73,20 @@ const fromUnix = (seconds: number | null | undefined): Date | null =>
   seconds === null || seconds === undefined ? null : new Date(seconds * 1000);
 
 /** A Stripe product (or its deletion stub) as a Product row. */
-export function toProductRow(product: Stripe.Product | Stripe.DeletedProduct): Prisma.ProductUncheckedCreateInput {
+export function toProductRow(
+  product: Stripe.Product | Stripe.DeletedProduct,
+): Prisma.ProductUncheckedCreateInput {
   if ('deleted' in product && product.deleted) {
-    return { id: product.id, name: product.id, features: [], active: false, deleted: true, stripeSyncedAt: new Date() };
+    return {
+      id: product.id,
+      name: product.id,
+      features: [],
+      active: false,
+      deleted: true,
+      stripeSyncedAt: new Date(),
+    };
   }
-  const live = product as Stripe.Product;
+  const live = product;
   const defaultPrice = live.default_price;
   return {
     id: live.id,
@@ -81,9 +104,11 @@ export function toProductRow(product: Stripe.Product | Stripe.DeletedProduct): P
 }
 
 /** A Stripe price as a Price row; `deleted` prices stay for history but are never sold. */
-export function toPriceRow(price: Stripe.Price | Stripe.DeletedPrice): Prisma.PriceUncheckedCreateInput | null {
+export function toPriceRow(
+  price: Stripe.Price | Stripe.DeletedPrice,
+): Prisma.PriceUncheckedCreateInput | null {
   if ('deleted' in price && price.deleted) return null;
-  const live = price as Stripe.Price;
+  const live = price;
   const productId = typeof live.product === 'string' ? live.product : live.product.id;
   return {
     id: live.id,

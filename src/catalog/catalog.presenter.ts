@@ -7,7 +7,8 @@ const INTERVAL_DAYS: Record<string, number> = { day: 1, week: 7, month: 30, year
 /** Recurring before one-time; shorter periods first; then cheaper first. */
 function priceOrder(a: Price, b: Price): number {
   if (a.type !== b.type) return a.type === 'RECURRING' ? -1 : 1;
-  const days = (p: Price): number => (INTERVAL_DAYS[p.interval ?? ''] ?? 0) * (p.intervalCount ?? 1);
+  const days = (p: Price): number =>
+    (INTERVAL_DAYS[p.interval ?? ''] ?? 0) * (p.intervalCount ?? 1);
   return days(a) - days(b) || (a.unitAmount ?? 0) - (b.unitAmount ?? 0) || a.id.localeCompare(b.id);
 }
 

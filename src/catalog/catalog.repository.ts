@@ -32,7 +32,12 @@ export class CatalogRepository {
   /** A price that may be sold now: active, on an active product. */
   findSellablePrice(priceId: string): Promise<PriceWithProduct | null> {
     return this.prisma.price.findFirst({
-      where: { id: priceId, active: true, deleted: false, product: { active: true, deleted: false } },
+      where: {
+        id: priceId,
+        active: true,
+        deleted: false,
+        product: { active: true, deleted: false },
+      },
       ...priceWithProduct,
     });
   }

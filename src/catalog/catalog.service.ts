@@ -26,12 +26,18 @@ export class CatalogService {
     });
   }
 
-  async listProducts(query: CatalogQueryDto, account: AccountRef | undefined): Promise<ProductDto[]> {
+  async listProducts(
+    query: CatalogQueryDto,
+    account: AccountRef | undefined,
+  ): Promise<ProductDto[]> {
     let products = await this.activeProducts();
     if (query.type !== undefined) {
       const wanted = query.type;
       products = products
-        .map((product) => ({ ...product, prices: product.prices.filter((price) => price.type === wanted) }))
+        .map((product) => ({
+          ...product,
+          prices: product.prices.filter((price) => price.type === wanted),
+        }))
         .filter((product) => product.prices.length > 0);
     }
     if (account === undefined) return products;
@@ -48,7 +54,9 @@ export class CatalogService {
       subscribed: held.has(product.id),
       current: current?.productId === product.id,
     }));
-    return query.excludeSubscribed === true ? flagged.filter((product) => !product.subscribed) : flagged;
+    return query.excludeSubscribed === true
+      ? flagged.filter((product) => !product.subscribed)
+      : flagged;
   }
 
   async getPrice(priceId: string): Promise<PriceWithProductDto> {
@@ -60,7 +68,8 @@ export class CatalogService {
 
   private async activeProducts(): Promise<ProductDto[]> {
     const now = Date.now();
-    if (this.cached !== undefined && now - this.cached.at < CATALOG_TTL_MS) return this.cached.products;
+    if (this.cached !== undefined && now - this.cached.at < CATALOG_TTL_MS)
+      return this.cached.products;
     const rows = await this.catalog.findActiveProducts();
     const products = rows
       .filter((row) => row.prices.length > 0)
@@ -69,5 +78,4 @@ export class CatalogService {
     this.cached = { products, at: now };
     return products;
   }
-
 }

@@ -50,11 +50,14 @@ async function main(): Promise<void> {
     if (command === 'create') return await create(database.url, argument);
     if (command === 'status') {
       const status = await migrationStatus(database.url);
-      console.log(`applied: ${status.applied.length}, pending: ${status.pending.join(', ') || 'none'}`);
+      console.log(
+        `applied: ${status.applied.length}, pending: ${status.pending.join(', ') || 'none'}`,
+      );
       if (status.pending.length > 0 || status.failed.length > 0) process.exitCode = 1;
       return;
     }
-    if (command !== 'apply') throw new Error(`unknown command "${command}" (apply, status, create <name>)`);
+    if (command !== 'apply')
+      throw new Error(`unknown command "${command}" (apply, status, create <name>)`);
     const applied = await applyMigrations(database.url);
     console.log(applied.length ? `Applied ${applied.join(', ')}` : 'The database is up to date.');
   } finally {
@@ -63,6 +66,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `db:migrate failed: ${(error as Error).message}`);
+  console.error(
+    error instanceof ConfigError ? error.message : `db:migrate failed: ${(error as Error).message}`,
+  );
   process.exit(1);
 });

@@ -29,7 +29,9 @@ async function main(): Promise<void> {
     },
   });
   if (values.sub === undefined) {
-    throw new Error('usage: npm run token -- --sub <user id> [--email a@b.c] [--org <org id> --role owner] [--admin] [--expires 8h]');
+    throw new Error(
+      'usage: npm run token -- --sub <user id> [--email a@b.c] [--org <org id> --role owner] [--admin] [--expires 8h]',
+    );
   }
   const secret = config.jwt.secret ?? (await sandboxJwtSecret());
   const claims: Record<string, unknown> = { sub: values.sub };

@@ -5,6 +5,10 @@ import { CLOCK, type Clock } from './clock';
 @Module({})
 export class ClockModule {
   static forRoot(clock: Clock): DynamicModule {
-    return { module: ClockModule, providers: [{ provide: CLOCK, useValue: clock }], exports: [CLOCK] };
+    return {
+      module: ClockModule,
+      providers: [{ provide: CLOCK, useValue: clock }],
+      exports: [CLOCK],
+    };
   }
 }

@@ -74,7 +74,10 @@ function modeFromKey(key: string | undefined): BillingMode {
   if (key === undefined) return 'sandbox';
   if (key.startsWith('sk_test_') || key.startsWith('rk_test_')) return 'test';
   if (key.startsWith('sk_live_') || key.startsWith('rk_live_')) return 'live';
-  throw new ConfigError('STRIPE_SECRET_KEY', 'must start with sk_test_, sk_live_, rk_test_ or rk_live_');
+  throw new ConfigError(
+    'STRIPE_SECRET_KEY',
+    'must start with sk_test_, sk_live_, rk_test_ or rk_live_',
+  );
 }
 
 function path(reader: EnvReader, name: string, fallback: string): string {
@@ -91,6 +94,8 @@ export function loadConfig(env: Env): AppConfig {
   const secretKey = read.optionalString('STRIPE_SECRET_KEY');
   const mode = modeFromKey(secretKey);
   const live = mode !== 'sandbox';
+  // Checkout and portal send paying customers back here: a forgotten value must not mean localhost.
+  if (live) read.requiredString('FRONTEND_URL', 'when STRIPE_SECRET_KEY is set');
   const frontendUrl = read.url('FRONTEND_URL', 'http://localhost:5173').replace(/\/+$/, '');
 
   const jwt: JwtConfig = {
@@ -105,14 +110,26 @@ export function loadConfig(env: Env): AppConfig {
   if (jwt.secret !== undefined && jwt.secret.length < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
   }
+  if (jwt.secret !== undefined && jwt.jwksUrl !== undefined) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      'and JWT_JWKS_URL are both set; choose one way to verify tokens',
+    );
+  }
   if (live && jwt.secret === undefined && jwt.jwksUrl === undefined) {
-    throw new ConfigError('JWT_SECRET', 'or JWT_JWKS_URL is required when STRIPE_SECRET_KEY is set');
+    throw new ConfigError(
+      'JWT_SECRET',
+      'or JWT_JWKS_URL is required when STRIPE_SECRET_KEY is set',
+    );
   }
 
   const webhookSecrets = read.list('STRIPE_WEBHOOK_SECRETS', []);
   for (const secret of webhookSecrets) {
     if (!secret.startsWith('whsec_')) {
-      throw new ConfigError('STRIPE_WEBHOOK_SECRETS', 'must be a comma-separated list of whsec_… secrets');
+      throw new ConfigError(
+        'STRIPE_WEBHOOK_SECRETS',
+        'must be a comma-separated list of whsec_… secrets',
+      );
     }
   }
   if (live && webhookSecrets.length === 0) {
@@ -134,19 +151,27 @@ export function loadConfig(env: Env): AppConfig {
   }
 
   const syncCron = read.string('SYNC_CRON', '0 3 * * *');
-  if (!isCronExpression(syncCron)) throw new ConfigError('SYNC_CRON', `is not a cron expression: "${syncCron}"`);
+  if (!isCronExpression(syncCron))
+    throw new ConfigError('SYNC_CRON', `is not a cron expression: "${syncCron}"`);
 
   const currency = read.string('CURRENCY', 'usd').toLowerCase();
-  if (!/^[a-z]{3}$/.test(currency)) throw new ConfigError('CURRENCY', 'must be a three-letter ISO code');
+  if (!/^[a-z]{3}$/.test(currency))
+    throw new ConfigError('CURRENCY', 'must be a three-letter ISO code');
 
   return {
     mode,
     nodeEnv: read.string('NODE_ENV', 'development'),
     port: read.int('PORT', 3000, { min: 0, max: 65535 }),
     host: read.string('HOST', '0.0.0.0'),
-    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logLevel: read.oneOf(
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+    ),
     frontendUrl,
-    corsOrigins: read.list('CORS_ORIGINS', [frontendUrl]),
+    corsOrigins: read
+      .list('CORS_ORIGINS', [new URL(frontendUrl).origin])
+      .map((origin) => origin.replace(/\/+$/, '')),
     bodyLimitBytes: read.byteSize('BODY_LIMIT', '100kb'),
     throttle: {
       ttlSeconds: read.int('THROTTLE_TTL_SECONDS', 60, { min: 1 }),
@@ -177,7 +202,8 @@ export function loadConfig(env: Env): AppConfig {
     billing: {
       trialDays: read.int('TRIAL_DAYS', 7, { min: 0, max: 730 }),
       allowPromotionCodes: read.bool('ALLOW_PROMOTION_CODES', true),
-      defaultPriceId: read.optionalString('DEFAULT_PRICE_ID') ?? (live ? undefined : SANDBOX_DEFAULT_PRICE_ID),
+      defaultPriceId:
+        read.optionalString('DEFAULT_PRICE_ID') ?? (live ? undefined : SANDBOX_DEFAULT_PRICE_ID),
       currency,
       checkoutSuccessPath: path(read, 'CHECKOUT_SUCCESS_PATH', '/billing/success'),
       checkoutCancelPath: path(read, 'CHECKOUT_CANCEL_PATH', '/billing/cancel'),

@@ -40,7 +40,8 @@ export class EnvReader {
   int(name: string, fallback: number, bounds: { min?: number; max?: number } = {}): number {
     const value = this.raw(name);
     if (value === undefined) return fallback;
-    if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `must be a whole number, got "${value}"`);
+    if (!/^-?\d+$/.test(value))
+      throw new ConfigError(name, `must be a whole number, got "${value}"`);
     const parsed = Number(value);
     if (bounds.min !== undefined && parsed < bounds.min) {
       throw new ConfigError(name, `must be at least ${bounds.min}, got ${parsed}`);

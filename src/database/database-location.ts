@@ -8,7 +8,10 @@ export interface OpenDatabase {
 }
 
 /** DATABASE_URL when set; otherwise the embedded PostgreSQL, started for this process. */
-export async function openDatabase(config: AppConfig, log: (line: string) => void): Promise<OpenDatabase> {
+export async function openDatabase(
+  config: AppConfig,
+  log: (line: string) => void,
+): Promise<OpenDatabase> {
   if (config.database.url !== undefined) {
     return { url: config.database.url, embedded: false, close: () => Promise.resolve() };
   }
@@ -18,6 +21,8 @@ export async function openDatabase(config: AppConfig, log: (line: string) => voi
     database: 'billing',
     log,
   });
-  log(`Embedded PostgreSQL running on 127.0.0.1:${config.database.embeddedPort} (data in ${config.database.embeddedDir})`);
+  log(
+    `Embedded PostgreSQL running on 127.0.0.1:${config.database.embeddedPort} (data in ${config.database.embeddedDir})`,
+  );
   return { url: embedded.url, embedded: true, close: () => embedded.stop() };
 }

@@ -77,7 +77,10 @@ export interface MigrationStatus {
   failed: string[];
 }
 
-export async function migrationStatus(databaseUrl: string, dir = migrationsDir()): Promise<MigrationStatus> {
+export async function migrationStatus(
+  databaseUrl: string,
+  dir = migrationsDir(),
+): Promise<MigrationStatus> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -88,7 +91,9 @@ export async function migrationStatus(databaseUrl: string, dir = migrationsDir()
 }
 
 function statusOf(migrations: Migration[], rows: AppliedRow[]): MigrationStatus {
-  const finished = new Set(rows.filter((row) => row.finished_at !== null).map((row) => row.migration_name));
+  const finished = new Set(
+    rows.filter((row) => row.finished_at !== null).map((row) => row.migration_name),
+  );
   return {
     applied: migrations.filter((m) => finished.has(m.name)).map((m) => m.name),
     pending: migrations.filter((m) => !finished.has(m.name)).map((m) => m.name),
@@ -97,7 +102,10 @@ function statusOf(migrations: Migration[], rows: AppliedRow[]): MigrationStatus 
 }
 
 /** Applies every pending migration, each in its own transaction. Returns the names applied. */
-export async function applyMigrations(databaseUrl: string, dir = migrationsDir()): Promise<string[]> {
+export async function applyMigrations(
+  databaseUrl: string,
+  dir = migrationsDir(),
+): Promise<string[]> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
@@ -128,13 +136,17 @@ export async function applyMigrations(databaseUrl: string, dir = migrationsDir()
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`);
+        throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       applied.push(migration.name);
     }
     return applied;
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client
+      .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+      .catch(() => undefined);
     await client.end();
   }
 }

@@ -19,11 +19,16 @@ declare const WebAssembly: {
 interface SchemaEngineGlue {
   __wbg_set_wasm(exports: WasmExports): void;
   SchemaEngine: {
-    new: (options: { datamodels: [string, string][] | undefined }, log: (message: string) => void, adapter: object) => Promise<SchemaEngine>;
+    new: (
+      options: { datamodels: [string, string][] | undefined },
+      log: (message: string) => void,
+      adapter: object,
+    ) => Promise<SchemaEngine>;
   };
 }
 
-type DiffTarget = { tag: 'empty' } | { tag: 'schemaDatamodel'; files: { path: string; content: string }[] };
+type DiffTarget =
+  { tag: 'empty' } | { tag: 'schemaDatamodel'; files: { path: string; content: string }[] };
 
 interface SchemaEngine {
   diff(params: {
@@ -38,8 +43,11 @@ interface SchemaEngine {
 
 async function loadEngine(): Promise<SchemaEngineGlue> {
   // The glue is an ES module that expects its wasm instance to be handed over.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an ES module loaded through require(esm)
   const glue = require('@prisma/schema-engine-wasm/schema_engine_bg') as SchemaEngineGlue;
-  const wasmFile = require.resolve('@prisma/schema-engine-wasm').replace(/schema_engine\.js$/, 'schema_engine_bg.wasm');
+  const wasmFile = require
+    .resolve('@prisma/schema-engine-wasm')
+    .replace(/schema_engine\.js$/, 'schema_engine_bg.wasm');
   const { instance } = await WebAssembly.instantiate(await readFile(wasmFile), {
     './schema_engine_bg.js': glue,
   });
@@ -53,13 +61,22 @@ async function loadEngine(): Promise<SchemaEngineGlue> {
  * SQL from `fromSchema` (undefined = empty database) to `toSchema`. The engine connects to a
  * database even for a schema-to-schema diff (to learn the server's version); it changes nothing.
  */
-export async function diffSchemas(databaseUrl: string, fromSchema: string | undefined, toSchema: string): Promise<string> {
+export async function diffSchemas(
+  databaseUrl: string,
+  fromSchema: string | undefined,
+  toSchema: string,
+): Promise<string> {
   const glue = await loadEngine();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  const adapter = bindMigrationAwareSqlAdapterFactory(
+    new PrismaPg({ connectionString: databaseUrl }),
+  );
   const engine = await glue.SchemaEngine.new({ datamodels: undefined }, () => undefined, adapter);
   try {
     const result = await engine.diff({
-      from: fromSchema === undefined ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: fromSchema }] },
+      from:
+        fromSchema === undefined
+          ? { tag: 'empty' }
+          : { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: fromSchema }] },
       to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: toSchema }] },
       script: true,
       exitCode: null,

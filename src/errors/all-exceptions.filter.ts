@@ -1,4 +1,11 @@
-import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
 import type { BillingRequest } from '../auth/request-context';
@@ -76,7 +83,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       error_code: error.code,
       message: error.message,
       details: error.details,
-      requestId: String(request.id ?? ''),
+      requestId: typeof request.id === 'string' ? request.id : '',
     };
     response.status(error.status).json(body);
   }

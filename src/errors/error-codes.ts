@@ -6,24 +6,45 @@ import { HttpStatus } from '@nestjs/common';
  */
 export const ERROR_CATALOG = {
   VALIDATION_FAILED: { status: HttpStatus.BAD_REQUEST, message: 'The request is not valid.' },
-  MALFORMED_JSON: { status: HttpStatus.BAD_REQUEST, message: 'The request body is not valid JSON.' },
+  MALFORMED_JSON: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'The request body is not valid JSON.',
+  },
   BAD_REQUEST: { status: HttpStatus.BAD_REQUEST, message: 'The request cannot be processed.' },
-  PAYLOAD_TOO_LARGE: { status: HttpStatus.PAYLOAD_TOO_LARGE, message: 'The request body is too large.' },
-  UNAUTHENTICATED: { status: HttpStatus.UNAUTHORIZED, message: 'A valid bearer token is required.' },
+  PAYLOAD_TOO_LARGE: {
+    status: HttpStatus.PAYLOAD_TOO_LARGE,
+    message: 'The request body is too large.',
+  },
+  UNAUTHENTICATED: {
+    status: HttpStatus.UNAUTHORIZED,
+    message: 'A valid bearer token is required.',
+  },
   FORBIDDEN: { status: HttpStatus.FORBIDDEN, message: 'You may not do this.' },
   BILLING_ROLE_REQUIRED: {
     status: HttpStatus.FORBIDDEN,
     message: 'Only an organisation billing admin may do this.',
   },
-  ADMIN_REQUIRED: { status: HttpStatus.FORBIDDEN, message: 'This endpoint is for billing administrators.' },
+  ADMIN_REQUIRED: {
+    status: HttpStatus.FORBIDDEN,
+    message: 'This endpoint is for billing administrators.',
+  },
   ROUTE_NOT_FOUND: { status: HttpStatus.NOT_FOUND, message: 'No such route.' },
-  METHOD_NOT_ALLOWED: { status: HttpStatus.METHOD_NOT_ALLOWED, message: 'This method is not allowed here.' },
+  METHOD_NOT_ALLOWED: {
+    status: HttpStatus.METHOD_NOT_ALLOWED,
+    message: 'This method is not allowed here.',
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     message: 'The request body must be application/json.',
   },
-  TOO_MANY_REQUESTS: { status: HttpStatus.TOO_MANY_REQUESTS, message: 'Too many requests; retry later.' },
-  PRICE_NOT_FOUND: { status: HttpStatus.NOT_FOUND, message: 'No such active price in the catalog.' },
+  TOO_MANY_REQUESTS: {
+    status: HttpStatus.TOO_MANY_REQUESTS,
+    message: 'Too many requests; retry later.',
+  },
+  PRICE_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    message: 'No such active price in the catalog.',
+  },
   PRICE_OUT_OF_SYNC: {
     status: HttpStatus.CONFLICT,
     message: 'This price is no longer available in Stripe; the catalog is being refreshed.',
@@ -32,18 +53,30 @@ export const ERROR_CATALOG = {
     status: HttpStatus.BAD_REQUEST,
     message: 'No priceId was given and no default price is configured.',
   },
-  CHECKOUT_SESSION_NOT_FOUND: { status: HttpStatus.NOT_FOUND, message: 'No such checkout session.' },
+  CHECKOUT_SESSION_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    message: 'No such checkout session.',
+  },
   SUBSCRIPTION_ALREADY_ACTIVE: {
     status: HttpStatus.CONFLICT,
     message: 'This account already has an active subscription.',
   },
-  ALREADY_PURCHASED: { status: HttpStatus.CONFLICT, message: 'This account already owns this lifetime product.' },
-  PROMOTION_CODE_INVALID: { status: HttpStatus.BAD_REQUEST, message: 'This promotion code is not valid.' },
+  ALREADY_PURCHASED: {
+    status: HttpStatus.CONFLICT,
+    message: 'This account already owns this lifetime product.',
+  },
+  PROMOTION_CODE_INVALID: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'This promotion code is not valid.',
+  },
   NO_BILLING_CUSTOMER: {
     status: HttpStatus.CONFLICT,
     message: 'This account has no billing history yet; buy a plan first.',
   },
-  NO_ACTIVE_SUBSCRIPTION: { status: HttpStatus.NOT_FOUND, message: 'This account has no active subscription.' },
+  NO_ACTIVE_SUBSCRIPTION: {
+    status: HttpStatus.NOT_FOUND,
+    message: 'This account has no active subscription.',
+  },
   SUBSCRIPTION_ALREADY_CANCELED: {
     status: HttpStatus.CONFLICT,
     message: 'This subscription is already canceled or set to cancel.',
@@ -52,7 +85,10 @@ export const ERROR_CATALOG = {
     status: HttpStatus.CONFLICT,
     message: 'This subscription has no pending cancellation to undo.',
   },
-  SAME_PRICE: { status: HttpStatus.CONFLICT, message: 'The subscription is already on this price.' },
+  SAME_PRICE: {
+    status: HttpStatus.CONFLICT,
+    message: 'The subscription is already on this price.',
+  },
   PRICE_NOT_RECURRING: {
     status: HttpStatus.BAD_REQUEST,
     message: 'A subscription can only change to a recurring price.',
@@ -71,7 +107,10 @@ export const ERROR_CATALOG = {
     status: HttpStatus.BAD_REQUEST,
     message: 'The Stripe-Signature header is missing, invalid or too old.',
   },
-  WEBHOOK_PAYLOAD_INVALID: { status: HttpStatus.BAD_REQUEST, message: 'The webhook body is not a Stripe event.' },
+  WEBHOOK_PAYLOAD_INVALID: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'The webhook body is not a Stripe event.',
+  },
   WEBHOOK_PROCESSING_FAILED: {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     message: 'The event could not be applied; Stripe will retry it.',
@@ -82,9 +121,18 @@ export const ERROR_CATALOG = {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     message: 'The billing service is not configured correctly for Stripe.',
   },
-  STRIPE_UNAVAILABLE: { status: HttpStatus.BAD_GATEWAY, message: 'Stripe is unavailable; retry later.' },
-  SERVICE_UNAVAILABLE: { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'The service is not ready.' },
-  INTERNAL_ERROR: { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Something went wrong on our side.' },
+  STRIPE_UNAVAILABLE: {
+    status: HttpStatus.BAD_GATEWAY,
+    message: 'Stripe is unavailable; retry later.',
+  },
+  SERVICE_UNAVAILABLE: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    message: 'The service is not ready.',
+  },
+  INTERNAL_ERROR: {
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    message: 'Something went wrong on our side.',
+  },
 } as const satisfies Record<string, { status: HttpStatus; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -5,7 +5,9 @@ import { ApiError } from './api-error';
  * How a failure of a Stripe call reaches our callers (DESIGN §4): their request was refused →
  * 400; our keys or permissions are wrong → 500; Stripe could not be reached or failed → 502.
  */
-export function apiErrorFromStripe(error: InstanceType<typeof Stripe.errors.StripeError>): ApiError {
+export function apiErrorFromStripe(
+  error: InstanceType<typeof Stripe.errors.StripeError>,
+): ApiError {
   switch (error.type) {
     case 'StripeCardError':
     case 'StripeInvalidRequestError':
@@ -20,6 +22,8 @@ export function apiErrorFromStripe(error: InstanceType<typeof Stripe.errors.Stri
   }
 }
 
-export function isStripeError(error: unknown): error is InstanceType<typeof Stripe.errors.StripeError> {
+export function isStripeError(
+  error: unknown,
+): error is InstanceType<typeof Stripe.errors.StripeError> {
   return error instanceof Stripe.errors.StripeError;
 }

@@ -27,8 +27,14 @@ export class HealthService {
 
   async readiness(): Promise<ReadinessReport> {
     const [database, stripe] = await Promise.all([
-      within(this.repository.ping(), CHECK_TIMEOUT_MS).then(() => 'up' as const, () => 'down' as const),
-      within(this.stripe.products.list({ limit: 1 }, { maxNetworkRetries: 0 }), CHECK_TIMEOUT_MS).then(
+      within(this.repository.ping(), CHECK_TIMEOUT_MS).then(
+        () => 'up' as const,
+        () => 'down' as const,
+      ),
+      within(
+        this.stripe.products.list({ limit: 1 }, { maxNetworkRetries: 0 }),
+        CHECK_TIMEOUT_MS,
+      ).then(
         () => 'up' as const,
         () => 'down' as const,
       ),

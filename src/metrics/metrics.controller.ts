@@ -22,12 +22,16 @@ export class MetricsController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({
     summary: 'Prometheus metrics',
-    description: 'Public unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required.',
+    description:
+      'Public unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required.',
   })
   @ApiOkResponse({ description: 'Prometheus text format' })
   async metrics(@Headers('authorization') authorization?: string): Promise<string> {
     const token = this.config.metricsToken;
-    if (token !== undefined && !adminKeyMatches(authorization?.replace(/^Bearer /, '') ?? '', token)) {
+    if (
+      token !== undefined &&
+      !adminKeyMatches(authorization?.replace(/^Bearer /, '') ?? '', token)
+    ) {
       throw new ApiError('UNAUTHENTICATED');
     }
     return this.registry.metrics();

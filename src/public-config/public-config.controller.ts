@@ -8,7 +8,11 @@ export class PublicConfigDto {
   @ApiProperty({ enum: ['sandbox', 'test', 'live'] })
   mode!: 'sandbox' | 'test' | 'live';
 
-  @ApiProperty({ nullable: true, example: 'pk_test_…', description: 'For Stripe.js (embedded checkout).' })
+  @ApiProperty({
+    nullable: true,
+    example: 'pk_test_…',
+    description: 'For Stripe.js (embedded checkout).',
+  })
   publishableKey!: string | null;
 
   @ApiProperty({ example: 7 })

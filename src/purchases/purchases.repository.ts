@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 import type { Prisma } from '../generated/prisma/client';
 
-const withProduct = { include: { price: { include: { product: true } } } } satisfies Prisma.PurchaseDefaultArgs;
+const withProduct = {
+  include: { price: { include: { product: true } } },
+} satisfies Prisma.PurchaseDefaultArgs;
 
 export type PurchaseWithProduct = Prisma.PurchaseGetPayload<typeof withProduct>;
 

@@ -10,7 +10,8 @@ import type { StripeConnection } from '../stripe/stripe.module';
 /** The key the app presents to the emulator; the emulator accepts any sk_test_ key. */
 export const SANDBOX_SECRET_KEY = 'sk_test_sandbox';
 
-export const sandboxCatalogFile = (): string => join(packageRoot(), 'emulator', 'catalog', 'sandbox-catalog.json');
+export const sandboxCatalogFile = (): string =>
+  join(packageRoot(), 'emulator', 'catalog', 'sandbox-catalog.json');
 
 export interface Sandbox {
   emulator: RunningEmulator;
@@ -46,7 +47,11 @@ export async function startSandbox(
     timeoutMs: config.stripe.timeoutMs,
     maxNetworkRetries: config.stripe.maxNetworkRetries,
   };
-  const stripe = new Stripe(SANDBOX_SECRET_KEY, { host: emulator.host, port: emulator.port, protocol: 'http' });
+  const stripe = new Stripe(SANDBOX_SECRET_KEY, {
+    host: emulator.host,
+    port: emulator.port,
+    protocol: 'http',
+  });
   return {
     emulator,
     connection,

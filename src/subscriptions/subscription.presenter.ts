@@ -4,7 +4,11 @@ import { subscriptionGrants } from './entitlement-rules';
 import { LIVE_STATUSES } from './subscription-status';
 import type { SubscriptionWithPrice } from './subscriptions.repository';
 
-export function toSubscriptionDto(row: SubscriptionWithPrice, now: Date, pastDueGraceDays: number): SubscriptionDto {
+export function toSubscriptionDto(
+  row: SubscriptionWithPrice,
+  now: Date,
+  pastDueGraceDays: number,
+): SubscriptionDto {
   const { price } = row;
   const live = LIVE_STATUSES.includes(row.status);
   return {

@@ -15,7 +15,8 @@ export class SubscriptionsController {
   @Get('current')
   @ApiOperation({
     summary: "The account's current subscription",
-    description: 'The live one (trialing, active, past_due, unpaid, paused, incomplete), else the most recently ended one still inside its paid period, else null.',
+    description:
+      'The live one (trialing, active, past_due, unpaid, paused, incomplete), else the most recently ended one still inside its paid period, else null.',
   })
   @ApiOkResponse({ type: CurrentSubscriptionDto })
   @ApiErrors('UNAUTHENTICATED')

@@ -3,7 +3,9 @@ import { PrismaService } from '../database/prisma.service';
 import type { Prisma, Subscription } from '../generated/prisma/client';
 import { LIVE_STATUSES } from './subscription-status';
 
-const withPrice = { include: { price: { include: { product: true } } } } satisfies Prisma.SubscriptionDefaultArgs;
+const withPrice = {
+  include: { price: { include: { product: true } } },
+} satisfies Prisma.SubscriptionDefaultArgs;
 
 export type SubscriptionWithPrice = Prisma.SubscriptionGetPayload<typeof withPrice>;
 

@@ -18,7 +18,10 @@ export class SubscriptionsService {
   async current(account: AccountRef): Promise<CurrentSubscriptionDto> {
     const now = this.clock.now();
     const row = await this.subscriptions.findCurrentByAccount(account.id, now);
-    return { subscription: row === null ? null : toSubscriptionDto(row, now, this.config.billing.pastDueGraceDays) };
+    return {
+      subscription:
+        row === null ? null : toSubscriptionDto(row, now, this.config.billing.pastDueGraceDays),
+    };
   }
 
   async list(account: AccountRef): Promise<SubscriptionDto[]> {

@@ -5,7 +5,13 @@ import { CLOCK, type Clock } from '../clock/clock';
 import type { Account } from '../generated/prisma/client';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { fromUnix, idOf } from './stripe-ids';
-import { claimedAccountId, checkoutStatusOf, invoiceSubscriptionId, toInvoicePayment, toSubscriptionFields } from './sync.mappers';
+import {
+  claimedAccountId,
+  checkoutStatusOf,
+  invoiceSubscriptionId,
+  toInvoicePayment,
+  toSubscriptionFields,
+} from './sync.mappers';
 import { SyncRepository, type Tx } from './sync.repository';
 
 /** What one application of Stripe state changed, for cache invalidation after commit. */
@@ -16,7 +22,8 @@ export class SyncEffects {
   ignoredBecause?: string;
 }
 
-export type SyncedObjectKind = 'product' | 'price' | 'customer' | 'subscription' | 'invoice' | 'checkout_session' | 'charge';
+export type SyncedObjectKind =
+  'product' | 'price' | 'customer' | 'subscription' | 'invoice' | 'checkout_session' | 'charge';
 
 const isMissing = (error: unknown): boolean =>
   error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
@@ -81,15 +88,21 @@ export class BillingSyncService {
   }
 
   /** A price may arrive before its product: the product is fetched first, then the price. */
-  private async upsertPriceWithProduct(tx: Tx, price: Stripe.Price, effects: SyncEffects): Promise<void> {
+  private async upsertPriceWithProduct(
+    tx: Tx,
+    price: Stripe.Price,
+    effects: SyncEffects,
+  ): Promise<void> {
     const row = toPriceRow(price);
     if (row === null) return;
-    if (!(await this.repo.hasProduct(tx, row.productId))) await this.syncProduct(tx, row.productId, effects);
+    if (!(await this.repo.hasProduct(tx, row.productId)))
+      await this.syncProduct(tx, row.productId, effects);
     await this.repo.upsertPrice(tx, row);
   }
 
   private async ensurePrice(tx: Tx, price: Stripe.Price, effects: SyncEffects): Promise<void> {
-    if (!(await this.repo.hasPrice(tx, price.id))) await this.upsertPriceWithProduct(tx, price, effects);
+    if (!(await this.repo.hasPrice(tx, price.id)))
+      await this.upsertPriceWithProduct(tx, price, effects);
   }
 
   async syncCustomer(tx: Tx, id: string, effects: SyncEffects): Promise<void> {
@@ -113,7 +126,11 @@ export class BillingSyncService {
    * The account a Stripe object belongs to: by its customer, else by the account id the
    * service itself wrote into client_reference_id/metadata — but only an id that exists.
    */
-  private async resolveAccount(tx: Tx, customerId: string | null, ...claims: (string | null | undefined)[]): Promise<Account | null> {
+  private async resolveAccount(
+    tx: Tx,
+    customerId: string | null,
+    ...claims: (string | null | undefined)[]
+  ): Promise<Account | null> {
     if (customerId !== null) {
       const linked = await this.repo.accountByCustomer(tx, customerId);
       if (linked !== null) return linked;
@@ -130,9 +147,17 @@ export class BillingSyncService {
     return account.stripeCustomerId === customerId || customerId === null ? account : null;
   }
 
-  async syncSubscription(tx: Tx, subscription: Stripe.Subscription, effects: SyncEffects): Promise<void> {
+  async syncSubscription(
+    tx: Tx,
+    subscription: Stripe.Subscription,
+    effects: SyncEffects,
+  ): Promise<void> {
     const fields = toSubscriptionFields(subscription);
-    const account = await this.resolveAccount(tx, fields.stripeCustomerId, subscription.metadata?.accountId);
+    const account = await this.resolveAccount(
+      tx,
+      fields.stripeCustomerId,
+      subscription.metadata?.accountId,
+    );
     if (account === null) {
       effects.ignoredBecause = 'subscription of no account';
       return;
@@ -143,7 +168,9 @@ export class BillingSyncService {
     const previous = await this.repo.subscriptionByStripeId(tx, fields.stripeId);
     // The grace window runs from when the subscription became past_due, as first seen.
     const pastDueSince =
-      fields.status === 'past_due' ? (previous?.status === 'past_due' ? previous.pastDueSince : null) ?? this.clock.now() : null;
+      fields.status === 'past_due'
+        ? ((previous?.status === 'past_due' ? previous.pastDueSince : null) ?? this.clock.now())
+        : null;
     await this.repo.upsertSubscription(tx, account.id, fields, pastDueSince);
     await this.repo.markHadTrial(tx, account.id);
 
@@ -169,9 +196,17 @@ export class BillingSyncService {
     const subscriptionId = invoiceSubscriptionId(invoice);
     // The invoice's subscription first: it may be what links the customer to an account.
     if (subscriptionId !== null) {
-      await this.syncSubscription(tx, await this.stripe.subscriptions.retrieve(subscriptionId), effects);
+      await this.syncSubscription(
+        tx,
+        await this.stripe.subscriptions.retrieve(subscriptionId),
+        effects,
+      );
     }
-    const account = await this.resolveAccount(tx, customerId, invoice.parent?.subscription_details?.metadata?.accountId);
+    const account = await this.resolveAccount(
+      tx,
+      customerId,
+      invoice.parent?.subscription_details?.metadata?.accountId,
+    );
     if (account === null) {
       effects.ignoredBecause = 'invoice of no account';
       return;
@@ -184,7 +219,12 @@ export class BillingSyncService {
   async syncCheckoutSession(tx: Tx, id: string, effects: SyncEffects): Promise<void> {
     const session = await this.stripe.checkout.sessions.retrieve(id, { expand: ['line_items'] });
     const customerId = idOf(session.customer);
-    const account = await this.resolveAccount(tx, customerId, session.client_reference_id, session.metadata?.accountId);
+    const account = await this.resolveAccount(
+      tx,
+      customerId,
+      session.client_reference_id,
+      session.metadata?.accountId,
+    );
     if (account === null) {
       effects.ignoredBecause = 'checkout session of no account';
       return;
@@ -261,14 +301,21 @@ export class BillingSyncService {
     });
 
     if (subscriptionId !== null) {
-      await this.syncSubscription(tx, await this.stripe.subscriptions.retrieve(subscriptionId), effects);
+      await this.syncSubscription(
+        tx,
+        await this.stripe.subscriptions.retrieve(subscriptionId),
+        effects,
+      );
     }
   }
 
   private async isLifetimeProduct(tx: Tx, price: Stripe.Price): Promise<boolean> {
     const productId = idOf(price.product);
     if (productId === null) return false;
-    const product = await tx.product.findUnique({ where: { id: productId }, select: { lifetime: true } });
+    const product = await tx.product.findUnique({
+      where: { id: productId },
+      select: { lifetime: true },
+    });
     return product?.lifetime ?? false;
   }
 

@@ -35,7 +35,8 @@ export class CatalogSyncService {
       for (const product of products) await this.repo.upsertProduct(tx, toProductRow(product));
       for (const price of prices) {
         const row = toPriceRow(price);
-        if (row !== null && products.some((p) => p.id === row.productId)) await this.repo.upsertPrice(tx, row);
+        if (row !== null && products.some((p) => p.id === row.productId))
+          await this.repo.upsertPrice(tx, row);
       }
       return this.repo.markCatalogDeletedExcept(
         tx,

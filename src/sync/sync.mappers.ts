@@ -49,7 +49,9 @@ const SUBSCRIPTION_STATUSES: readonly SubscriptionStatus[] = [
 export function subscriptionStatusOf(subscription: Stripe.Subscription): SubscriptionStatus {
   const status = subscription.status as SubscriptionStatus;
   if (!SUBSCRIPTION_STATUSES.includes(status)) {
-    throw new Error(`subscription ${subscription.id} has an unknown status "${subscription.status}"`);
+    throw new Error(
+      `subscription ${subscription.id} has an unknown status "${subscription.status}"`,
+    );
   }
   return status;
 }
@@ -130,7 +132,9 @@ export function toInvoicePayment(invoice: Stripe.Invoice): InvoicePaymentFields 
     stripeInvoiceId: invoice.id,
     stripeSubscriptionId: subscriptionId,
     hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
-    occurredAt: new Date((paidAt ?? invoice.status_transitions?.finalized_at ?? invoice.created) * 1000),
+    occurredAt: new Date(
+      (paidAt ?? invoice.status_transitions?.finalized_at ?? invoice.created) * 1000,
+    ),
   };
 }
 
@@ -144,5 +148,8 @@ export function checkoutStatusOf(session: Stripe.Checkout.Session): CheckoutStat
 /** The account id a checkout session or subscription names, if it is a well-formed UUID. */
 export function claimedAccountId(...candidates: (string | null | undefined)[]): string | null {
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  return candidates.find((value): value is string => typeof value === 'string' && uuid.test(value)) ?? null;
+  return (
+    candidates.find((value): value is string => typeof value === 'string' && uuid.test(value)) ??
+    null
+  );
 }

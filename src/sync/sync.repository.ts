@@ -44,20 +44,42 @@ export class SyncRepository {
   }
 
   markProductDeleted(tx: Tx, id: string): Promise<unknown> {
-    return tx.product.updateMany({ where: { id }, data: { active: false, deleted: true, stripeSyncedAt: new Date() } });
+    return tx.product.updateMany({
+      where: { id },
+      data: { active: false, deleted: true, stripeSyncedAt: new Date() },
+    });
   }
 
   markPriceDeleted(tx: Tx, id: string): Promise<unknown> {
-    return tx.price.updateMany({ where: { id }, data: { active: false, deleted: true, stripeSyncedAt: new Date() } });
+    return tx.price.updateMany({
+      where: { id },
+      data: { active: false, deleted: true, stripeSyncedAt: new Date() },
+    });
   }
 
   /** Marks every live product and price not in the given lists as deleted; returns their ids. */
-  async markCatalogDeletedExcept(tx: Tx, productIds: string[], priceIds: string[]): Promise<string[]> {
-    const goneProducts = await tx.product.findMany({ where: { deleted: false, id: { notIn: productIds } }, select: { id: true } });
-    const gonePrices = await tx.price.findMany({ where: { deleted: false, id: { notIn: priceIds } }, select: { id: true } });
+  async markCatalogDeletedExcept(
+    tx: Tx,
+    productIds: string[],
+    priceIds: string[],
+  ): Promise<string[]> {
+    const goneProducts = await tx.product.findMany({
+      where: { deleted: false, id: { notIn: productIds } },
+      select: { id: true },
+    });
+    const gonePrices = await tx.price.findMany({
+      where: { deleted: false, id: { notIn: priceIds } },
+      select: { id: true },
+    });
     const now = new Date();
-    await tx.price.updateMany({ where: { id: { in: gonePrices.map((p) => p.id) } }, data: { active: false, deleted: true, stripeSyncedAt: now } });
-    await tx.product.updateMany({ where: { id: { in: goneProducts.map((p) => p.id) } }, data: { active: false, deleted: true, stripeSyncedAt: now } });
+    await tx.price.updateMany({
+      where: { id: { in: gonePrices.map((p) => p.id) } },
+      data: { active: false, deleted: true, stripeSyncedAt: now },
+    });
+    await tx.product.updateMany({
+      where: { id: { in: goneProducts.map((p) => p.id) } },
+      data: { active: false, deleted: true, stripeSyncedAt: now },
+    });
     return [...goneProducts, ...gonePrices].map((row) => row.id);
   }
 
@@ -86,7 +108,10 @@ export class SyncRepository {
   }
 
   markHadTrial(tx: Tx, accountId: string): Promise<unknown> {
-    return tx.account.updateMany({ where: { id: accountId, hadTrial: false }, data: { hadTrial: true } });
+    return tx.account.updateMany({
+      where: { id: accountId, hadTrial: false },
+      data: { hadTrial: true },
+    });
   }
 
   async upsertSubscription(
@@ -96,11 +121,21 @@ export class SyncRepository {
     pastDueSince: Date | null,
   ): Promise<void> {
     const data = { ...fields, accountId, pastDueSince, stripeSyncedAt: new Date() };
-    await tx.subscription.upsert({ where: { stripeId: fields.stripeId }, create: data, update: data });
+    await tx.subscription.upsert({
+      where: { stripeId: fields.stripeId },
+      create: data,
+      update: data,
+    });
   }
 
-  subscriptionByStripeId(tx: Tx, stripeId: string): Promise<{ status: string; pastDueSince: Date | null } | null> {
-    return tx.subscription.findUnique({ where: { stripeId }, select: { status: true, pastDueSince: true } });
+  subscriptionByStripeId(
+    tx: Tx,
+    stripeId: string,
+  ): Promise<{ status: string; pastDueSince: Date | null } | null> {
+    return tx.subscription.findUnique({
+      where: { stripeId },
+      select: { status: true, pastDueSince: true },
+    });
   }
 
   async upsertPayment(tx: Tx, row: Prisma.PaymentUncheckedCreateInput): Promise<void> {
@@ -108,13 +143,22 @@ export class SyncRepository {
     await tx.payment.upsert({ where: { sourceKey }, create: row, update: fields });
   }
 
-  async upsertCheckoutSession(tx: Tx, row: Prisma.CheckoutSessionUncheckedCreateInput): Promise<void> {
+  async upsertCheckoutSession(
+    tx: Tx,
+    row: Prisma.CheckoutSessionUncheckedCreateInput,
+  ): Promise<void> {
     const { stripeId, accountId: _, ...fields } = row;
     await tx.checkoutSession.upsert({ where: { stripeId }, create: row, update: fields });
   }
 
-  checkoutSessionByStripeId(tx: Tx, stripeId: string): Promise<{ accountId: string; priceId: string } | null> {
-    return tx.checkoutSession.findUnique({ where: { stripeId }, select: { accountId: true, priceId: true } });
+  checkoutSessionByStripeId(
+    tx: Tx,
+    stripeId: string,
+  ): Promise<{ accountId: string; priceId: string } | null> {
+    return tx.checkoutSession.findUnique({
+      where: { stripeId },
+      select: { accountId: true, priceId: true },
+    });
   }
 
   async upsertPurchase(tx: Tx, row: Prisma.PurchaseUncheckedCreateInput): Promise<string> {
@@ -129,10 +173,16 @@ export class SyncRepository {
   }
 
   markPurchaseRefunded(tx: Tx, stripePaymentIntentId: string, refundedAt: Date): Promise<unknown> {
-    return tx.purchase.updateMany({ where: { stripePaymentIntentId }, data: { status: 'REFUNDED', refundedAt } });
+    return tx.purchase.updateMany({
+      where: { stripePaymentIntentId },
+      data: { status: 'REFUNDED', refundedAt },
+    });
   }
 
-  accountOfPaymentIntent(tx: Tx, stripePaymentIntentId: string): Promise<{ accountId: string } | null> {
+  accountOfPaymentIntent(
+    tx: Tx,
+    stripePaymentIntentId: string,
+  ): Promise<{ accountId: string } | null> {
     return tx.payment.findUnique({ where: { stripePaymentIntentId }, select: { accountId: true } });
   }
 }

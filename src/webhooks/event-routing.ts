@@ -54,7 +54,12 @@ export function routeEvent(event: Stripe.Event): EventRoute | null {
   const object = event.data.object as EventObject;
   if (kind === undefined || typeof object.id !== 'string') return null;
   const customerId = kind === 'customer' ? object.id : idOf(object.customer ?? null);
-  const lockKey = customerId !== null ? `customer:${customerId}` : kind === 'product' || kind === 'price' ? 'catalog' : `object:${object.id}`;
+  const lockKey =
+    customerId !== null
+      ? `customer:${customerId}`
+      : kind === 'product' || kind === 'price'
+        ? 'catalog'
+        : `object:${object.id}`;
   return { kind, objectId: object.id, lockKey, stripeCustomerId: customerId };
 }
 

@@ -43,7 +43,12 @@ export class WebhookLedgerRepository {
     return existing.status;
   }
 
-  async finish(tx: Tx, stripeEventId: string, status: 'PROCESSED' | 'IGNORED', note?: string): Promise<void> {
+  async finish(
+    tx: Tx,
+    stripeEventId: string,
+    status: 'PROCESSED' | 'IGNORED',
+    note?: string,
+  ): Promise<void> {
     await tx.webhookEvent.update({
       where: { stripeEventId },
       data: { status, processedAt: new Date(), lastError: note ?? null },
@@ -63,16 +68,25 @@ export class WebhookLedgerRepository {
     return this.prisma.webhookEvent.findUnique({ where: { stripeEventId } });
   }
 
-  knownIds(stripeEventIds: string[]): Promise<{ stripeEventId: string; status: WebhookEventStatus }[]> {
+  knownIds(
+    stripeEventIds: string[],
+  ): Promise<{ stripeEventId: string; status: WebhookEventStatus }[]> {
     return this.prisma.webhookEvent.findMany({
       where: { stripeEventId: { in: stripeEventIds } },
       select: { stripeEventId: true, status: true },
     });
   }
 
-  list(filter: { status?: WebhookEventStatus; limit: number; before?: Date }): Promise<WebhookEvent[]> {
+  list(filter: {
+    status?: WebhookEventStatus;
+    limit: number;
+    before?: Date;
+  }): Promise<WebhookEvent[]> {
     return this.prisma.webhookEvent.findMany({
-      where: { status: filter.status, receivedAt: filter.before ? { lt: filter.before } : undefined },
+      where: {
+        status: filter.status,
+        receivedAt: filter.before ? { lt: filter.before } : undefined,
+      },
       orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
       take: filter.limit,
     });

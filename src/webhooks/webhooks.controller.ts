@@ -1,5 +1,12 @@
 import { Controller, Headers, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+} from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { Public } from '../auth/auth.decorators';
@@ -33,10 +40,16 @@ export class WebhooksController {
       '500 means Stripe should retry.',
   })
   @ApiHeader({ name: 'Stripe-Signature', required: true })
-  @ApiBody({ description: 'A Stripe event, exactly as Stripe sent it.', schema: { type: 'object' } })
+  @ApiBody({
+    description: 'A Stripe event, exactly as Stripe sent it.',
+    schema: { type: 'object' },
+  })
   @ApiOkResponse({ type: WebhookOutcomeDto })
   @ApiErrors('WEBHOOK_SIGNATURE_INVALID', 'WEBHOOK_PAYLOAD_INVALID', 'WEBHOOK_PROCESSING_FAILED')
-  receive(@Req() request: Request, @Headers('stripe-signature') signature?: string): Promise<WebhookOutcome> {
+  receive(
+    @Req() request: Request,
+    @Headers('stripe-signature') signature?: string,
+  ): Promise<WebhookOutcome> {
     const body: unknown = request.body;
     return this.webhooks.receive(Buffer.isBuffer(body) ? body : undefined, signature);
   }

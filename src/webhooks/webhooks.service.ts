@@ -39,13 +39,23 @@ export class WebhooksService {
 
   /** Verifies the raw body against every configured secret (several during a rotation). */
   verify(rawBody: Buffer | undefined, signature: string | undefined): Stripe.Event {
-    if (rawBody === undefined || rawBody.length === 0 || signature === undefined || signature === '') {
+    if (
+      rawBody === undefined ||
+      rawBody.length === 0 ||
+      signature === undefined ||
+      signature === ''
+    ) {
       throw new ApiError('WEBHOOK_SIGNATURE_INVALID');
     }
     for (const secret of this.secrets) {
       let event: unknown;
       try {
-        event = Stripe.webhooks.constructEvent(rawBody, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
+        event = Stripe.webhooks.constructEvent(
+          rawBody,
+          signature,
+          secret,
+          SIGNATURE_TOLERANCE_SECONDS,
+        );
       } catch (error) {
         if (error instanceof Stripe.errors.StripeSignatureVerificationError) continue;
         // A body that is signed but not JSON.
@@ -57,7 +67,10 @@ export class WebhooksService {
     throw new ApiError('WEBHOOK_SIGNATURE_INVALID');
   }
 
-  async receive(rawBody: Buffer | undefined, signature: string | undefined): Promise<WebhookOutcome> {
+  async receive(
+    rawBody: Buffer | undefined,
+    signature: string | undefined,
+  ): Promise<WebhookOutcome> {
     const event = this.verify(rawBody, signature);
     return this.apply(event);
   }
@@ -84,26 +97,43 @@ export class WebhooksService {
     const effects = new SyncEffects();
     let duplicate = false;
     try {
-      await this.syncRepository.inLockedTransaction(route?.lockKey ?? `event:${event.id}`, async (tx) => {
-        const before = await this.ledger.recordOnce(tx, entry);
-        if (!options.force && (before === 'PROCESSED' || before === 'IGNORED')) {
-          duplicate = true;
-          return;
-        }
-        if (route === null) {
-          await this.ledger.finish(tx, event.id, 'IGNORED', 'event type not handled');
-          return;
-        }
-        await this.sync.apply(tx, route.kind, route.objectId, effects);
-        const ignored = effects.ignoredBecause !== undefined && effects.accounts.size === 0 && !effects.catalogChanged;
-        await this.ledger.finish(tx, event.id, ignored ? 'IGNORED' : 'PROCESSED', effects.ignoredBecause);
-      });
+      await this.syncRepository.inLockedTransaction(
+        route?.lockKey ?? `event:${event.id}`,
+        async (tx) => {
+          const before = await this.ledger.recordOnce(tx, entry);
+          if (!options.force && (before === 'PROCESSED' || before === 'IGNORED')) {
+            duplicate = true;
+            return;
+          }
+          if (route === null) {
+            await this.ledger.finish(tx, event.id, 'IGNORED', 'event type not handled');
+            return;
+          }
+          await this.sync.apply(tx, route.kind, route.objectId, effects);
+          const ignored =
+            effects.ignoredBecause !== undefined &&
+            effects.accounts.size === 0 &&
+            !effects.catalogChanged;
+          await this.ledger.finish(
+            tx,
+            event.id,
+            ignored ? 'IGNORED' : 'PROCESSED',
+            effects.ignoredBecause,
+          );
+        },
+      );
     } catch (error) {
       this.metrics.failed(event.type);
       const text = errorText(error);
-      this.logger.warn({ eventId: event.id, type: event.type, error: text }, 'webhook event failed; Stripe will retry');
+      this.logger.warn(
+        { eventId: event.id, type: event.type, error: text },
+        'webhook event failed; Stripe will retry',
+      );
       await this.ledger.recordFailure(entry, text).catch((recordError: unknown) => {
-        this.logger.error({ eventId: event.id, error: errorText(recordError) }, 'could not record the failure');
+        this.logger.error(
+          { eventId: event.id, error: errorText(recordError) },
+          'could not record the failure',
+        );
       });
       throw new ApiError('WEBHOOK_PROCESSING_FAILED');
     }

@@ -3,7 +3,11 @@ import { startTestService, type TestService } from '../support/test-service';
 import { bearer, newUser, signToken, TEST_ADMIN_KEY } from '../support/tokens';
 
 /** The error envelope of DESIGN §4, with a request id. */
-function expectEnvelope(body: Record<string, unknown>, statusCode: number, errorCode: string): void {
+function expectEnvelope(
+  body: Record<string, unknown>,
+  statusCode: number,
+  errorCode: string,
+): void {
   expect(body).toMatchObject({ success: false, statusCode, error_code: errorCode });
   expect(typeof body.message).toBe('string');
   expect(Array.isArray(body.details)).toBe(true);
@@ -35,11 +39,20 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
       expect(ui.text).toContain('swagger');
       const doc = await t.http.get('/docs-json').expect(200);
       expect(Object.keys(doc.body.paths)).toEqual(
-        expect.arrayContaining(['/api/catalog/products', '/api/catalog/prices/{id}', '/api/health', '/api/config']),
+        expect.arrayContaining([
+          '/api/catalog/products',
+          '/api/catalog/prices/{id}',
+          '/api/health',
+          '/api/config',
+        ]),
       );
       expect(doc.body.components.securitySchemes).toHaveProperty('bearer');
       expect(doc.body.components.schemas.ErrorEnvelope.properties.error_code.enum).toEqual(
-        expect.arrayContaining(['VALIDATION_FAILED', 'SUBSCRIPTION_ALREADY_ACTIVE', 'STRIPE_UNAVAILABLE']),
+        expect.arrayContaining([
+          'VALIDATION_FAILED',
+          'SUBSCRIPTION_ALREADY_ACTIVE',
+          'STRIPE_UNAVAILABLE',
+        ]),
       );
     });
 
@@ -87,7 +100,9 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
     });
 
     it('names every failing field and refuses unknown ones', async () => {
-      const res = await t.http.get('/api/catalog/products?type=weekly&excludeSubscribed=perhaps&color=red').expect(400);
+      const res = await t.http
+        .get('/api/catalog/products?type=weekly&excludeSubscribed=perhaps&color=red')
+        .expect(400);
       expectEnvelope(res.body, 400, 'VALIDATION_FAILED');
       const fields = (res.body.details as { field: string }[]).map((d) => d.field);
       expect(fields).toEqual(expect.arrayContaining(['type', 'excludeSubscribed', 'color']));
@@ -120,13 +135,19 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
       expect(names).toEqual(['Starter', 'Pro', '1,000 credits', 'Pro Lifetime']);
       const pro = res.body[1];
       expect(pro).toMatchObject({ id: 'prod_pro', features: ['chat', 'rag', 'export'] });
-      expect(pro.prices.map((p: { id: string; periodType: string }) => [p.id, p.periodType])).toEqual([
+      expect(
+        pro.prices.map((p: { id: string; periodType: string }) => [p.id, p.periodType]),
+      ).toEqual([
         ['price_pro_monthly', 'MONTHLY'],
         ['price_pro_yearly', 'YEARLY'],
       ]);
       expect(pro).not.toHaveProperty('subscribed');
       const lifetime = res.body[3];
-      expect(lifetime.prices[0]).toMatchObject({ type: 'one_time', periodType: 'ALL_TIME', unitAmount: 49900 });
+      expect(lifetime.prices[0]).toMatchObject({
+        type: 'one_time',
+        periodType: 'ALL_TIME',
+        unitAmount: 49900,
+      });
       expect(res.body[2].prices[0].periodType).toBe('ONE_TIME');
     });
 
@@ -134,14 +155,21 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
       const recurring = await t.http.get('/api/catalog/products?type=recurring').expect(200);
       expect(recurring.body.map((p: { id: string }) => p.id)).toEqual(['prod_starter', 'prod_pro']);
       const oneTime = await t.http.get('/api/catalog/products?type=one_time').expect(200);
-      expect(oneTime.body.map((p: { id: string }) => p.id)).toEqual(['prod_credits', 'prod_lifetime']);
+      expect(oneTime.body.map((p: { id: string }) => p.id)).toEqual([
+        'prod_credits',
+        'prod_lifetime',
+      ]);
     });
 
     it('flags what a caller holds and can hide it', async () => {
       const user = newUser();
       const token = signToken(user);
       const first = await t.http.get('/api/catalog/products').set(bearer(token)).expect(200);
-      expect(first.body.every((p: { subscribed: boolean; current: boolean }) => !p.subscribed && !p.current)).toBe(true);
+      expect(
+        first.body.every(
+          (p: { subscribed: boolean; current: boolean }) => !p.subscribed && !p.current,
+        ),
+      ).toBe(true);
 
       const account = await t.prisma.account.findFirstOrThrow({ where: { externalId: user.sub } });
       const now = Date.now();
@@ -165,7 +193,10 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
       const starter = flagged.body.find((p: { id: string }) => p.id === 'prod_starter');
       expect(starter).toMatchObject({ subscribed: false, current: false });
 
-      const pricing = await t.http.get('/api/catalog/products?excludeSubscribed=true').set(bearer(token)).expect(200);
+      const pricing = await t.http
+        .get('/api/catalog/products?excludeSubscribed=true')
+        .set(bearer(token))
+        .expect(200);
       expect(pricing.body.map((p: { id: string }) => p.id)).not.toContain('prod_pro');
       expect(pricing.body.map((p: { id: string }) => p.id)).toContain('prod_starter');
     });
@@ -189,7 +220,10 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
     it.each([
       ['no token', () => ({})],
       ['a malformed header', () => ({ Authorization: 'Token abc' })],
-      ['a bad signature', () => bearer(signToken(newUser(), { secret: 'another-secret-another-secret-1234' }))],
+      [
+        'a bad signature',
+        () => bearer(signToken(newUser(), { secret: 'another-secret-another-secret-1234' })),
+      ],
       ['an expired token', () => bearer(signToken(newUser(), { expiresIn: -60 }))],
       ['a token not yet valid', () => bearer(signToken(newUser(), { notBefore: 3600 }))],
       ['a token without sub', () => bearer(signToken({ email: 'a@b.c' }))],
@@ -197,7 +231,9 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
         'alg none',
         () => {
           const encode = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-          return { Authorization: `Bearer ${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: 'u1' })}.` };
+          return {
+            Authorization: `Bearer ${encode({ alg: 'none', typ: 'JWT' })}.${encode({ sub: 'u1' })}.`,
+          };
         },
       ],
     ])('refuses %s with 401 in the envelope', async (_, headers) => {
@@ -214,18 +250,53 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
     });
 
     it('keeps admin routes to admins or the admin key', async () => {
-      const member = await t.http.get('/api/admin/webhook-events').set(bearer(signToken(newUser()))).expect(403);
+      const member = await t.http
+        .get('/api/admin/webhook-events')
+        .set(bearer(signToken(newUser())))
+        .expect(403);
       expectEnvelope(member.body, 403, 'ADMIN_REQUIRED');
-      const wrongKey = await t.http.get('/api/admin/webhook-events').set('X-Admin-Key', 'wrong-key-wrong-key-wrong').expect(401);
+      const wrongKey = await t.http
+        .get('/api/admin/webhook-events')
+        .set('X-Admin-Key', 'wrong-key-wrong-key-wrong')
+        .expect(401);
       expectEnvelope(wrongKey.body, 401, 'UNAUTHENTICATED');
       await t.http.get('/api/admin/webhook-events').set('X-Admin-Key', TEST_ADMIN_KEY).expect(200);
-      await t.http.get('/api/admin/webhook-events').set(bearer(signToken({ ...newUser(), roles: ['billing:admin'] }))).expect(200);
+      await t.http
+        .get('/api/admin/webhook-events')
+        .set(bearer(signToken({ ...newUser(), roles: ['billing:admin'] })))
+        .expect(200);
+    });
+
+    it('refuses a mutating route to an organisation member without a billing role', async () => {
+      const user = newUser();
+      const member = signToken({ ...user, org_id: `org_${user.sub}`, org_role: 'member' });
+      const res = await t.http
+        .post('/api/portal/sessions')
+        .set(bearer(member))
+        .send({})
+        .expect(403);
+      expectEnvelope(res.body, 403, 'BILLING_ROLE_REQUIRED');
+      // The same member may read, and an owner passes the role check (and meets the next rule).
+      await t.http.get('/api/subscriptions/current').set(bearer(member)).expect(200);
+      const owner = signToken({ ...user, org_id: `org_${user.sub}`, org_role: 'owner' });
+      const next = await t.http
+        .post('/api/portal/sessions')
+        .set(bearer(owner))
+        .send({})
+        .expect(409);
+      expectEnvelope(next.body, 409, 'NO_BILLING_CUSTOMER');
     });
 
     it('resolves an organisation account apart from the member’s personal one', async () => {
       const user = newUser();
-      await t.http.get('/api/catalog/products').set(bearer(signToken(user))).expect(200);
-      await t.http.get('/api/catalog/products').set(bearer(signToken({ ...user, org_id: `org_${user.sub}`, org_role: 'member' }))).expect(200);
+      await t.http
+        .get('/api/catalog/products')
+        .set(bearer(signToken(user)))
+        .expect(200);
+      await t.http
+        .get('/api/catalog/products')
+        .set(bearer(signToken({ ...user, org_id: `org_${user.sub}`, org_role: 'member' })))
+        .expect(200);
       const accounts = await t.prisma.account.findMany({
         where: { externalId: { in: [user.sub, `org_${user.sub}`] } },
         orderBy: { kind: 'asc' },
@@ -241,11 +312,16 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
   describe('readiness when the database goes away', () => {
     it('fails readiness with 503 while the database refuses connections, then recovers', async () => {
       const name = new URL(t.databaseUrl).pathname.slice(1);
-      const admin = new Client({ connectionString: t.databaseUrl.replace(`/${name}`, '/postgres') });
+      const admin = new Client({
+        connectionString: t.databaseUrl.replace(`/${name}`, '/postgres'),
+      });
       await admin.connect();
       try {
         await admin.query(`ALTER DATABASE "${name}" WITH ALLOW_CONNECTIONS false`);
-        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+        await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        );
         const down = await t.http.get('/api/health/ready').expect(503);
         expectEnvelope(down.body, 503, 'SERVICE_UNAVAILABLE');
         await t.http.get('/api/health').expect(200);

@@ -35,15 +35,20 @@ describe('POST /api/webhooks/stripe', () => {
     return request.send(payload);
   };
 
-  const ledgerCount = (stripeEventId: string) => t.prisma.webhookEvent.count({ where: { stripeEventId } });
+  const ledgerCount = (stripeEventId: string) =>
+    t.prisma.webhookEvent.count({ where: { stripeEventId } });
 
   /** A fresh id makes the event new to the ledger while keeping Stripe's shape. */
-  const withNewId = (event: Stripe.Event): string => JSON.stringify({ ...event, id: `evt_test_${Math.random().toString(36).slice(2)}` });
+  const withNewId = (event: Stripe.Event): string =>
+    JSON.stringify({ ...event, id: `evt_test_${Math.random().toString(36).slice(2)}` });
 
   describe('signatures', () => {
     it('accepts a correctly signed event and records it', async () => {
       const payload = withNewId(await realEvent());
-      const res = await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(200);
+      const res = await post(
+        payload,
+        Stripe.webhooks.generateTestHeaderString({ payload, secret }),
+      ).expect(200);
       expect(res.body).toEqual({ received: true });
       const id = (JSON.parse(payload) as { id: string }).id;
       const row = await t.prisma.webhookEvent.findUniqueOrThrow({ where: { stripeEventId: id } });
@@ -51,9 +56,28 @@ describe('POST /api/webhooks/stripe', () => {
     });
 
     it.each([
-      ['another secret', (payload: string, _: string) => Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_not_ours' })],
-      ['a tampered body', (payload: string, s: string) => Stripe.webhooks.generateTestHeaderString({ payload: payload.replace('"product', '"produce'), secret: s })],
-      ['a stale timestamp', (payload: string, s: string) => Stripe.webhooks.generateTestHeaderString({ payload, secret: s, timestamp: Math.floor(Date.now() / 1000) - 301 })],
+      [
+        'another secret',
+        (payload: string, _: string) =>
+          Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_not_ours' }),
+      ],
+      [
+        'a tampered body',
+        (payload: string, s: string) =>
+          Stripe.webhooks.generateTestHeaderString({
+            payload: payload.replace('"product', '"produce'),
+            secret: s,
+          }),
+      ],
+      [
+        'a stale timestamp',
+        (payload: string, s: string) =>
+          Stripe.webhooks.generateTestHeaderString({
+            payload,
+            secret: s,
+            timestamp: Math.floor(Date.now() / 1000) - 301,
+          }),
+      ],
       ['a malformed header', () => 'garbage'],
       ['no header', () => undefined],
     ])('refuses %s with 400 and writes nothing', async (_, sign) => {
@@ -73,12 +97,18 @@ describe('POST /api/webhooks/stripe', () => {
 
     it('accepts every secret of a rotation', async () => {
       const payload = withNewId(await realEvent());
-      await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret: ROTATED_OUT_SECRET })).expect(200);
+      await post(
+        payload,
+        Stripe.webhooks.generateTestHeaderString({ payload, secret: ROTATED_OUT_SECRET }),
+      ).expect(200);
     });
 
     it('refuses a signed body that is not an event', async () => {
       const payload = JSON.stringify({ hello: 'world' });
-      const res = await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(400);
+      const res = await post(
+        payload,
+        Stripe.webhooks.generateTestHeaderString({ payload, secret }),
+      ).expect(400);
       expect(res.body.error_code).toBe('WEBHOOK_PAYLOAD_INVALID');
     });
 
@@ -86,13 +116,23 @@ describe('POST /api/webhooks/stripe', () => {
       const event = JSON.parse(withNewId(await realEvent())) as Stripe.Event & { padding?: string };
       event.padding = 'x'.repeat(300 * 1024);
       const payload = JSON.stringify(event);
-      await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(200);
+      await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(
+        200,
+      );
     });
 
     it('ignores (200) event types it does not handle', async () => {
-      const payload = JSON.stringify({ ...(await realEvent()), id: 'evt_test_ignored_type', type: 'balance.available' });
-      await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(200);
-      const row = await t.prisma.webhookEvent.findUniqueOrThrow({ where: { stripeEventId: 'evt_test_ignored_type' } });
+      const payload = JSON.stringify({
+        ...(await realEvent()),
+        id: 'evt_test_ignored_type',
+        type: 'balance.available',
+      });
+      await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(
+        200,
+      );
+      const row = await t.prisma.webhookEvent.findUniqueOrThrow({
+        where: { stripeEventId: 'evt_test_ignored_type' },
+      });
       expect(row.status).toBe('IGNORED');
     });
   });
@@ -102,7 +142,9 @@ describe('POST /api/webhooks/stripe', () => {
       const payload = withNewId(await realEvent('price.created'));
       const id = (JSON.parse(payload) as { id: string }).id;
       const responses = await Promise.all(
-        Array.from({ length: 10 }, () => post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret }))),
+        Array.from({ length: 10 }, () =>
+          post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })),
+        ),
       );
       expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
       expect(responses.filter((r) => r.body.duplicate !== true)).toHaveLength(1);
@@ -115,7 +157,10 @@ describe('POST /api/webhooks/stripe', () => {
   describe('effects of a real subscription checkout', () => {
     it('mirrors the subscription, the $0 trial invoice, the customer link and the trial history', async () => {
       const user = newUser();
-      const catalog = await t.http.get('/api/catalog/products').set(bearer(signToken(user))).expect(200);
+      const catalog = await t.http
+        .get('/api/catalog/products')
+        .set(bearer(signToken(user)))
+        .expect(200);
       expect(catalog.body.length).toBeGreaterThan(0);
       const account = await t.prisma.account.findFirstOrThrow({ where: { externalId: user.sub } });
 
@@ -129,13 +174,18 @@ describe('POST /api/webhooks/stripe', () => {
         success_url: 'http://localhost:5173/billing/success?session_id={CHECKOUT_SESSION_ID}',
         cancel_url: 'http://localhost:5173/billing/cancel',
       });
-      await control(t.service, `/checkout/sessions/${session.id}/complete`, { card: '4242424242424242' });
+      await control(t.service, `/checkout/sessions/${session.id}/complete`, {
+        card: '4242424242424242',
+      });
       await flushWebhooks(t.service);
 
       const linked = await t.prisma.account.findUniqueOrThrow({ where: { id: account.id } });
       expect(linked.stripeCustomerId).toMatch(/^cus_/);
       expect(linked.hadTrial).toBe(true);
-      const current = await t.http.get('/api/subscriptions/current').set(bearer(signToken(user))).expect(200);
+      const current = await t.http
+        .get('/api/subscriptions/current')
+        .set(bearer(signToken(user)))
+        .expect(200);
       expect(current.body.subscription).toMatchObject({
         status: 'trialing',
         priceId: 'price_pro_monthly',
@@ -144,11 +194,22 @@ describe('POST /api/webhooks/stripe', () => {
         entitled: true,
       });
       const payments = await t.prisma.payment.findMany({ where: { accountId: account.id } });
-      expect(payments).toEqual([expect.objectContaining({ type: 'SUBSCRIPTION', status: 'COMPLETED', amount: 0 })]);
-      const sessionRow = await t.prisma.checkoutSession.findUniqueOrThrow({ where: { stripeId: session.id } });
-      expect(sessionRow).toMatchObject({ status: 'complete', accountId: account.id, mode: 'SUBSCRIPTION' });
+      expect(payments).toEqual([
+        expect.objectContaining({ type: 'SUBSCRIPTION', status: 'COMPLETED', amount: 0 }),
+      ]);
+      const sessionRow = await t.prisma.checkoutSession.findUniqueOrThrow({
+        where: { stripeId: session.id },
+      });
+      expect(sessionRow).toMatchObject({
+        status: 'complete',
+        accountId: account.id,
+        mode: 'SUBSCRIPTION',
+      });
 
-      const failed = await t.http.get('/api/admin/webhook-events?status=FAILED').set('X-Admin-Key', TEST_ADMIN_KEY).expect(200);
+      const failed = await t.http
+        .get('/api/admin/webhook-events?status=FAILED')
+        .set('X-Admin-Key', TEST_ADMIN_KEY)
+        .expect(200);
       expect(failed.body).toEqual([]);
     });
   });

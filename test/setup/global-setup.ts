@@ -18,7 +18,7 @@ function startEmbeddedServer(): Promise<string> {
   globalThis.billingTestEmbedded = child;
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the embedded PostgreSQL exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', resolve);
+    createInterface({ input: child.stdout }).once('line', resolve);
   });
 }
 

@@ -5,11 +5,20 @@ import type { RunningService } from '../../src/boot';
 export function emulatorStripe(service: RunningService): Stripe {
   const emulator = service.sandbox?.emulator;
   if (emulator === undefined) throw new Error('the service is not in sandbox mode');
-  return new Stripe('sk_test_suite', { host: emulator.host, port: emulator.port, protocol: 'http', maxNetworkRetries: 0 });
+  return new Stripe('sk_test_suite', {
+    host: emulator.host,
+    port: emulator.port,
+    protocol: 'http',
+    maxNetworkRetries: 0,
+  });
 }
 
 /** Calls the emulator's control API (outside /v1). */
-export async function control<T = unknown>(service: RunningService, path: string, body?: unknown): Promise<T> {
+export async function control<T = unknown>(
+  service: RunningService,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const emulator = service.sandbox?.emulator;
   if (emulator === undefined) throw new Error('the service is not in sandbox mode');
   const response = await fetch(`${emulator.url}/_emulator${path}`, {

@@ -6,7 +6,9 @@ interface FixtureFile {
   resources: Record<string, unknown>;
 }
 
-const fixtures = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'stripe-fixtures.json'), 'utf8')) as FixtureFile;
+const fixtures = JSON.parse(
+  readFileSync(join(__dirname, '..', 'fixtures', 'stripe-fixtures.json'), 'utf8'),
+) as FixtureFile;
 
 /** A deep copy of one of Stripe's own example objects, optionally with fields changed. */
 export function stripeFixture<T>(name: string, overrides: Partial<T> = {}): T {

@@ -26,6 +26,9 @@ export async function createTestDatabase(): Promise<OpenDatabase> {
   return {
     url: databaseUrl(process.env[ENV_ADMIN_URL] as string, name),
     embedded: false,
-    close: () => withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    close: () =>
+      withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }

@@ -13,12 +13,17 @@ export interface TokenClaims {
 }
 
 /** An HS256 token signed with the suite's secret (or another), valid for an hour by default. */
-export function signToken(claims: TokenClaims, options: jwt.SignOptions & { secret?: string } = {}): string {
+export function signToken(
+  claims: TokenClaims,
+  options: jwt.SignOptions & { secret?: string } = {},
+): string {
   const { secret = TEST_JWT_SECRET, ...signOptions } = options;
   return jwt.sign(claims, secret, { algorithm: 'HS256', expiresIn: '1h', ...signOptions });
 }
 
-export const bearer = (token: string): { Authorization: string } => ({ Authorization: `Bearer ${token}` });
+export const bearer = (token: string): { Authorization: string } => ({
+  Authorization: `Bearer ${token}`,
+});
 
 /** A user of their own, unique per call: tests never share accounts. */
 export function newUser(prefix = 'user'): { sub: string; email: string } {

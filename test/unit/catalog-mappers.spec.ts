@@ -31,19 +31,31 @@ describe('periodTypeOf', () => {
   });
 
   it('names one-time prices by whether they grant for ever', () => {
-    expect(periodTypeOf({ type: 'ONE_TIME', interval: null, intervalCount: null, lifetime: true })).toBe('ALL_TIME');
-    expect(periodTypeOf({ type: 'ONE_TIME', interval: null, intervalCount: null, lifetime: false })).toBe('ONE_TIME');
+    expect(
+      periodTypeOf({ type: 'ONE_TIME', interval: null, intervalCount: null, lifetime: true }),
+    ).toBe('ALL_TIME');
+    expect(
+      periodTypeOf({ type: 'ONE_TIME', interval: null, intervalCount: null, lifetime: false }),
+    ).toBe('ONE_TIME');
   });
 
   it('treats a missing interval count as 1 and an unknown interval as custom', () => {
-    expect(periodTypeOf({ type: 'RECURRING', interval: 'month', intervalCount: null, lifetime: false })).toBe('MONTHLY');
-    expect(periodTypeOf({ type: 'RECURRING', interval: null, intervalCount: null, lifetime: false })).toBe('CUSTOM');
+    expect(
+      periodTypeOf({ type: 'RECURRING', interval: 'month', intervalCount: null, lifetime: false }),
+    ).toBe('MONTHLY');
+    expect(
+      periodTypeOf({ type: 'RECURRING', interval: null, intervalCount: null, lifetime: false }),
+    ).toBe('CUSTOM');
   });
 });
 
 describe('featuresFromMetadata', () => {
   it('splits, trims, drops empties and duplicates, keeping order', () => {
-    expect(featuresFromMetadata({ features: ' chat, rag,,export ,chat' })).toEqual(['chat', 'rag', 'export']);
+    expect(featuresFromMetadata({ features: ' chat, rag,,export ,chat' })).toEqual([
+      'chat',
+      'rag',
+      'export',
+    ]);
   });
 
   it('gives no features without the key or metadata', () => {
@@ -92,7 +104,12 @@ describe('toProductRow on Stripe example objects', () => {
 
   it('marks a deleted product inactive and deleted', () => {
     const deleted: Stripe.DeletedProduct = { id: 'prod_gone', object: 'product', deleted: true };
-    expect(toProductRow(deleted)).toMatchObject({ id: 'prod_gone', active: false, deleted: true, features: [] });
+    expect(toProductRow(deleted)).toMatchObject({
+      id: 'prod_gone',
+      active: false,
+      deleted: true,
+      features: [],
+    });
   });
 });
 

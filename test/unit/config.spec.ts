@@ -17,9 +17,16 @@ describe('loadConfig', () => {
     expect(config.mode).toBe('sandbox');
     expect(config.port).toBe(3000);
     expect(config.database.url).toBeUndefined();
-    expect(config.billing).toMatchObject({ trialDays: 7, allowPromotionCodes: true, pastDueGraceDays: 3 });
+    expect(config.billing).toMatchObject({
+      trialDays: 7,
+      allowPromotionCodes: true,
+      pastDueGraceDays: 3,
+    });
     expect(config.billing.defaultPriceId).toBe('price_pro_monthly');
-    expect(config.corsOrigins).toEqual([config.frontendUrl]);
+    expect(config.corsOrigins).toEqual(['http://localhost:5173']);
+    expect(loadConfig({ FRONTEND_URL: 'https://app.example.com/console/' }).corsOrigins).toEqual([
+      'https://app.example.com',
+    ]);
     expect(config.bodyLimitBytes).toBe(100 * 1024);
     expect(config.admin.billingAdminRoles).toEqual(['owner', 'admin']);
     expect(config.jwt).toMatchObject({ orgClaim: 'org_id', roleClaim: 'org_role' });
@@ -27,6 +34,7 @@ describe('loadConfig', () => {
 
   it('chooses test or live mode from the key', () => {
     const base = {
+      FRONTEND_URL: 'https://app.example.com',
       DATABASE_URL: 'postgresql://u@h/db',
       JWT_SECRET: 'x'.repeat(32),
       STRIPE_WEBHOOK_SECRETS: 'whsec_a,whsec_b',
@@ -53,13 +61,49 @@ describe('loadConfig', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY'],
     [{ STRIPE_SECRET_KEY: 'pk_test_1' }, 'STRIPE_SECRET_KEY'],
-    [{ STRIPE_SECRET_KEY: 'sk_test_1', JWT_SECRET: 'x'.repeat(32), STRIPE_WEBHOOK_SECRETS: 'whsec_a' }, 'DATABASE_URL'],
-    [{ STRIPE_SECRET_KEY: 'sk_test_1', DATABASE_URL: 'postgres://h/d', STRIPE_WEBHOOK_SECRETS: 'whsec_a' }, 'JWT_SECRET'],
-    [{ STRIPE_SECRET_KEY: 'sk_test_1', DATABASE_URL: 'postgres://h/d', JWT_SECRET: 'x'.repeat(32) }, 'STRIPE_WEBHOOK_SECRETS'],
+    [
+      {
+        FRONTEND_URL: 'https://app.example.com',
+        STRIPE_SECRET_KEY: 'sk_test_1',
+        JWT_SECRET: 'x'.repeat(32),
+        STRIPE_WEBHOOK_SECRETS: 'whsec_a',
+      },
+      'DATABASE_URL',
+    ],
+    [
+      {
+        FRONTEND_URL: 'https://app.example.com',
+        STRIPE_SECRET_KEY: 'sk_test_1',
+        DATABASE_URL: 'postgres://h/d',
+        STRIPE_WEBHOOK_SECRETS: 'whsec_a',
+      },
+      'JWT_SECRET',
+    ],
+    [
+      {
+        FRONTEND_URL: 'https://app.example.com',
+        STRIPE_SECRET_KEY: 'sk_test_1',
+        DATABASE_URL: 'postgres://h/d',
+        JWT_SECRET: 'x'.repeat(32),
+      },
+      'STRIPE_WEBHOOK_SECRETS',
+    ],
     [{ STRIPE_WEBHOOK_SECRETS: 'nope' }, 'STRIPE_WEBHOOK_SECRETS'],
     [{ CURRENCY: 'dollars' }, 'CURRENCY'],
+    [{ JWT_SECRET: 'x'.repeat(32), JWT_JWKS_URL: 'https://id.example/jwks.json' }, 'JWT_SECRET'],
+    [
+      {
+        STRIPE_SECRET_KEY: 'sk_live_1',
+        DATABASE_URL: 'postgres://h/d',
+        JWT_SECRET: 'x'.repeat(32),
+        STRIPE_WEBHOOK_SECRETS: 'whsec_a',
+      },
+      'FRONTEND_URL',
+    ],
   ])('refuses %j naming %s', (env, variable) => {
-    expect(failure(env as Record<string, string>)).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect(failure(env as Record<string, string>)).toMatch(
+      new RegExp(`^Invalid configuration: ${variable} `),
+    );
   });
 
   it('reads lists, sizes and booleans', () => {

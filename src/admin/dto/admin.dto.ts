@@ -20,7 +20,10 @@ export class WebhookEventsQueryDto {
 }
 
 export class EventsReplayQueryDto {
-  @ApiProperty({ example: '2026-11-20T00:00:00Z', description: 'Replay events Stripe created at or after this time.' })
+  @ApiProperty({
+    example: '2026-11-20T00:00:00Z',
+    description: 'Replay events Stripe created at or after this time.',
+  })
   @IsDateString({ strict: true })
   since!: string;
 }
@@ -61,7 +64,10 @@ export class ReplayOutcomeDto {
   @ApiProperty({ example: 12, description: 'Events Stripe listed in the window.' })
   seen!: number;
 
-  @ApiProperty({ example: 3, description: 'Events the ledger lacked (or had failed), now applied.' })
+  @ApiProperty({
+    example: 3,
+    description: 'Events the ledger lacked (or had failed), now applied.',
+  })
   applied!: number;
 
   @ApiProperty({ type: [String] })

@@ -3,10 +3,23 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import type { PeriodType } from '../catalog.mappers';
 
-const PERIOD_TYPES: PeriodType[] = ['ALL_TIME', 'ONE_TIME', 'DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'SEMIANNUAL', 'YEARLY', 'CUSTOM'];
+const PERIOD_TYPES: PeriodType[] = [
+  'ALL_TIME',
+  'ONE_TIME',
+  'DAILY',
+  'WEEKLY',
+  'MONTHLY',
+  'QUARTERLY',
+  'SEMIANNUAL',
+  'YEARLY',
+  'CUSTOM',
+];
 
 export class CatalogQueryDto {
-  @ApiPropertyOptional({ enum: ['recurring', 'one_time'], description: 'Only products with prices of this type.' })
+  @ApiPropertyOptional({
+    enum: ['recurring', 'one_time'],
+    description: 'Only products with prices of this type.',
+  })
   @IsOptional()
   @IsIn(['recurring', 'one_time'])
   type?: 'recurring' | 'one_time';
@@ -16,7 +29,9 @@ export class CatalogQueryDto {
     description: 'With a token: drop products the account already holds (pricing-page view).',
   })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
   @IsBoolean()
   excludeSubscribed?: boolean;
 }
@@ -66,16 +81,25 @@ export class ProductDto {
   @ApiProperty({ type: [String], example: ['chat', 'rag', 'export'] })
   features!: string[];
 
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { features: 'chat,rag,export' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { features: 'chat,rag,export' },
+  })
   metadata!: Record<string, string>;
 
   @ApiProperty({ type: [PriceDto] })
   prices!: PriceDto[];
 
-  @ApiPropertyOptional({ description: 'With a token: the account holds this product (live subscription or lifetime purchase).' })
+  @ApiPropertyOptional({
+    description:
+      'With a token: the account holds this product (live subscription or lifetime purchase).',
+  })
   subscribed?: boolean;
 
-  @ApiPropertyOptional({ description: "With a token: this is the product of the account's current subscription." })
+  @ApiPropertyOptional({
+    description: "With a token: this is the product of the account's current subscription.",
+  })
   current?: boolean;
 }
 

@@ -1,7 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PeriodType } from '../../catalog/catalog.mappers';
 
-const STATUSES = ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused'];
+const STATUSES = [
+  'incomplete',
+  'incomplete_expired',
+  'trialing',
+  'active',
+  'past_due',
+  'canceled',
+  'unpaid',
+  'paused',
+];
 
 export class SubscriptionDto {
   @ApiProperty({ example: 'sub_1Q…' })
@@ -28,7 +37,11 @@ export class SubscriptionDto {
   @ApiProperty({ nullable: true, example: 1 })
   intervalCount!: number | null;
 
-  @ApiProperty({ nullable: true, example: 2900, description: 'Per period, minor units, for the whole quantity.' })
+  @ApiProperty({
+    nullable: true,
+    example: 2900,
+    description: 'Per period, minor units, for the whole quantity.',
+  })
   amount!: number | null;
 
   @ApiProperty({ example: 'usd' })
@@ -58,7 +71,9 @@ export class SubscriptionDto {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   trialEnd!: Date | null;
 
-  @ApiProperty({ description: 'Will renew at the end of the period (live and no cancellation pending).' })
+  @ApiProperty({
+    description: 'Will renew at the end of the period (live and no cancellation pending).',
+  })
   autoRenew!: boolean;
 
   @ApiProperty({ description: "Grants its product's features now (DESIGN §7)." })

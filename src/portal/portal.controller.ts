@@ -1,0 +1,39 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access } from '../auth/auth.decorators';
+import { CurrentAccount } from '../auth/current.decorators';
+import type { AccountRef } from '../auth/request-context';
+import { ApiErrors } from '../errors/api-errors.decorator';
+import { CreatePortalSessionDto, PortalSessionDto } from './dto/portal.dto';
+import { PortalService } from './portal.service';
+
+@ApiTags('portal')
+@ApiBearerAuth()
+@Controller('portal')
+export class PortalController {
+  constructor(private readonly portal: PortalService) {}
+
+  @Post('sessions')
+  @HttpCode(HttpStatus.OK)
+  @Access('billing-admin')
+  @ApiOperation({
+    summary: "Open Stripe's customer portal",
+    description:
+      'Optionally straight onto one task (`flow`). Organisation accounts need a BILLING_ADMIN_ROLES role.',
+  })
+  @ApiOkResponse({ type: PortalSessionDto })
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'UNAUTHENTICATED',
+    'BILLING_ROLE_REQUIRED',
+    'NO_BILLING_CUSTOMER',
+    'NO_ACTIVE_SUBSCRIPTION',
+    'STRIPE_UNAVAILABLE',
+  )
+  create(
+    @CurrentAccount() account: AccountRef,
+    @Body() body: CreatePortalSessionDto,
+  ): Promise<PortalSessionDto> {
+    return this.portal.createSession(account, body);
+  }
+}
