@@ -94,6 +94,7 @@ export class PaymentService {
       statement_descriptor: null,
       statement_descriptor_suffix: null,
       status: request.paymentMethod === null ? 'requires_payment_method' : 'requires_confirmation',
+      transfer_data: null,
       transfer_group: null,
     };
     this.core.state.paymentIntents.put(intent);

@@ -603,6 +603,7 @@ export class SubscriptionService {
       invoice: null,
       livemode: false,
       metadata: {},
+      net_amount: line.amount,
       parent: {
         type: 'subscription_details',
         subscription_details: { subscription: subscription.id, subscription_item: line.subscriptionItem ?? undefined },

@@ -7,8 +7,12 @@ export interface StoredResponse {
 
 /** Stripe keeps keys for at least 24 hours. */
 const RETENTION_MS = 24 * 3600 * 1000;
-/** The SDK sends a fresh key with every POST, so the store is bounded (oldest keys go first). */
-const MAX_KEYS = 200_000;
+/**
+ * The SDK sends a fresh key with every POST, and in sandbox mode the emulator shares the app's
+ * memory, so the store is bounded: beyond this many keys the oldest go first (well past any
+ * retry window the SDK uses).
+ */
+const MAX_KEYS = 20_000;
 
 /**
  * Stripe's idempotency: the first response to a key is stored and replayed for the same key and
