@@ -12,7 +12,11 @@ import { registerControlRoutes } from './control/control-routes';
 import { defaultCatalogFile } from './emulator-paths';
 import { EmulatorServer } from './http/emulator-server';
 import { registerPages } from './pages/register-pages';
-import { WebhookDispatcher, type DeliveryAttempt, type WebhookDeliveryOptions } from './webhooks/webhook-dispatcher';
+import {
+  WebhookDispatcher,
+  type DeliveryAttempt,
+  type WebhookDeliveryOptions,
+} from './webhooks/webhook-dispatcher';
 
 export type { CatalogDocument, DeliveryAttempt, WebhookDeliveryOptions };
 export { defaultCatalogFile };
@@ -62,7 +66,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   );
   domain.core.events.onEvent((event) => dispatcher.enqueue(event));
   const server = new EmulatorServer(domain, new Expander(domain), { apiKey: options.apiKey, log });
-  for (const register of [registerCustomerRoutes, registerCatalogRoutes, registerCheckoutRoutes, registerBillingRoutes, registerEventRoutes]) {
+  for (const register of [
+    registerCustomerRoutes,
+    registerCatalogRoutes,
+    registerCheckoutRoutes,
+    registerBillingRoutes,
+    registerEventRoutes,
+  ]) {
     register(server.api, domain);
   }
   const reset = (): void => {
@@ -71,7 +81,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const state = domain.core.state;
     for (const value of Object.values(state)) {
       if (value instanceof Map || value instanceof Set) value.clear();
-      else if (typeof (value as { clear?: unknown }).clear === 'function') (value as { clear: () => void }).clear();
+      else if (typeof (value as { clear?: unknown }).clear === 'function')
+        (value as { clear: () => void }).clear();
     }
     domain.core.clock.reset();
   };
@@ -79,7 +90,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     domain,
     dispatcher,
     reset,
-    defaultCatalog: () => JSON.parse(readFileSync(options.catalogFile ?? defaultCatalogFile(), 'utf8')) as unknown,
+    defaultCatalog: () =>
+      JSON.parse(readFileSync(options.catalogFile ?? defaultCatalogFile(), 'utf8')) as unknown,
   });
   registerPages(server.pages, domain);
 
@@ -89,15 +101,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   domain.core.baseUrl = url;
 
   const seed = (catalog: unknown): void => {
-    domain.core.events.withOrigin(null, () => seedCatalog(domain.catalog, domain.core.state, parseCatalogDocument(catalog)));
+    domain.core.events.withOrigin(null, () =>
+      seedCatalog(domain.catalog, domain.core.state, parseCatalogDocument(catalog)),
+    );
   };
-  if (options.catalogFile !== undefined) seed(JSON.parse(readFileSync(options.catalogFile, 'utf8')));
+  if (options.catalogFile !== undefined)
+    seed(JSON.parse(readFileSync(options.catalogFile, 'utf8')));
 
   const tick = setInterval(() => {
     try {
       domain.core.events.withOrigin(null, () => domain.lifecycle.catchUpGlobal());
     } catch (caught) {
-      log(`emulator clock tick failed: ${caught instanceof Error ? caught.message : String(caught)}`);
+      log(
+        `emulator clock tick failed: ${caught instanceof Error ? caught.message : String(caught)}`,
+      );
     }
   }, GLOBAL_CLOCK_TICK_MS);
   tick.unref();

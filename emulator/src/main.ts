@@ -12,7 +12,9 @@ async function main(): Promise<void> {
     apiKey: process.env.EMULATOR_API_KEY || undefined,
     logger: (line) => console.log(line),
   });
-  console.log(`Stripe emulator listening on ${emulator.url}${seed ? ' (sandbox catalog seeded)' : ''}`);
+  console.log(
+    `Stripe emulator listening on ${emulator.url}${seed ? ' (sandbox catalog seeded)' : ''}`,
+  );
   const stop = (): void => {
     void emulator.close().then(() => process.exit(0));
   };

@@ -8,7 +8,11 @@ import { SANDBOX_CATALOG, startHarness, type Harness } from './support/harness';
  * emulator's object has it, and when both hold a value the JSON types agree (a nullable field may
  * be null on either side; an expandable field may be an id on one side and an object on the other).
  */
-const fixtures = (JSON.parse(readFileSync(join(__dirname, 'fixtures', 'stripe-fixtures.json'), 'utf8')) as { resources: Record<string, unknown> }).resources;
+const fixtures = (
+  JSON.parse(readFileSync(join(__dirname, 'fixtures', 'stripe-fixtures.json'), 'utf8')) as {
+    resources: Record<string, unknown>;
+  }
+).resources;
 
 function kind(value: unknown): string {
   if (value === null || value === undefined) return 'null';
@@ -29,7 +33,8 @@ function differences(fixture: unknown, actual: unknown, path: string, out: strin
   const expected = kind(fixture);
   const got = kind(actual);
   if (expected === 'null' || got === 'null') return;
-  const expandable = (expected === 'object' && got === 'string') || (expected === 'string' && got === 'object');
+  const expandable =
+    (expected === 'object' && got === 'string') || (expected === 'string' && got === 'object');
   if (expandable) return;
   if (expected !== got) {
     out.push(`${path}: fixture has ${expected}, emulator has ${got}`);
@@ -67,7 +72,12 @@ describe('object shapes match Stripe’s example objects', () => {
   beforeAll(async () => {
     harness = await startHarness({ catalogFile: SANDBOX_CATALOG });
     stripe = harness.stripe;
-    const session = await stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: 'price_pro_monthly', quantity: 1 }], success_url: 'https://a.b/', discounts: [{ coupon: 'HALF' }] });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      line_items: [{ price: 'price_pro_monthly', quantity: 1 }],
+      success_url: 'https://a.b/',
+      discounts: [{ coupon: 'HALF' }],
+    });
     await harness.control(`checkout/sessions/${session.id}/complete`, { card: '4242424242424242' });
     const done = await stripe.checkout.sessions.retrieve(session.id);
     const subscription = await stripe.subscriptions.retrieve(done.subscription as string);
@@ -76,11 +86,22 @@ describe('object shapes match Stripe’s example objects', () => {
     const intent = await stripe.paymentIntents.retrieve(payment.payment.payment_intent as string);
     const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 100 });
     const charge = await stripe.charges.retrieve(intent.latest_charge as string);
-    await stripe.subscriptions.update(subscription.id, { items: [{ id: subscription.items.data[0].id, price: 'price_starter_monthly' }] });
+    await stripe.subscriptions.update(subscription.id, {
+      items: [{ id: subscription.items.data[0].id, price: 'price_starter_monthly' }],
+    });
     const invoiceItem = (await stripe.invoiceItems.list({ pending: true })).data[0];
-    const endpoint = await stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/', enabled_events: ['*'] });
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: 'http://127.0.0.1:9/',
+      enabled_events: ['*'],
+    });
     const clock = await stripe.testHelpers.testClocks.create({ frozen_time: 1_800_000_000 });
-    const portal = await stripe.billingPortal.sessions.create({ customer: done.customer as string, flow_data: { type: 'subscription_update', subscription_update: { subscription: subscription.id } } });
+    const portal = await stripe.billingPortal.sessions.create({
+      customer: done.customer as string,
+      flow_data: {
+        type: 'subscription_update',
+        subscription_update: { subscription: subscription.id },
+      },
+    });
     const promotion = (await stripe.promotionCodes.list({ code: 'HALFOFF' })).data[0];
     const lineItem = (await stripe.checkout.sessions.listLineItems(session.id)).data[0];
     const deletable = await stripe.products.create({ name: 'Deleted' });
@@ -90,7 +111,9 @@ describe('object shapes match Stripe’s example objects', () => {
       price: await stripe.prices.retrieve('price_pro_monthly'),
       coupon: await stripe.coupons.retrieve('HALF'),
       promotion_code: promotion,
-      discount: await stripe.subscriptions.retrieve(subscription.id, { expand: ['discounts'] }).then((entry) => entry.discounts[0]),
+      discount: await stripe.subscriptions
+        .retrieve(subscription.id, { expand: ['discounts'] })
+        .then((entry) => entry.discounts[0]),
       subscription: await stripe.subscriptions.retrieve(subscription.id),
       subscription_item: subscription.items.data[0],
       plan: subscription.items.data[0].plan,
@@ -101,7 +124,9 @@ describe('object shapes match Stripe’s example objects', () => {
       payment_intent: intent,
       charge,
       refund,
-      payment_method: await stripe.paymentMethods.retrieve(subscription.default_payment_method as string),
+      payment_method: await stripe.paymentMethods.retrieve(
+        subscription.default_payment_method as string,
+      ),
       event: (await stripe.events.list({ limit: 1 })).data[0],
       webhook_endpoint: endpoint,
       'test_helpers.test_clock': clock,
@@ -110,15 +135,20 @@ describe('object shapes match Stripe’s example objects', () => {
       item: lineItem,
       deleted_customer: await stripe.customers.del((await stripe.customers.create({})).id),
       deleted_product: await stripe.products.del(deletable.id),
-      deleted_coupon: await stripe.coupons.del((await stripe.coupons.create({ percent_off: 1 })).id),
+      deleted_coupon: await stripe.coupons.del(
+        (await stripe.coupons.create({ percent_off: 1 })).id,
+      ),
       deleted_webhook_endpoint: await stripe.webhookEndpoints.del(endpoint.id),
       'deleted_test_helpers.test_clock': await stripe.testHelpers.testClocks.del(clock.id),
     });
   });
   afterAll(() => harness.close());
 
-  it.each(Object.keys(fixtures))('%s has every field of Stripe’s example, with the same types', (resource) => {
-    expect(objects[resource]).toBeDefined();
-    expect(parity(resource, objects[resource])).toEqual([]);
-  });
+  it.each(Object.keys(fixtures))(
+    '%s has every field of Stripe’s example, with the same types',
+    (resource) => {
+      expect(objects[resource]).toBeDefined();
+      expect(parity(resource, objects[resource])).toEqual([]);
+    },
+  );
 });

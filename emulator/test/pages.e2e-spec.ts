@@ -2,7 +2,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type Stripe from 'stripe';
 import { SANDBOX_CATALOG, WebhookReceiver, startHarness, type Harness } from './support/harness';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('hosted pages in a real browser', () => {
   let browser: Browser;
@@ -28,7 +36,9 @@ describe('hosted pages in a real browser', () => {
     await site.close();
   });
 
-  async function subscriptionCheckout(extra: Partial<Stripe.Checkout.SessionCreateParams> = {}): Promise<Stripe.Checkout.Session> {
+  async function subscriptionCheckout(
+    extra: Partial<Stripe.Checkout.SessionCreateParams> = {},
+  ): Promise<Stripe.Checkout.Session> {
     return stripe.checkout.sessions.create({
       mode: 'subscription',
       line_items: [{ price: 'price_pro_monthly', quantity: 1 }],
@@ -46,7 +56,10 @@ describe('hosted pages in a real browser', () => {
   }
 
   it('pays with 4242 on the hosted checkout page and lands on the success URL', async () => {
-    const session = await subscriptionCheckout({ subscription_data: { trial_period_days: 7 }, allow_promotion_codes: true });
+    const session = await subscriptionCheckout({
+      subscription_data: { trial_period_days: 7 },
+      allow_promotion_codes: true,
+    });
     await page.goto(session.url as string);
     const text = await page.locator('body').innerText();
     expect(text).toContain('Pro');
@@ -81,13 +94,20 @@ describe('hosted pages in a real browser', () => {
   });
 
   it('applies a promotion code typed on the page', async () => {
-    const session = await stripe.checkout.sessions.create({ mode: 'payment', line_items: [{ price: 'price_lifetime', quantity: 1 }], success_url: `${site.url}/done?session_id={CHECKOUT_SESSION_ID}`, allow_promotion_codes: true });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      line_items: [{ price: 'price_lifetime', quantity: 1 }],
+      success_url: `${site.url}/done?session_id={CHECKOUT_SESSION_ID}`,
+      allow_promotion_codes: true,
+    });
     await page.goto(session.url as string);
     await fillCard('4242424242424242');
     await page.getByLabel('Promotion code').fill('WELCOME10');
     await page.getByRole('button', { name: 'Pay' }).click();
     await page.waitForURL(`${site.url}/done?session_id=${session.id}`);
-    const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['payment_intent'] });
+    const done = await stripe.checkout.sessions.retrieve(session.id, {
+      expand: ['payment_intent'],
+    });
     expect((done.payment_intent as Stripe.PaymentIntent).amount).toBe(44910);
   });
 
@@ -107,7 +127,10 @@ describe('hosted pages in a real browser', () => {
     await harness.control(`checkout/sessions/${session.id}/complete`, { card: '4242424242424242' });
     const paid = await stripe.checkout.sessions.retrieve(session.id);
     const subscriptionId = paid.subscription as string;
-    const portal = await stripe.billingPortal.sessions.create({ customer: paid.customer as string, return_url: `${site.url}/account` });
+    const portal = await stripe.billingPortal.sessions.create({
+      customer: paid.customer as string,
+      return_url: `${site.url}/account`,
+    });
     await page.goto(portal.url);
     expect(await page.locator('#plan').innerText()).toContain('Pro');
     expect(await page.getByRole('table').innerText()).toContain('paid');
@@ -122,7 +145,9 @@ describe('hosted pages in a real browser', () => {
 
     await page.getByRole('button', { name: /Switch to Starter/ }).click();
     await page.getByRole('status').waitFor();
-    expect((await stripe.subscriptions.retrieve(subscriptionId)).items.data[0].price.id).toBe('price_starter_monthly');
+    expect((await stripe.subscriptions.retrieve(subscriptionId)).items.data[0].price.id).toBe(
+      'price_starter_monthly',
+    );
 
     await page.getByLabel('New card number').fill('5555555555554444');
     await page.getByRole('button', { name: 'Update card' }).click();
@@ -140,12 +165,21 @@ describe('hosted pages in a real browser', () => {
     const portal = await stripe.billingPortal.sessions.create({
       customer: done.customer as string,
       return_url: `${site.url}/account`,
-      flow_data: { type: 'subscription_cancel', subscription_cancel: { subscription: done.subscription as string }, after_completion: { type: 'redirect', redirect: { return_url: `${site.url}/account?canceled=1` } } },
+      flow_data: {
+        type: 'subscription_cancel',
+        subscription_cancel: { subscription: done.subscription as string },
+        after_completion: {
+          type: 'redirect',
+          redirect: { return_url: `${site.url}/account?canceled=1` },
+        },
+      },
     });
     await page.goto(portal.url);
     expect(await page.getByLabel('New card number').count()).toBe(0);
     await page.getByRole('button', { name: 'Cancel plan' }).click();
     await page.waitForURL(`${site.url}/account?canceled=1`);
-    expect((await stripe.subscriptions.retrieve(done.subscription as string)).cancel_at_period_end).toBe(true);
+    expect(
+      (await stripe.subscriptions.retrieve(done.subscription as string)).cancel_at_period_end,
+    ).toBe(true);
   });
 });

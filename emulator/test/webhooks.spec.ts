@@ -8,8 +8,13 @@ describe('webhook delivery', () => {
   let stripe: Stripe;
   let receiver: WebhookReceiver;
 
-  async function register(events: string[] = ['*']): Promise<Stripe.WebhookEndpoint & { secret: string }> {
-    const endpoint = await stripe.webhookEndpoints.create({ url: `${receiver.url}/webhooks/stripe`, enabled_events: events as Stripe.WebhookEndpointCreateParams.EnabledEvent[] });
+  async function register(
+    events: string[] = ['*'],
+  ): Promise<Stripe.WebhookEndpoint & { secret: string }> {
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: `${receiver.url}/webhooks/stripe`,
+      enabled_events: events as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
+    });
     return endpoint as Stripe.WebhookEndpoint & { secret: string };
   }
 
@@ -41,12 +46,21 @@ describe('webhook delivery', () => {
     expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(5);
 
     const event = stripe.webhooks.constructEvent(delivery.rawBody, header, endpoint.secret);
-    expect(event).toMatchObject({ type: 'customer.created', object: 'event', livemode: false, api_version: Stripe.API_VERSION });
+    expect(event).toMatchObject({
+      type: 'customer.created',
+      object: 'event',
+      livemode: false,
+      api_version: Stripe.API_VERSION,
+    });
     expect((event.data.object as Stripe.Customer).email).toBe('signed@example.com');
 
     const tampered = delivery.rawBody.replace('signed@example.com', 'evil@example.com');
-    expect(() => stripe.webhooks.constructEvent(tampered, header, endpoint.secret)).toThrow(Stripe.errors.StripeSignatureVerificationError);
-    expect(() => stripe.webhooks.constructEvent(delivery.rawBody, header, 'whsec_another')).toThrow(Stripe.errors.StripeSignatureVerificationError);
+    expect(() => stripe.webhooks.constructEvent(tampered, header, endpoint.secret)).toThrow(
+      Stripe.errors.StripeSignatureVerificationError,
+    );
+    expect(() => stripe.webhooks.constructEvent(delivery.rawBody, header, 'whsec_another')).toThrow(
+      Stripe.errors.StripeSignatureVerificationError,
+    );
   });
 
   it('signs event timestamps with wall time even when the emulated clock is far ahead', async () => {
@@ -55,7 +69,11 @@ describe('webhook delivery', () => {
     await stripe.customers.create({ email: 'future@example.com' });
     await flush();
     const delivery = receiver.received[0];
-    const event = stripe.webhooks.constructEvent(delivery.rawBody, delivery.headers['stripe-signature'] as string, endpoint.secret);
+    const event = stripe.webhooks.constructEvent(
+      delivery.rawBody,
+      delivery.headers['stripe-signature'] as string,
+      endpoint.secret,
+    );
     expect(event.created).toBeGreaterThan(Date.now() / 1000 + 80 * 86_400);
   });
 
@@ -72,8 +90,14 @@ describe('webhook delivery', () => {
     await harness.emulator.seedCatalog(JSON.parse(readFileSync(SANDBOX_CATALOG, 'utf8')));
     await flush();
     const events = await stripe.events.list({ limit: 100 });
-    expect(receiver.received.map((delivery) => delivery.event.id)).toEqual(events.data.map((event) => event.id).reverse());
-    expect(receiver.types().slice(0, 3)).toEqual(['product.created', 'price.created', 'product.updated']);
+    expect(receiver.received.map((delivery) => delivery.event.id)).toEqual(
+      events.data.map((event) => event.id).reverse(),
+    );
+    expect(receiver.types().slice(0, 3)).toEqual([
+      'product.created',
+      'price.created',
+      'product.updated',
+    ]);
   });
 
   it('retries non-2xx answers with backoff, re-signing each attempt, and records every attempt', async () => {
@@ -84,22 +108,40 @@ describe('webhook delivery', () => {
     expect(receiver.received).toHaveLength(3);
     const ids = new Set(receiver.received.map((delivery) => delivery.event.id));
     expect(ids.size).toBe(1);
-    const signatures = receiver.received.map((delivery) => delivery.headers['stripe-signature'] as string);
+    const signatures = receiver.received.map(
+      (delivery) => delivery.headers['stripe-signature'] as string,
+    );
     const timestamps = signatures.map((header) => Number(/t=(\d+)/.exec(header)?.[1]));
     expect(timestamps[2]).toBeGreaterThan(timestamps[0]);
     for (const delivery of receiver.received) {
-      expect(() => stripe.webhooks.constructEvent(delivery.rawBody, delivery.headers['stripe-signature'] as string, endpoint.secret)).not.toThrow();
+      expect(() =>
+        stripe.webhooks.constructEvent(
+          delivery.rawBody,
+          delivery.headers['stripe-signature'] as string,
+          endpoint.secret,
+        ),
+      ).not.toThrow();
     }
     expect(receiver.received[1].at - receiver.received[0].at).toBeGreaterThanOrEqual(40);
 
     const eventId = [...ids][0];
-    const attempts = await harness.control<{ data: DeliveryAttempt[] }>(`deliveries?event=${eventId}`, undefined, 'GET');
-    expect(attempts.body.data.map((attempt) => [attempt.attempt, attempt.statusCode, attempt.succeeded])).toEqual([
+    const attempts = await harness.control<{ data: DeliveryAttempt[] }>(
+      `deliveries?event=${eventId}`,
+      undefined,
+      'GET',
+    );
+    expect(
+      attempts.body.data.map((attempt) => [attempt.attempt, attempt.statusCode, attempt.succeeded]),
+    ).toEqual([
       [1, 500, false],
       [2, 500, false],
       [3, 200, true],
     ]);
-    expect(attempts.body.data[2]).toMatchObject({ endpoint: endpoint.id, event: eventId, responseBody: '{"received":true}' });
+    expect(attempts.body.data[2]).toMatchObject({
+      endpoint: endpoint.id,
+      event: eventId,
+      responseBody: '{"received":true}',
+    });
     const stored = await stripe.events.retrieve(eventId);
     expect(stored.pending_webhooks).toBe(0);
   });
@@ -133,7 +175,9 @@ describe('webhook delivery', () => {
 
   it('reorders deliveries within a window on request', async () => {
     await register();
-    const options = await harness.control<{ reorderWindow: number }>('webhooks/options', { reorder: 10 });
+    const options = await harness.control<{ reorderWindow: number }>('webhooks/options', {
+      reorder: 10,
+    });
     expect(options.body.reorderWindow).toBe(10);
     for (let i = 0; i < 10; i += 1) await stripe.products.create({ name: `Shuffled ${i}` });
     await flush();
@@ -164,12 +208,18 @@ describe('webhook delivery', () => {
     await harness.control('webhooks/options', { enabled: true });
     await stripe.customers.create({ email: 'after@example.com' });
     await flush();
-    expect(receiver.received.map((delivery) => (delivery.event.data.object as Stripe.Customer).email)).toEqual(['after@example.com']);
+    expect(
+      receiver.received.map((delivery) => (delivery.event.data.object as Stripe.Customer).email),
+    ).toEqual(['after@example.com']);
 
-    const redelivered = await harness.control<{ queued: number }>('webhooks/redeliver', { events: [recorded.data[0].id] });
+    const redelivered = await harness.control<{ queued: number }>('webhooks/redeliver', {
+      events: [recorded.data[0].id],
+    });
     expect(redelivered.body.queued).toBe(1);
     await flush();
-    expect(receiver.received.map((delivery) => (delivery.event.data.object as Stripe.Customer).email)).toEqual(['after@example.com', 'missed@example.com']);
+    expect(
+      receiver.received.map((delivery) => (delivery.event.data.object as Stripe.Customer).email),
+    ).toEqual(['after@example.com', 'missed@example.com']);
   });
 
   it('sends nothing to disabled or deleted endpoints, and resets everything on request', async () => {

@@ -19,7 +19,11 @@ export const PAGINATION_PARAMS = ['limit', 'starting_after', 'ending_before'] as
 
 export function pageRequest(params: RequestParams): PageRequest {
   const limit = params.integer('limit') ?? 10;
-  if (limit < 1 || limit > 100) throw parameterInvalid('limit', 'This value must be greater than or equal to 1 and less than or equal to 100.');
+  if (limit < 1 || limit > 100)
+    throw parameterInvalid(
+      'limit',
+      'This value must be greater than or equal to 1 and less than or equal to 100.',
+    );
   return {
     limit,
     startingAfter: params.string('starting_after'),
@@ -33,20 +37,28 @@ export function parseSearchQuery(query: string): { field: string; value: string 
   const pattern = /(metadata\[['"]([^'"]+)['"]\]|[a-z_]+)\s*:\s*['"]([^'"]*)['"]/gi;
   let match: RegExpExecArray | null;
   while ((match = pattern.exec(query)) !== null) {
-    clauses.push({ field: match[2] !== undefined ? `metadata.${match[2]}` : match[1], value: match[3] });
+    clauses.push({
+      field: match[2] !== undefined ? `metadata.${match[2]}` : match[1],
+      value: match[3],
+    });
   }
   if (clauses.length === 0) throw parameterInvalid('query', `Invalid search query: ${query}`);
   return clauses;
 }
 
-export function matchesSearch(object: Record<string, unknown>, clauses: { field: string; value: string }[]): boolean {
+export function matchesSearch(
+  object: Record<string, unknown>,
+  clauses: { field: string; value: string }[],
+): boolean {
   return clauses.every(({ field, value }) => {
     if (field.startsWith('metadata.')) {
       const metadata = object.metadata as Record<string, string> | null | undefined;
       return metadata?.[field.slice(9)] === value;
     }
     const actual = object[field];
-    return typeof actual === 'string' ? actual.toLowerCase() === value.toLowerCase() : String(actual) === value;
+    return typeof actual === 'string'
+      ? actual.toLowerCase() === value.toLowerCase()
+      : String(actual) === value;
   });
 }
 
@@ -59,12 +71,23 @@ export interface SearchResult<T> {
 }
 
 /** Search pages use an opaque `page` token; here it is the offset. */
-export function searchPage<T>(items: Iterable<T>, matches: (item: T) => boolean, params: RequestParams, url: string): SearchResult<T> {
+export function searchPage<T>(
+  items: Iterable<T>,
+  matches: (item: T) => boolean,
+  params: RequestParams,
+  url: string,
+): SearchResult<T> {
   const limit = params.integer('limit') ?? 10;
   const offset = Number(params.string('page') ?? '0') || 0;
   const all: T[] = [];
   for (const item of items) if (matches(item)) all.push(item);
   const data = all.slice(offset, offset + limit);
   const hasMore = offset + limit < all.length;
-  return { object: 'search_result', data, has_more: hasMore, next_page: hasMore ? String(offset + limit) : null, url };
+  return {
+    object: 'search_result',
+    data,
+    has_more: hasMore,
+    next_page: hasMore ? String(offset + limit) : null,
+    url,
+  };
 }

@@ -19,19 +19,38 @@ export const registerEventRoutes: RouteRegistrar = (router, domain) => {
     const created = params.range('created');
     // `type` accepts a trailing wildcard, as in `customer.subscription.*`.
     const typeMatches = (eventType: string): boolean =>
-      type === undefined || (type.endsWith('*') ? eventType.startsWith(type.slice(0, -1)) : eventType === type);
-    return state.events.page(pageRequest(params), '/v1/events', (event) =>
-      typeMatches(event.type) && (types === null || types.has(event.type)) && (created === undefined || created(event.created)),
+      type === undefined ||
+      (type.endsWith('*') ? eventType.startsWith(type.slice(0, -1)) : eventType === type);
+    return state.events.page(
+      pageRequest(params),
+      '/v1/events',
+      (event) =>
+        typeMatches(event.type) &&
+        (types === null || types.has(event.type)) &&
+        (created === undefined || created(event.created)),
     );
   });
 
   // --- webhook endpoints: the secret is shown on create only, as Stripe does.
   router.add('POST', '/v1/webhook_endpoints', ({ params }) => {
-    params.allowOnly(['url', 'enabled_events', 'description', 'metadata', 'api_version', 'connect']);
+    params.allowOnly([
+      'url',
+      'enabled_events',
+      'description',
+      'metadata',
+      'api_version',
+      'connect',
+    ]);
     const url = params.requiredString('url');
-    if (!/^https?:\/\//.test(url)) throw invalidRequest('Invalid URL: URL must be publicly accessible.', 'url_invalid', 'url');
+    if (!/^https?:\/\//.test(url))
+      throw invalidRequest('Invalid URL: URL must be publicly accessible.', 'url_invalid', 'url');
     const enabledEvents = params.stringArray('enabled_events');
-    if (enabledEvents.length === 0) throw invalidRequest('Missing required param: enabled_events.', 'parameter_missing', 'enabled_events');
+    if (enabledEvents.length === 0)
+      throw invalidRequest(
+        'Missing required param: enabled_events.',
+        'parameter_missing',
+        'enabled_events',
+      );
     const secret = `whsec_${randomToken(32)}`;
     const endpoint: Stripe.WebhookEndpoint = {
       id: newId('we'),
@@ -60,7 +79,8 @@ export const registerEventRoutes: RouteRegistrar = (router, domain) => {
     const endpoint = getEndpoint(pathParams.id);
     const url = params.string('url');
     if (url !== undefined) endpoint.url = url;
-    if (params.has('enabled_events')) endpoint.enabled_events = params.stringArray('enabled_events');
+    if (params.has('enabled_events'))
+      endpoint.enabled_events = params.stringArray('enabled_events');
     const description = params.nullableString('description');
     if (description !== undefined) endpoint.description = description;
     const metadata = params.metadata(endpoint.metadata);
@@ -83,14 +103,21 @@ export const registerEventRoutes: RouteRegistrar = (router, domain) => {
   // --- test clocks
   router.add('POST', '/v1/test_helpers/test_clocks', ({ params }) => {
     params.allowOnly(['frozen_time', 'name']);
-    return lifecycle.createTestClock({ frozenTime: params.requiredInteger('frozen_time'), name: params.nullableString('name') });
+    return lifecycle.createTestClock({
+      frozenTime: params.requiredInteger('frozen_time'),
+      name: params.nullableString('name'),
+    });
   });
-  router.add('GET', '/v1/test_helpers/test_clocks/:id', ({ pathParams }) => lifecycle.getTestClock(pathParams.id));
+  router.add('GET', '/v1/test_helpers/test_clocks/:id', ({ pathParams }) =>
+    lifecycle.getTestClock(pathParams.id),
+  );
   router.add('POST', '/v1/test_helpers/test_clocks/:id/advance', ({ pathParams, params }) => {
     params.allowOnly(['frozen_time']);
     return lifecycle.advanceTestClock(pathParams.id, params.requiredInteger('frozen_time'));
   });
-  router.add('DELETE', '/v1/test_helpers/test_clocks/:id', ({ pathParams }) => lifecycle.deleteTestClock(pathParams.id));
+  router.add('DELETE', '/v1/test_helpers/test_clocks/:id', ({ pathParams }) =>
+    lifecycle.deleteTestClock(pathParams.id),
+  );
   router.add('GET', '/v1/test_helpers/test_clocks', ({ params }) => {
     params.allowOnly([...PAGINATION_PARAMS]);
     return state.testClocks.page(pageRequest(params), '/v1/test_helpers/test_clocks');

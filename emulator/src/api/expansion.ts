@@ -9,9 +9,31 @@ function isJsonObject(value: unknown): value is Json {
 
 /** Fields that hold an expandable id (or an includable list). Other fields only pass through to deeper paths. */
 const EXPANDABLE_FIELDS = new Set([
-  'balance_transaction', 'charge', 'coupon', 'customer', 'default_payment_method', 'default_price', 'discounts', 'invoice',
-  'invoice_item', 'latest_charge', 'latest_invoice', 'line_items', 'payment_intent', 'payment_method', 'payments', 'pending_setup_intent',
-  'price', 'product', 'promotion_code', 'refunds', 'setup_intent', 'subscription', 'subscription_item', 'test_clock', 'schedule',
+  'balance_transaction',
+  'charge',
+  'coupon',
+  'customer',
+  'default_payment_method',
+  'default_price',
+  'discounts',
+  'invoice',
+  'invoice_item',
+  'latest_charge',
+  'latest_invoice',
+  'line_items',
+  'payment_intent',
+  'payment_method',
+  'payments',
+  'pending_setup_intent',
+  'price',
+  'product',
+  'promotion_code',
+  'refunds',
+  'setup_intent',
+  'subscription',
+  'subscription_item',
+  'test_clock',
+  'schedule',
 ]);
 
 /** Stripe allows at most four levels of expansion. */
@@ -29,7 +51,10 @@ export class Expander {
     const state = this.domain.core.state;
     switch (field) {
       case 'customer':
-        return state.customers.get(id) ?? (state.deletedCustomers.has(id) ? { id, object: 'customer', deleted: true } : undefined);
+        return (
+          state.customers.get(id) ??
+          (state.deletedCustomers.has(id) ? { id, object: 'customer', deleted: true } : undefined)
+        );
       case 'product':
         return state.products.get(id);
       case 'price':
@@ -79,13 +104,27 @@ export class Expander {
 
   /** Fields that Stripe leaves out unless expanded. */
   private includable(object: Json, field: string): unknown {
-    if (object.object === 'checkout.session' && field === 'line_items' && typeof object.id === 'string') {
+    if (
+      object.object === 'checkout.session' &&
+      field === 'line_items' &&
+      typeof object.id === 'string'
+    ) {
       const items = this.domain.core.state.checkoutExtras.get(object.id)?.lineItems ?? [];
-      return { object: 'list', data: items, has_more: false, url: `/v1/checkout/sessions/${object.id}/line_items` };
+      return {
+        object: 'list',
+        data: items,
+        has_more: false,
+        url: `/v1/checkout/sessions/${object.id}/line_items`,
+      };
     }
     if (object.object === 'invoice' && field === 'payments' && typeof object.id === 'string') {
       const payments = this.domain.invoices.paymentsOf(object.id);
-      return { object: 'list', data: payments, has_more: false, url: `/v1/invoice_payments?invoice=${object.id}` };
+      return {
+        object: 'list',
+        data: payments,
+        has_more: false,
+        url: `/v1/invoice_payments?invoice=${object.id}`,
+      };
     }
     return undefined;
   }
@@ -96,7 +135,11 @@ export class Expander {
     for (const path of paths) {
       const segments = path.split('.');
       if (segments.length > MAX_DEPTH) {
-        throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, 'parameter_invalid', 'expand');
+        throw invalidRequest(
+          `You cannot expand more than 4 levels of a property. Property: ${path}`,
+          'parameter_invalid',
+          'expand',
+        );
       }
       result = this.expandPath(result, segments, path);
     }
@@ -111,16 +154,29 @@ export class Expander {
       const included = this.includable(copy, field);
       if (included !== undefined) value = included;
       else if (!(field in copy)) {
-        throw invalidRequest(`This property cannot be expanded (${path}).`, 'parameter_invalid', 'expand');
+        throw invalidRequest(
+          `This property cannot be expanded (${path}).`,
+          'parameter_invalid',
+          'expand',
+        );
       }
     }
     const passesThrough = rest.length > 0 && typeof value === 'object' && value !== null;
     if (!passesThrough && !EXPANDABLE_FIELDS.has(field)) {
-      throw invalidRequest(`This property cannot be expanded (${field}).`, 'parameter_invalid', 'expand');
+      throw invalidRequest(
+        `This property cannot be expanded (${field}).`,
+        'parameter_invalid',
+        'expand',
+      );
     }
     if (typeof value === 'string') {
       const resolved = this.lookupById(field, value);
-      if (resolved === undefined) throw invalidRequest(`This property cannot be expanded (${path}).`, 'parameter_invalid', 'expand');
+      if (resolved === undefined)
+        throw invalidRequest(
+          `This property cannot be expanded (${path}).`,
+          'parameter_invalid',
+          'expand',
+        );
       value = resolved;
     }
     if (rest.length > 0) value = this.expandInto(value, rest, path);
@@ -136,7 +192,9 @@ export class Expander {
 
   /** Lists take `data.`-prefixed paths; those apply to every element. */
   expandList<T extends { data: object[] }>(list: T, paths: readonly string[]): T {
-    const elementPaths = paths.filter((path) => path.startsWith('data.')).map((path) => path.slice(5));
+    const elementPaths = paths
+      .filter((path) => path.startsWith('data.'))
+      .map((path) => path.slice(5));
     if (elementPaths.length === 0) return list;
     return { ...list, data: list.data.map((entry) => this.expand(entry, elementPaths)) };
   }

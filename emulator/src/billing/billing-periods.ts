@@ -7,7 +7,12 @@ const DAY = 86_400;
  * anchor's day, clamped to the month's last day (a 31 Jan anchor renews 28 Feb, then 31 Mar),
  * which is how Stripe keeps billing dates from drifting.
  */
-export function addBillingPeriods(anchor: number, interval: Stripe.Price.Recurring.Interval, intervalCount: number, count: number): number {
+export function addBillingPeriods(
+  anchor: number,
+  interval: Stripe.Price.Recurring.Interval,
+  intervalCount: number,
+  count: number,
+): number {
   const steps = intervalCount * count;
   if (interval === 'day') return anchor + steps * DAY;
   if (interval === 'week') return anchor + steps * 7 * DAY;
@@ -19,12 +24,18 @@ export function addBillingPeriods(anchor: number, interval: Stripe.Price.Recurri
   const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
   const day = Math.min(start.getUTCDate(), lastDay);
   return Math.floor(
-    Date.UTC(year, month, day, start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds()) / 1000,
+    Date.UTC(year, month, day, start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds()) /
+      1000,
   );
 }
 
 /** The first period boundary after `after`, counting whole periods from `anchor`. */
-export function nextPeriodEnd(anchor: number, interval: Stripe.Price.Recurring.Interval, intervalCount: number, after: number): number {
+export function nextPeriodEnd(
+  anchor: number,
+  interval: Stripe.Price.Recurring.Interval,
+  intervalCount: number,
+  after: number,
+): number {
   let count = 1;
   let end = addBillingPeriods(anchor, interval, intervalCount, count);
   while (end <= after) {

@@ -16,7 +16,11 @@ export interface CatalogDocument {
       id: string;
       unit_amount: number;
       currency: string;
-      recurring?: { interval: Stripe.Price.Recurring.Interval; interval_count?: number; trial_period_days?: number };
+      recurring?: {
+        interval: Stripe.Price.Recurring.Interval;
+        interval_count?: number;
+        trial_period_days?: number;
+      };
       lookup_key?: string;
       nickname?: string;
       active?: boolean;
@@ -44,8 +48,17 @@ export function parseCatalogDocument(value: unknown): CatalogDocument {
     throw invalidRequest('A catalog needs a `products` array.', 'parameter_invalid', 'products');
   }
   for (const product of value.products as unknown[]) {
-    if (!isRecord(product) || typeof product.id !== 'string' || typeof product.name !== 'string' || !Array.isArray(product.prices)) {
-      throw invalidRequest('Every catalog product needs `id`, `name` and `prices`.', 'parameter_invalid', 'products');
+    if (
+      !isRecord(product) ||
+      typeof product.id !== 'string' ||
+      typeof product.name !== 'string' ||
+      !Array.isArray(product.prices)
+    ) {
+      throw invalidRequest(
+        'Every catalog product needs `id`, `name` and `prices`.',
+        'parameter_invalid',
+        'products',
+      );
     }
   }
   if (value.coupons !== undefined && !Array.isArray(value.coupons)) {
@@ -59,11 +72,21 @@ export function parseCatalogDocument(value: unknown): CatalogDocument {
  * emitted exactly as if an operator had created them. Objects that already exist are left alone,
  * which makes seeding repeatable.
  */
-export function seedCatalog(catalog: CatalogService, state: EmulatorState, document: CatalogDocument): { created: string[] } {
+export function seedCatalog(
+  catalog: CatalogService,
+  state: EmulatorState,
+  document: CatalogDocument,
+): { created: string[] } {
   const created: string[] = [];
   for (const product of document.products) {
     if (!state.products.has(product.id)) {
-      catalog.createProduct({ id: product.id, name: product.name, description: product.description ?? null, active: product.active, metadata: product.metadata ?? {} });
+      catalog.createProduct({
+        id: product.id,
+        name: product.name,
+        description: product.description ?? null,
+        active: product.active,
+        metadata: product.metadata ?? {},
+      });
       created.push(product.id);
     }
     for (const price of product.prices) {
@@ -80,7 +103,11 @@ export function seedCatalog(catalog: CatalogService, state: EmulatorState, docum
         recurring:
           price.recurring === undefined
             ? null
-            : { interval: price.recurring.interval, intervalCount: price.recurring.interval_count, trialPeriodDays: price.recurring.trial_period_days ?? null },
+            : {
+                interval: price.recurring.interval,
+                intervalCount: price.recurring.interval_count,
+                trialPeriodDays: price.recurring.trial_period_days ?? null,
+              },
       });
       created.push(price.id);
     }
@@ -103,9 +130,17 @@ export function seedCatalog(catalog: CatalogService, state: EmulatorState, docum
       created.push(coupon.id);
     }
     for (const promotion of coupon.promotion_codes ?? []) {
-      const exists = [...state.promotionCodes.values()].some((existing) => existing.code.toUpperCase() === promotion.code.toUpperCase());
+      const exists = [...state.promotionCodes.values()].some(
+        (existing) => existing.code.toUpperCase() === promotion.code.toUpperCase(),
+      );
       if (exists) continue;
-      created.push(catalog.createPromotionCode({ coupon: coupon.id, code: promotion.code, active: promotion.active }).id);
+      created.push(
+        catalog.createPromotionCode({
+          coupon: coupon.id,
+          code: promotion.code,
+          active: promotion.active,
+        }).id,
+      );
     }
   }
   return { created };

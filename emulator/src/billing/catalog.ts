@@ -1,6 +1,11 @@
 import type Stripe from 'stripe';
 import { changedAttributes } from '../events/event-log';
-import { invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from '../http/stripe-error';
+import {
+  invalidRequest,
+  parameterInvalid,
+  parameterMissing,
+  resourceMissing,
+} from '../http/stripe-error';
 import { newId } from '../store/ids';
 import type { EmulatorCore } from './emulator-core';
 import { wireDecimal } from './wire-decimal';
@@ -33,7 +38,11 @@ export interface PriceInput {
   lookupKey?: string | null;
   transferLookupKey?: boolean;
   metadata?: Record<string, string>;
-  recurring?: { interval: Stripe.Price.Recurring.Interval; intervalCount?: number; trialPeriodDays?: number | null } | null;
+  recurring?: {
+    interval: Stripe.Price.Recurring.Interval;
+    intervalCount?: number;
+    trialPeriodDays?: number | null;
+  } | null;
   taxBehavior?: Stripe.Price.TaxBehavior;
 }
 
@@ -97,7 +106,8 @@ export class CatalogService {
   findActivePromotionCode(code: string): Stripe.PromotionCode | undefined {
     const wanted = code.trim().toUpperCase();
     for (const promotion of this.core.state.promotionCodes.values()) {
-      if (promotion.code.toUpperCase() === wanted && this.isPromotionCodeUsable(promotion)) return promotion;
+      if (promotion.code.toUpperCase() === wanted && this.isPromotionCodeUsable(promotion))
+        return promotion;
     }
     return undefined;
   }
@@ -105,7 +115,8 @@ export class CatalogService {
   isPromotionCodeUsable(promotion: Stripe.PromotionCode): boolean {
     if (!promotion.active) return false;
     if (promotion.expires_at !== null && promotion.expires_at <= this.now()) return false;
-    if (promotion.max_redemptions !== null && promotion.times_redeemed >= promotion.max_redemptions) return false;
+    if (promotion.max_redemptions !== null && promotion.times_redeemed >= promotion.max_redemptions)
+      return false;
     const couponId = this.couponIdOf(promotion);
     const coupon = couponId === null ? undefined : this.core.state.coupons.get(couponId);
     return coupon !== undefined && coupon.valid;
@@ -165,12 +176,18 @@ export class CatalogService {
     if (input.images !== undefined) product.images = input.images;
     if (input.url !== undefined) product.url = input.url;
     if (input.unitLabel !== undefined) product.unit_label = input.unitLabel;
-    if (input.statementDescriptor !== undefined) product.statement_descriptor = input.statementDescriptor;
-    if (input.marketingFeatures !== undefined) product.marketing_features = input.marketingFeatures.map((name) => ({ name }));
+    if (input.statementDescriptor !== undefined)
+      product.statement_descriptor = input.statementDescriptor;
+    if (input.marketingFeatures !== undefined)
+      product.marketing_features = input.marketingFeatures.map((name) => ({ name }));
     if (input.defaultPrice !== undefined) {
       if (input.defaultPrice !== null) {
         const price = this.getPrice(input.defaultPrice, 'default_price');
-        if (price.product !== id) throw parameterInvalid('default_price', `The price ${price.id} does not belong to product ${id}.`);
+        if (price.product !== id)
+          throw parameterInvalid(
+            'default_price',
+            `The price ${price.id} does not belong to product ${id}.`,
+          );
       }
       product.default_price = input.defaultPrice;
     }
@@ -187,7 +204,9 @@ export class CatalogService {
     const product = this.getProduct(id);
     for (const price of this.core.state.prices.values()) {
       if (price.product === id) {
-        throw invalidRequest('This product cannot be deleted because it has one or more user-created prices.');
+        throw invalidRequest(
+          'This product cannot be deleted because it has one or more user-created prices.',
+        );
       }
     }
     this.core.state.products.delete(id);
@@ -199,14 +218,19 @@ export class CatalogService {
     if (input.currency === undefined) throw parameterMissing('currency');
     let productId = input.product;
     if (productId === undefined && input.productData !== undefined) {
-      productId = this.createProduct({ name: input.productData.name, metadata: input.productData.metadata }).id;
+      productId = this.createProduct({
+        name: input.productData.name,
+        metadata: input.productData.metadata,
+      }).id;
     }
     if (productId === undefined) throw parameterMissing('product');
     this.getProduct(productId, 'product');
     if (input.unitAmount === undefined) throw parameterMissing('unit_amount');
-    if (input.unitAmount < 0) throw parameterInvalid('unit_amount', 'This value must be greater than or equal to 0.');
+    if (input.unitAmount < 0)
+      throw parameterInvalid('unit_amount', 'This value must be greater than or equal to 0.');
     const id = input.id ?? newId('price');
-    if (this.core.state.prices.has(id)) throw invalidRequest('Price already exists.', 'resource_already_exists', 'id');
+    if (this.core.state.prices.has(id))
+      throw invalidRequest('Price already exists.', 'resource_already_exists', 'id');
     const now = this.now();
     if (input.lookupKey) this.releaseLookupKey(input.lookupKey, input.transferLookupKey === true);
     const recurring = input.recurring ?? null;
@@ -270,28 +294,40 @@ export class CatalogService {
     if (input.metadata !== undefined) price.metadata = input.metadata;
     if (input.taxBehavior !== undefined) price.tax_behavior = input.taxBehavior;
     if (input.lookupKey !== undefined && input.lookupKey !== price.lookup_key) {
-      if (input.lookupKey !== null) this.releaseLookupKey(input.lookupKey, input.transferLookupKey === true);
+      if (input.lookupKey !== null)
+        this.releaseLookupKey(input.lookupKey, input.transferLookupKey === true);
       price.lookup_key = input.lookupKey;
     }
     const previous = changedAttributes(before, price);
-    if (Object.keys(previous).length > 0) this.core.events.emit('price.updated', price, this.now(), previous);
+    if (Object.keys(previous).length > 0)
+      this.core.events.emit('price.updated', price, this.now(), previous);
     return price;
   }
 
   createCoupon(input: CouponInput): Stripe.Coupon {
     if (input.percentOff === undefined && input.amountOff === undefined) {
-      throw invalidRequest('You must pass either `percent_off` or `amount_off`.', 'parameter_missing', 'percent_off');
+      throw invalidRequest(
+        'You must pass either `percent_off` or `amount_off`.',
+        'parameter_missing',
+        'percent_off',
+      );
     }
     if (input.amountOff !== undefined && input.currency === undefined) {
-      throw invalidRequest('You must pass a `currency` when `amount_off` is used.', 'parameter_missing', 'currency');
+      throw invalidRequest(
+        'You must pass a `currency` when `amount_off` is used.',
+        'parameter_missing',
+        'currency',
+      );
     }
     if (input.percentOff !== undefined && (input.percentOff <= 0 || input.percentOff > 100)) {
       throw parameterInvalid('percent_off', 'Percent off must be greater than 0 and at most 100.');
     }
     const duration = input.duration ?? 'once';
-    if (duration === 'repeating' && input.durationInMonths === undefined) throw parameterMissing('duration_in_months');
+    if (duration === 'repeating' && input.durationInMonths === undefined)
+      throw parameterMissing('duration_in_months');
     const id = input.id ?? newId('', 8).slice(1);
-    if (this.core.state.coupons.has(id)) throw invalidRequest('Coupon already exists.', 'resource_already_exists', 'id');
+    if (this.core.state.coupons.has(id))
+      throw invalidRequest('Coupon already exists.', 'resource_already_exists', 'id');
     const now = this.now();
     const coupon: Stripe.Coupon = {
       id,
@@ -315,13 +351,17 @@ export class CatalogService {
     return coupon;
   }
 
-  updateCoupon(id: string, input: { name?: string | null; metadata?: Record<string, string> }): Stripe.Coupon {
+  updateCoupon(
+    id: string,
+    input: { name?: string | null; metadata?: Record<string, string> },
+  ): Stripe.Coupon {
     const coupon = this.getCoupon(id);
     const before = structuredClone(coupon);
     if (input.name !== undefined) coupon.name = input.name;
     if (input.metadata !== undefined) coupon.metadata = input.metadata;
     const previous = changedAttributes(before, coupon);
-    if (Object.keys(previous).length > 0) this.core.events.emit('coupon.updated', coupon, this.now(), previous);
+    if (Object.keys(previous).length > 0)
+      this.core.events.emit('coupon.updated', coupon, this.now(), previous);
     return coupon;
   }
 
@@ -338,7 +378,11 @@ export class CatalogService {
     const code = input.code ?? newId('', 8).slice(1).toUpperCase();
     for (const existing of this.core.state.promotionCodes.values()) {
       if (existing.active && existing.code.toUpperCase() === code.toUpperCase()) {
-        throw invalidRequest('An active promotion code with `code` already exists.', undefined, 'code');
+        throw invalidRequest(
+          'An active promotion code with `code` already exists.',
+          undefined,
+          'code',
+        );
       }
     }
     const now = this.now();
@@ -367,13 +411,17 @@ export class CatalogService {
     return promotion;
   }
 
-  updatePromotionCode(id: string, input: { active?: boolean; metadata?: Record<string, string> }): Stripe.PromotionCode {
+  updatePromotionCode(
+    id: string,
+    input: { active?: boolean; metadata?: Record<string, string> },
+  ): Stripe.PromotionCode {
     const promotion = this.getPromotionCode(id);
     const before = structuredClone(promotion);
     if (input.active !== undefined) promotion.active = input.active;
     if (input.metadata !== undefined) promotion.metadata = input.metadata;
     const previous = changedAttributes(before, promotion);
-    if (Object.keys(previous).length > 0) this.core.events.emit('promotion_code.updated', promotion, this.now(), previous);
+    if (Object.keys(previous).length > 0)
+      this.core.events.emit('promotion_code.updated', promotion, this.now(), previous);
     return promotion;
   }
 

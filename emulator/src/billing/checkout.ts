@@ -1,5 +1,11 @@
 import type Stripe from 'stripe';
-import { StripeApiError, invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from '../http/stripe-error';
+import {
+  StripeApiError,
+  invalidRequest,
+  parameterInvalid,
+  parameterMissing,
+  resourceMissing,
+} from '../http/stripe-error';
 import { newId, randomToken } from '../store/ids';
 import type { CheckoutSessionExtras } from '../store/emulator-state';
 import type { CatalogService } from './catalog';
@@ -61,7 +67,10 @@ export function normaliseUiMode(value: string | undefined): CheckoutUiMode {
     case 'form':
       return 'form';
     default:
-      throw parameterInvalid('ui_mode', `Invalid ui_mode: must be one of hosted_page, embedded_page, elements or form`);
+      throw parameterInvalid(
+        'ui_mode',
+        `Invalid ui_mode: must be one of hosted_page, embedded_page, elements or form`,
+      );
   }
 }
 
@@ -99,71 +108,141 @@ export class CheckoutService {
 
   create(input: CheckoutSessionInput): Stripe.Checkout.Session {
     if (input.mode === undefined) throw parameterMissing('mode');
-    if (input.mode === 'setup') throw parameterInvalid('mode', 'The emulator supports `payment` and `subscription` mode.');
+    if (input.mode === 'setup')
+      throw parameterInvalid('mode', 'The emulator supports `payment` and `subscription` mode.');
     const uiMode = normaliseUiMode(input.uiMode);
     const embedded = uiMode !== 'hosted_page';
     if (embedded) {
-      if (input.successUrl !== undefined) throw invalidRequest(`You may not specify \`success_url\` when \`ui_mode\` is \`${uiMode}\`.`, 'parameter_invalid', 'success_url');
-      if (input.cancelUrl !== undefined) throw invalidRequest(`You may not specify \`cancel_url\` when \`ui_mode\` is \`${uiMode}\`.`, 'parameter_invalid', 'cancel_url');
-      if (input.returnUrl === undefined && input.redirectOnCompletion !== 'never') throw parameterMissing('return_url');
+      if (input.successUrl !== undefined)
+        throw invalidRequest(
+          `You may not specify \`success_url\` when \`ui_mode\` is \`${uiMode}\`.`,
+          'parameter_invalid',
+          'success_url',
+        );
+      if (input.cancelUrl !== undefined)
+        throw invalidRequest(
+          `You may not specify \`cancel_url\` when \`ui_mode\` is \`${uiMode}\`.`,
+          'parameter_invalid',
+          'cancel_url',
+        );
+      if (input.returnUrl === undefined && input.redirectOnCompletion !== 'never')
+        throw parameterMissing('return_url');
     } else if (input.returnUrl !== undefined) {
-      throw invalidRequest('`return_url` can only be specified when `ui_mode` is `embedded_page` or `elements`.', 'parameter_invalid', 'return_url');
+      throw invalidRequest(
+        '`return_url` can only be specified when `ui_mode` is `embedded_page` or `elements`.',
+        'parameter_invalid',
+        'return_url',
+      );
     }
     if (input.customer !== undefined && input.customerEmail !== undefined) {
-      throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', 'parameter_invalid');
+      throw invalidRequest(
+        'You may only specify one of these parameters: customer, customer_email.',
+        'parameter_invalid',
+      );
     }
     if (input.allowPromotionCodes === true && (input.discounts?.length ?? 0) > 0) {
-      throw invalidRequest('You may only specify one of these parameters: allow_promotion_codes, discounts.', 'parameter_invalid');
+      throw invalidRequest(
+        'You may only specify one of these parameters: allow_promotion_codes, discounts.',
+        'parameter_invalid',
+      );
     }
-    if (input.mode === 'payment' && (input.subscriptionMetadata !== undefined || input.trialPeriodDays !== undefined || input.trialEnd !== undefined)) {
-      throw invalidRequest('You can not pass `subscription_data` in `payment` mode.', 'parameter_invalid', 'subscription_data');
+    if (
+      input.mode === 'payment' &&
+      (input.subscriptionMetadata !== undefined ||
+        input.trialPeriodDays !== undefined ||
+        input.trialEnd !== undefined)
+    ) {
+      throw invalidRequest(
+        'You can not pass `subscription_data` in `payment` mode.',
+        'parameter_invalid',
+        'subscription_data',
+      );
     }
     if (input.mode === 'subscription' && input.paymentIntentMetadata !== undefined) {
-      throw invalidRequest('You can not pass `payment_intent_data` in `subscription` mode.', 'parameter_invalid', 'payment_intent_data');
+      throw invalidRequest(
+        'You can not pass `payment_intent_data` in `subscription` mode.',
+        'parameter_invalid',
+        'payment_intent_data',
+      );
     }
-    const customer = input.customer === undefined ? null : this.customers.get(input.customer, 'customer');
+    const customer =
+      input.customer === undefined ? null : this.customers.get(input.customer, 'customer');
     const now = this.customers.nowFor(customer?.id ?? null);
     if (input.lineItems.length === 0) throw parameterMissing('line_items');
     const prices = input.lineItems.map((item, index) => {
       if (item.price === undefined) throw parameterMissing(`line_items[${index}][price]`);
       const price = this.catalog.getPrice(item.price, `line_items[${index}][price]`);
-      if (!price.active) throw parameterInvalid(`line_items[${index}][price]`, `The price \`${price.id}\` is not active.`);
+      if (!price.active)
+        throw parameterInvalid(
+          `line_items[${index}][price]`,
+          `The price \`${price.id}\` is not active.`,
+        );
       const quantity = item.quantity ?? 1;
-      if (quantity < 1) throw parameterInvalid(`line_items[${index}][quantity]`, 'Quantity must be at least 1.');
+      if (quantity < 1)
+        throw parameterInvalid(`line_items[${index}][quantity]`, 'Quantity must be at least 1.');
       return { price, quantity };
     });
     const hasRecurring = prices.some((entry) => entry.price.type === 'recurring');
     if (input.mode === 'subscription' && !hasRecurring) {
-      throw invalidRequest('You must provide at least one recurring price in `subscription` mode when using prices.', 'parameter_invalid', 'line_items');
+      throw invalidRequest(
+        'You must provide at least one recurring price in `subscription` mode when using prices.',
+        'parameter_invalid',
+        'line_items',
+      );
     }
     if (input.mode === 'payment' && hasRecurring) {
-      throw invalidRequest('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', 'parameter_invalid', 'line_items');
+      throw invalidRequest(
+        'You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.',
+        'parameter_invalid',
+        'line_items',
+      );
     }
     const currency = prices[0].price.currency;
     if (prices.some((entry) => entry.price.currency !== currency)) {
-      throw invalidRequest('All prices must use the same currency.', 'parameter_invalid', 'line_items');
+      throw invalidRequest(
+        'All prices must use the same currency.',
+        'parameter_invalid',
+        'line_items',
+      );
     }
     if (input.trialPeriodDays !== undefined && input.trialPeriodDays < 1) {
-      throw parameterInvalid('subscription_data[trial_period_days]', 'The trial period must be at least 1 day.');
+      throw parameterInvalid(
+        'subscription_data[trial_period_days]',
+        'The trial period must be at least 1 day.',
+      );
     }
     if (input.trialEnd !== undefined && input.trialEnd < now + 2 * 86_400) {
-      throw parameterInvalid('subscription_data[trial_end]', '`trial_end` must be at least 48 hours in the future.');
+      throw parameterInvalid(
+        'subscription_data[trial_end]',
+        '`trial_end` must be at least 48 hours in the future.',
+      );
     }
     const expiresAt = input.expiresAt ?? now + MAX_EXPIRY_SECONDS;
     if (expiresAt < now + MIN_EXPIRY_SECONDS || expiresAt > now + MAX_EXPIRY_SECONDS) {
-      throw parameterInvalid('expires_at', 'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.');
+      throw parameterInvalid(
+        'expires_at',
+        'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+      );
     }
     let couponId: string | null = null;
     let promotionCodeId: string | null = null;
     const firstDiscount = input.discounts?.[0];
     if (firstDiscount?.promotionCode !== undefined) {
-      const promotion = this.catalog.getPromotionCode(firstDiscount.promotionCode, 'discounts[0][promotion_code]');
-      if (!this.catalog.isPromotionCodeUsable(promotion)) throw parameterInvalid('discounts[0][promotion_code]', 'This promotion code cannot be redeemed.');
+      const promotion = this.catalog.getPromotionCode(
+        firstDiscount.promotionCode,
+        'discounts[0][promotion_code]',
+      );
+      if (!this.catalog.isPromotionCodeUsable(promotion))
+        throw parameterInvalid(
+          'discounts[0][promotion_code]',
+          'This promotion code cannot be redeemed.',
+        );
       promotionCodeId = promotion.id;
       couponId = this.catalog.couponIdOf(promotion);
     } else if (firstDiscount?.coupon !== undefined) {
       const coupon = this.catalog.getCoupon(firstDiscount.coupon, 'discounts[0][coupon]');
-      if (!coupon.valid) throw parameterInvalid('discounts[0][coupon]', `Coupon ${coupon.id} is no longer valid.`);
+      if (!coupon.valid)
+        throw parameterInvalid('discounts[0][coupon]', `Coupon ${coupon.id} is no longer valid.`);
       couponId = coupon.id;
     }
 
@@ -217,10 +296,18 @@ export class CheckoutService {
       currency,
       currency_conversion: null,
       custom_fields: [],
-      custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+      custom_text: {
+        after_submit: null,
+        shipping_address: null,
+        submit: null,
+        terms_of_service_acceptance: null,
+      },
       customer: customer?.id ?? null,
       customer_account: null,
-      customer_creation: customer !== null ? null : (input.customerCreation ?? (input.mode === 'payment' ? 'if_required' : 'always')),
+      customer_creation:
+        customer !== null
+          ? null
+          : (input.customerCreation ?? (input.mode === 'payment' ? 'if_required' : 'always')),
       customer_details:
         customer !== null || input.customerEmail !== undefined
           ? {
@@ -239,7 +326,21 @@ export class CheckoutService {
       expires_at: expiresAt,
       integration_identifier: null,
       invoice: null,
-      invoice_creation: input.mode === 'payment' ? { enabled: false, invoice_data: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: null, metadata: {}, rendering_options: null } } : null,
+      invoice_creation:
+        input.mode === 'payment'
+          ? {
+              enabled: false,
+              invoice_data: {
+                account_tax_ids: null,
+                custom_fields: null,
+                description: null,
+                footer: null,
+                issuer: null,
+                metadata: {},
+                rendering_options: null,
+              },
+            }
+          : null,
       livemode: false,
       locale: input.locale ?? null,
       managed_payments: null,
@@ -289,12 +390,17 @@ export class CheckoutService {
   /** Totals as Checkout shows them: discounts included, and 0 due today during a trial. */
   private applyAmounts(session: Stripe.Checkout.Session, extras: CheckoutSessionExtras): void {
     const subtotal = extras.lineItems.reduce((sum, item) => sum + item.amount_subtotal, 0);
-    const coupon = extras.couponId === null ? null : (this.core.state.coupons.get(extras.couponId) ?? null);
+    const coupon =
+      extras.couponId === null ? null : (this.core.state.coupons.get(extras.couponId) ?? null);
     const discount = this.invoices.discountAmount(coupon, subtotal);
     const trial = this.hasTrial(session, extras);
     session.amount_subtotal = trial ? 0 : subtotal;
     session.amount_total = trial ? 0 : subtotal - discount;
-    session.total_details = { amount_discount: trial ? 0 : discount, amount_shipping: 0, amount_tax: 0 };
+    session.total_details = {
+      amount_discount: trial ? 0 : discount,
+      amount_shipping: 0,
+      amount_tax: 0,
+    };
     for (const item of extras.lineItems) {
       const share = subtotal === 0 ? 0 : Math.round((discount * item.amount_subtotal) / subtotal);
       item.amount_discount = trial ? 0 : share;
@@ -304,9 +410,16 @@ export class CheckoutService {
 
   /** A session past `expires_at`, or already complete/expired, cannot be paid. */
   assertPayable(session: Stripe.Checkout.Session): void {
-    if (session.status === 'complete') throw invalidRequest('This Checkout Session is no longer active: it has already been completed.', 'checkout_session_complete');
+    if (session.status === 'complete')
+      throw invalidRequest(
+        'This Checkout Session is no longer active: it has already been completed.',
+        'checkout_session_complete',
+      );
     if (session.status === 'expired' || session.expires_at <= this.nowFor(session)) {
-      throw invalidRequest('This Checkout Session is no longer active: it has expired.', 'session_expired');
+      throw invalidRequest(
+        'This Checkout Session is no longer active: it has expired.',
+        'session_expired',
+      );
     }
   }
 
@@ -320,10 +433,15 @@ export class CheckoutService {
     const extras = this.extras(id);
     if (payment.promotionCode !== undefined && payment.promotionCode.trim() !== '') {
       if (session.allow_promotion_codes !== true && extras.couponId === null) {
-        throw invalidRequest('Promotion codes are not enabled for this Checkout Session.', 'parameter_invalid', 'promotion_code');
+        throw invalidRequest(
+          'Promotion codes are not enabled for this Checkout Session.',
+          'parameter_invalid',
+          'promotion_code',
+        );
       }
       const promotion = this.catalog.findActivePromotionCode(payment.promotionCode);
-      if (promotion === undefined) throw invalidRequest('This code is invalid.', 'promotion_code_invalid', 'promotion_code');
+      if (promotion === undefined)
+        throw invalidRequest('This code is invalid.', 'promotion_code_invalid', 'promotion_code');
       extras.promotionCodeId = promotion.id;
       extras.couponId = this.catalog.couponIdOf(promotion);
       session.discounts = [{ coupon: extras.couponId, promotion_code: promotion.id }];
@@ -335,11 +453,23 @@ export class CheckoutService {
     if (card.failsLaterCharges && dueNow > 0) throw cardError('generic_decline');
 
     let customerId = this.customerId(session);
-    const email = session.customer_details?.email ?? session.customer_email ?? payment.email ?? 'customer@example.com';
-    if (customerId === null && (session.mode === 'subscription' || session.customer_creation === 'always')) {
+    const email =
+      session.customer_details?.email ??
+      session.customer_email ??
+      payment.email ??
+      'customer@example.com';
+    if (
+      customerId === null &&
+      (session.mode === 'subscription' || session.customer_creation === 'always')
+    ) {
       customerId = this.customers.create({ email, name: payment.name ?? null }).id;
     }
-    const method = this.customers.createCardPaymentMethod(card, { expMonth: payment.expMonth, expYear: payment.expYear, email, name: payment.name ?? null });
+    const method = this.customers.createCardPaymentMethod(card, {
+      expMonth: payment.expMonth,
+      expYear: payment.expYear,
+      email,
+      name: payment.name ?? null,
+    });
     if (customerId !== null) {
       this.customers.attachPaymentMethod(method.id, customerId);
       const customer = this.customers.get(customerId);
@@ -351,7 +481,9 @@ export class CheckoutService {
     if (session.mode === 'subscription' && customerId !== null) {
       const subscription = this.subscriptions.create({
         customer: customerId,
-        items: extras.prices.filter((entry) => this.core.state.prices.get(entry.price)?.type === 'recurring'),
+        items: extras.prices.filter(
+          (entry) => this.core.state.prices.get(entry.price)?.type === 'recurring',
+        ),
         defaultPaymentMethod: method.id,
         trialEnd: extras.trialEnd ?? undefined,
         trialPeriodDays: extras.trialPeriodDays ?? this.priceTrialDays(extras),
@@ -361,9 +493,11 @@ export class CheckoutService {
         checkoutSession: session.id,
       });
       session.subscription = subscription.id;
-      session.invoice = typeof subscription.latest_invoice === 'string' ? subscription.latest_invoice : null;
+      session.invoice =
+        typeof subscription.latest_invoice === 'string' ? subscription.latest_invoice : null;
     } else {
-      if (extras.couponId !== null) this.catalog.recordRedemption(extras.couponId, extras.promotionCodeId);
+      if (extras.couponId !== null)
+        this.catalog.recordRedemption(extras.couponId, extras.promotionCodeId);
       const outcome = this.payments.chargeNow({
         customer: customerId,
         paymentMethod: method.id,
@@ -378,7 +512,14 @@ export class CheckoutService {
     }
     session.customer = customerId;
     session.customer_details = {
-      address: { city: null, country: 'US', line1: null, line2: null, postal_code: null, state: null },
+      address: {
+        city: null,
+        country: 'US',
+        line1: null,
+        line2: null,
+        postal_code: null,
+        state: null,
+      },
       business_name: null,
       email,
       individual_name: null,
@@ -389,7 +530,11 @@ export class CheckoutService {
     };
     session.status = 'complete';
     session.payment_status = dueNow === 0 ? 'no_payment_required' : 'paid';
-    session.collected_information = { business_name: null, individual_name: null, shipping_details: null };
+    session.collected_information = {
+      business_name: null,
+      individual_name: null,
+      shipping_details: null,
+    };
     this.core.events.emit('checkout.session.completed', session, now);
     return session;
   }
@@ -405,7 +550,9 @@ export class CheckoutService {
   expire(id: string): Stripe.Checkout.Session {
     const session = this.get(id);
     if (session.status !== 'open') {
-      throw invalidRequest(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`);
+      throw invalidRequest(
+        `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,
+      );
     }
     this.markExpired(session, this.nowFor(session));
     return session;

@@ -3,7 +3,14 @@ import { StripeApiError, invalidRequest, resourceMissing } from '../http/stripe-
 import { newId, randomToken } from '../store/ids';
 import { changedAttributes } from '../events/event-log';
 import type { EmulatorCore } from './emulator-core';
-import { declineErrorCode, declineMessage, findTestCard, isLuhnValid, testCardForToken, type TestCard } from './test-cards';
+import {
+  declineErrorCode,
+  declineMessage,
+  findTestCard,
+  isLuhnValid,
+  testCardForToken,
+  type TestCard,
+} from './test-cards';
 
 export interface CustomerInput {
   email?: string | null;
@@ -23,7 +30,10 @@ export interface CardInput {
   cvc?: string;
 }
 
-export function cardError(declineCode: string, extra: Partial<StripeApiError['body']> = {}): StripeApiError {
+export function cardError(
+  declineCode: string,
+  extra: Partial<StripeApiError['body']> = {},
+): StripeApiError {
   return new StripeApiError(402, {
     type: 'card_error',
     code: declineErrorCode(declineCode),
@@ -47,7 +57,9 @@ export class CustomerService {
   nowFor(customerId: string | null | undefined): number {
     if (!customerId) return this.core.clock.globalNow();
     const customer = this.core.state.customers.get(customerId);
-    return this.core.clock.now(typeof customer?.test_clock === 'string' ? customer.test_clock : null);
+    return this.core.clock.now(
+      typeof customer?.test_clock === 'string' ? customer.test_clock : null,
+    );
   }
 
   testClockOf(customerId: string | null | undefined): string | null {
@@ -96,7 +108,8 @@ export class CustomerService {
     if (input.paymentMethod !== undefined) {
       this.attachPaymentMethod(input.paymentMethod, customer.id);
     }
-    if (input.defaultPaymentMethod) this.update(customer.id, { defaultPaymentMethod: input.defaultPaymentMethod });
+    if (input.defaultPaymentMethod)
+      this.update(customer.id, { defaultPaymentMethod: input.defaultPaymentMethod });
     return customer;
   }
 
@@ -111,7 +124,10 @@ export class CustomerService {
     if (input.paymentMethod !== undefined) this.attachPaymentMethod(input.paymentMethod, id);
     if (input.defaultPaymentMethod !== undefined) {
       if (input.defaultPaymentMethod !== null) {
-        const method = this.getPaymentMethod(input.defaultPaymentMethod, 'invoice_settings[default_payment_method]');
+        const method = this.getPaymentMethod(
+          input.defaultPaymentMethod,
+          'invoice_settings[default_payment_method]',
+        );
         if (method.customer !== id) {
           throw invalidRequest(
             `The customer does not have a payment method with the ID ${method.id}. The payment method must be attached to the customer.`,
@@ -120,7 +136,10 @@ export class CustomerService {
           );
         }
       }
-      customer.invoice_settings = { ...customer.invoice_settings, default_payment_method: input.defaultPaymentMethod };
+      customer.invoice_settings = {
+        ...customer.invoice_settings,
+        default_payment_method: input.defaultPaymentMethod,
+      };
     }
     this.emitUpdated(before, customer);
     return customer;
@@ -137,7 +156,11 @@ export class CustomerService {
     const customer = this.get(id);
     const now = this.nowFor(id);
     for (const subscription of [...this.core.state.subscriptions.values()]) {
-      if (subscription.customer === id && subscription.status !== 'canceled' && subscription.status !== 'incomplete_expired') {
+      if (
+        subscription.customer === id &&
+        subscription.status !== 'canceled' &&
+        subscription.status !== 'incomplete_expired'
+      ) {
         this.onCustomerDeleted(subscription.id);
       }
     }
@@ -165,16 +188,28 @@ export class CustomerService {
     const card = findTestCard(number);
     if (card !== undefined) return card;
     if (!isLuhnValid(number)) {
-      throw new StripeApiError(402, { type: 'card_error', code: 'incorrect_number', param: 'card[number]', message: 'Your card number is incorrect.' });
+      throw new StripeApiError(402, {
+        type: 'card_error',
+        code: 'incorrect_number',
+        param: 'card[number]',
+        message: 'Your card number is incorrect.',
+      });
     }
     throw cardError('test_mode_live_card', {
-      message: 'Your card was declined. Your request was in test mode, but used a non test (live) card. For a list of valid test cards, visit: https://stripe.com/docs/testing.',
+      message:
+        'Your card was declined. Your request was in test mode, but used a non test (live) card. For a list of valid test cards, visit: https://stripe.com/docs/testing.',
     });
   }
 
   createCardPaymentMethod(
     card: TestCard,
-    details: { expMonth?: number; expYear?: number; metadata?: Record<string, string>; email?: string | null; name?: string | null },
+    details: {
+      expMonth?: number;
+      expYear?: number;
+      metadata?: Record<string, string>;
+      email?: string | null;
+      name?: string | null;
+    },
   ): Stripe.PaymentMethod {
     const created = this.core.clock.globalNow();
     const last4 = card.number.slice(-4);
@@ -183,7 +218,14 @@ export class CustomerService {
       object: 'payment_method',
       allow_redisplay: 'unspecified',
       billing_details: {
-        address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
+        address: {
+          city: null,
+          country: null,
+          line1: null,
+          line2: null,
+          postal_code: null,
+          state: null,
+        },
         email: details.email ?? null,
         name: details.name ?? null,
         phone: null,
@@ -196,7 +238,9 @@ export class CustomerService {
         display_brand: card.brand,
         exp_month: details.expMonth ?? 12,
         exp_year: details.expYear ?? new Date().getUTCFullYear() + 3,
-        fingerprint: card.number.slice(0, 4) + card.number.slice(-12).replace(/\d/g, (d) => 'ABCDEFGHIJ'[Number(d)]),
+        fingerprint:
+          card.number.slice(0, 4) +
+          card.number.slice(-12).replace(/\d/g, (d) => 'ABCDEFGHIJ'[Number(d)]),
         funding: 'credit',
         generated_from: null,
         last4,
@@ -224,12 +268,19 @@ export class CustomerService {
    * Attaching runs the card check Stripe does at attach time: cards that decline outright
    * (9995, 0002, …) fail here; 0341 attaches and fails only when charged.
    */
-  attachPaymentMethod(id: string, customerId: string, param = 'payment_method'): Stripe.PaymentMethod {
+  attachPaymentMethod(
+    id: string,
+    customerId: string,
+    param = 'payment_method',
+  ): Stripe.PaymentMethod {
     const customer = this.get(customerId, 'customer');
     const method = this.getPaymentMethod(id, param);
     if (method.customer === customer.id) return method;
     if (method.customer !== null) {
-      throw invalidRequest('The payment method you provided has already been attached to a customer.', 'payment_method_unexpected_state');
+      throw invalidRequest(
+        'The payment method you provided has already been attached to a customer.',
+        'payment_method_unexpected_state',
+      );
     }
     const declineCode = this.initialDecline(method.id);
     if (declineCode !== null) throw cardError(declineCode, { param: '' });
@@ -241,7 +292,10 @@ export class CustomerService {
   detachPaymentMethod(id: string): Stripe.PaymentMethod {
     const method = this.getPaymentMethod(id);
     if (method.customer === null) {
-      throw invalidRequest('The payment method you provided is not attached to a customer so detachment is impossible.', 'payment_method_unexpected_state');
+      throw invalidRequest(
+        'The payment method you provided is not attached to a customer so detachment is impossible.',
+        'payment_method_unexpected_state',
+      );
     }
     const customerId = typeof method.customer === 'string' ? method.customer : method.customer.id;
     const previous = { customer: customerId };
@@ -268,7 +322,9 @@ export class CustomerService {
   /** Makes a saved card fail every later charge (control API), like switching to card 0341. */
   makeCardFail(paymentMethodId: string, declineCode = 'card_declined'): Stripe.PaymentMethod {
     const method = this.getPaymentMethod(paymentMethodId);
-    this.core.state.cardBehaviour.set(method.id, { chargeDeclineCode: declineCode === 'card_declined' ? 'generic_decline' : declineCode });
+    this.core.state.cardBehaviour.set(method.id, {
+      chargeDeclineCode: declineCode === 'card_declined' ? 'generic_decline' : declineCode,
+    });
     return method;
   }
 
@@ -280,10 +336,16 @@ export class CustomerService {
 
   tokeniseCard(input: CardInput, metadata: Record<string, string> = {}): Stripe.PaymentMethod {
     const card = this.resolveCard(input.number);
-    return this.createCardPaymentMethod(card, { expMonth: input.expMonth, expYear: input.expYear, metadata });
+    return this.createCardPaymentMethod(card, {
+      expMonth: input.expMonth,
+      expYear: input.expYear,
+      metadata,
+    });
   }
 
   listPaymentMethodsOf(customerId: string): Stripe.PaymentMethod[] {
-    return [...this.core.state.paymentMethods.newestFirst()].filter((method) => method.customer === customerId);
+    return [...this.core.state.paymentMethods.newestFirst()].filter(
+      (method) => method.customer === customerId,
+    );
   }
 }

@@ -44,7 +44,8 @@ export class InvoiceService {
    * `onPaymentResult` after the invoice's own events (so status changes follow them, as in Stripe).
    */
   onPaymentFailing: (invoice: Stripe.Invoice) => void = () => undefined;
-  onPaymentResult: (invoice: Stripe.Invoice, result: PaymentAttemptResult) => void = () => undefined;
+  onPaymentResult: (invoice: Stripe.Invoice, result: PaymentAttemptResult) => void = () =>
+    undefined;
 
   constructor(
     private readonly core: EmulatorCore,
@@ -79,8 +80,12 @@ export class InvoiceService {
     const customer = this.customers.get(draft.customer, 'customer');
     const now = this.customers.nowFor(customer.id);
     const id = newId('in');
-    const lines: Stripe.InvoiceLineItem[] = draft.lines.map((line) => this.toLine(id, line, draft.subscription?.id ?? null));
-    const discountable = draft.lines.filter((line) => !line.proration).reduce((sum, line) => sum + line.amount, 0);
+    const lines: Stripe.InvoiceLineItem[] = draft.lines.map((line) =>
+      this.toLine(id, line, draft.subscription?.id ?? null),
+    );
+    const discountable = draft.lines
+      .filter((line) => !line.proration)
+      .reduce((sum, line) => sum + line.amount, 0);
     const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
     const discountAmount = this.discountAmount(draft.coupon, discountable);
     const total = subtotal - discountAmount;
@@ -99,7 +104,13 @@ export class InvoiceService {
       attempt_count: 0,
       attempted: false,
       auto_advance: true,
-      automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+      automatic_tax: {
+        disabled_reason: null,
+        enabled: false,
+        liability: null,
+        provider: null,
+        status: null,
+      },
       automatically_finalizes_at: null,
       billing_reason: draft.billingReason,
       collection_method: 'charge_automatically',
@@ -142,9 +153,16 @@ export class InvoiceService {
           : {
               type: 'subscription_details',
               quote_details: null,
-              subscription_details: { metadata: { ...draft.subscription.metadata }, subscription: draft.subscription.id },
+              subscription_details: {
+                metadata: { ...draft.subscription.metadata },
+                subscription: draft.subscription.id,
+              },
             },
-      payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
+      payment_settings: {
+        default_mandate: null,
+        payment_method_options: null,
+        payment_method_types: null,
+      },
       period_end: draft.periodEnd,
       period_start: draft.periodStart,
       post_payment_credit_notes_amount: 0,
@@ -156,13 +174,20 @@ export class InvoiceService {
       starting_balance: 0,
       statement_descriptor: null,
       status: 'draft',
-      status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+      status_transitions: {
+        finalized_at: null,
+        marked_uncollectible_at: null,
+        paid_at: null,
+        voided_at: null,
+      },
       subtotal,
       subtotal_excluding_tax: subtotal,
       test_clock: this.customers.testClockOf(customer.id),
       total,
       total_discount_amounts:
-        draft.discount === null || discountAmount === 0 ? [] : [{ amount: discountAmount, discount: draft.discount.id }],
+        draft.discount === null || discountAmount === 0
+          ? []
+          : [{ amount: discountAmount, discount: draft.discount.id }],
       total_excluding_tax: total,
       total_pretax_credit_amounts: [],
       total_taxes: [],
@@ -178,8 +203,13 @@ export class InvoiceService {
     return invoice;
   }
 
-  private toLine(invoiceId: string, line: InvoiceLineSpec, subscriptionId: string | null): Stripe.InvoiceLineItem {
-    const productId = typeof line.price.product === 'string' ? line.price.product : line.price.product.id;
+  private toLine(
+    invoiceId: string,
+    line: InvoiceLineSpec,
+    subscriptionId: string | null,
+  ): Stripe.InvoiceLineItem {
+    const productId =
+      typeof line.price.product === 'string' ? line.price.product : line.price.product.id;
     return {
       id: newId('il'),
       object: 'line_item',
@@ -232,7 +262,11 @@ export class InvoiceService {
 
   /** Draft → open: number, hosted page and PDF links; `invoice.finalized`. */
   finalize(invoice: Stripe.Invoice): Stripe.Invoice {
-    if (invoice.status !== 'draft') throw invalidRequest('This invoice is already finalized, you can\'t re-finalize a non-draft invoice.', 'invoice_not_editable');
+    if (invoice.status !== 'draft')
+      throw invalidRequest(
+        "This invoice is already finalized, you can't re-finalize a non-draft invoice.",
+        'invoice_not_editable',
+      );
     const customer = this.customers.get(this.customerOf(invoice));
     const now = this.customers.nowFor(customer.id);
     const before = structuredClone(invoice);
@@ -251,9 +285,17 @@ export class InvoiceService {
    * One payment attempt. Zero-amount invoices are paid without a payment intent (trials);
    * otherwise the payment method is charged and an `invoice_payment` records the link.
    */
-  attemptPayment(invoice: Stripe.Invoice, paymentMethodOverride?: string | null): PaymentAttemptResult {
-    if (invoice.status === 'paid') throw invalidRequest('Invoice is already paid', 'invoice_already_paid');
-    if (invoice.status !== 'open') throw invalidRequest(`You can only pay an invoice that is open. This invoice is ${invoice.status}.`, 'invoice_not_open');
+  attemptPayment(
+    invoice: Stripe.Invoice,
+    paymentMethodOverride?: string | null,
+  ): PaymentAttemptResult {
+    if (invoice.status === 'paid')
+      throw invalidRequest('Invoice is already paid', 'invoice_already_paid');
+    if (invoice.status !== 'open')
+      throw invalidRequest(
+        `You can only pay an invoice that is open. This invoice is ${invoice.status}.`,
+        'invoice_not_open',
+      );
     const customerId = this.customerOf(invoice);
     const now = this.customers.nowFor(customerId);
     if (invoice.amount_due === 0) {
@@ -261,7 +303,10 @@ export class InvoiceService {
       return 'paid';
     }
     const customer = this.customers.get(customerId);
-    const paymentMethod = paymentMethodOverride ?? this.subscriptionPaymentMethod(invoice) ?? this.paymentMethodId(customer.invoice_settings.default_payment_method);
+    const paymentMethod =
+      paymentMethodOverride ??
+      this.subscriptionPaymentMethod(invoice) ??
+      this.paymentMethodId(customer.invoice_settings.default_payment_method);
     const before = structuredClone(invoice);
     invoice.attempted = true;
     invoice.attempt_count += 1;
@@ -273,7 +318,9 @@ export class InvoiceService {
       description: this.paymentDescription(invoice),
       metadata: {},
     };
-    const outcome = paymentMethod ? this.payments.chargeNow(request) : { paymentIntent: this.payments.createIntent(request), declineCode: 'no_payment_method' };
+    const outcome = paymentMethod
+      ? this.payments.chargeNow(request)
+      : { paymentIntent: this.payments.createIntent(request), declineCode: 'no_payment_method' };
     const invoicePayment = this.recordInvoicePayment(invoice, outcome.paymentIntent, now);
     if (outcome.declineCode === null) {
       invoicePayment.status = 'paid';
@@ -284,7 +331,12 @@ export class InvoiceService {
       return 'paid';
     }
     this.onPaymentFailing(invoice);
-    this.core.events.emit('invoice.payment_failed', invoice, now, changedAttributes(before, invoice));
+    this.core.events.emit(
+      'invoice.payment_failed',
+      invoice,
+      now,
+      changedAttributes(before, invoice),
+    );
     this.onPaymentResult(invoice, 'failed');
     return 'failed';
   }
@@ -292,7 +344,8 @@ export class InvoiceService {
   /** Retries use the subscription's payment method as it is now, so a replaced card is picked up. */
   private subscriptionPaymentMethod(invoice: Stripe.Invoice): string | null {
     const subscriptionId = this.subscriptionOf(invoice);
-    const subscription = subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
+    const subscription =
+      subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
     return this.paymentMethodId(subscription?.default_payment_method ?? null);
   }
 
@@ -314,7 +367,11 @@ export class InvoiceService {
     }
   }
 
-  private recordInvoicePayment(invoice: Stripe.Invoice, intent: Stripe.PaymentIntent, now: number): Stripe.InvoicePayment {
+  private recordInvoicePayment(
+    invoice: Stripe.Invoice,
+    intent: Stripe.PaymentIntent,
+    now: number,
+  ): Stripe.InvoicePayment {
     const existing = this.core.state.paymentsByInvoice.get(invoice.id) ?? [];
     for (const id of existing) {
       const earlier = this.core.state.invoicePayments.get(id);
@@ -340,7 +397,11 @@ export class InvoiceService {
     return payment;
   }
 
-  private markPaid(invoice: Stripe.Invoice, now: number, before: Stripe.Invoice = structuredClone(invoice)): void {
+  private markPaid(
+    invoice: Stripe.Invoice,
+    now: number,
+    before: Stripe.Invoice = structuredClone(invoice),
+  ): void {
     invoice.status = 'paid';
     invoice.amount_paid = invoice.amount_due;
     invoice.amount_remaining = 0;
@@ -373,7 +434,11 @@ export class InvoiceService {
 
   void(id: string): Stripe.Invoice {
     const invoice = this.get(id);
-    if (invoice.status !== 'open') throw invalidRequest(`You can only void an open invoice. This invoice is ${invoice.status}.`, 'invoice_not_editable');
+    if (invoice.status !== 'open')
+      throw invalidRequest(
+        `You can only void an open invoice. This invoice is ${invoice.status}.`,
+        'invoice_not_editable',
+      );
     const now = this.customers.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
     invoice.status = 'void';
@@ -387,19 +452,35 @@ export class InvoiceService {
 
   markUncollectible(id: string): Stripe.Invoice {
     const invoice = this.get(id);
-    if (invoice.status !== 'open') throw invalidRequest(`You can only mark an open invoice as uncollectible. This invoice is ${invoice.status}.`);
+    if (invoice.status !== 'open')
+      throw invalidRequest(
+        `You can only mark an open invoice as uncollectible. This invoice is ${invoice.status}.`,
+      );
     const now = this.customers.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
     invoice.status = 'uncollectible';
     invoice.next_payment_attempt = null;
     invoice.status_transitions = { ...invoice.status_transitions, marked_uncollectible_at: now };
-    this.core.events.emit('invoice.marked_uncollectible', invoice, now, changedAttributes(before, invoice));
+    this.core.events.emit(
+      'invoice.marked_uncollectible',
+      invoice,
+      now,
+      changedAttributes(before, invoice),
+    );
     return invoice;
   }
 
   /** Invoice with its includable `payments` list filled (for `expand[]=payments`). */
   withPayments(invoice: Stripe.Invoice): Stripe.Invoice {
     const payments = this.paymentsOf(invoice.id);
-    return { ...invoice, payments: { object: 'list', data: payments, has_more: false, url: `/v1/invoice_payments?invoice=${invoice.id}` } };
+    return {
+      ...invoice,
+      payments: {
+        object: 'list',
+        data: payments,
+        has_more: false,
+        url: `/v1/invoice_payments?invoice=${invoice.id}`,
+      },
+    };
   }
 }

@@ -23,8 +23,12 @@ export class LifecycleScheduler {
     private readonly checkout: CheckoutService,
   ) {}
 
-  private onClock(testClock: string | null, objectClock: string | Stripe.TestHelpers.TestClock | null | undefined): boolean {
-    const id = objectClock == null ? null : typeof objectClock === 'string' ? objectClock : objectClock.id;
+  private onClock(
+    testClock: string | null,
+    objectClock: string | Stripe.TestHelpers.TestClock | null | undefined,
+  ): boolean {
+    const id =
+      objectClock == null ? null : typeof objectClock === 'string' ? objectClock : objectClock.id;
     return id === testClock;
   }
 
@@ -82,7 +86,10 @@ export class LifecycleScheduler {
     return clock;
   }
 
-  createTestClock(input: { frozenTime?: number; name?: string | null }): Stripe.TestHelpers.TestClock {
+  createTestClock(input: {
+    frozenTime?: number;
+    name?: string | null;
+  }): Stripe.TestHelpers.TestClock {
     if (input.frozenTime === undefined) throw parameterMissing('frozen_time');
     const clock: Stripe.TestHelpers.TestClock = {
       id: newId('clock'),
@@ -108,7 +115,11 @@ export class LifecycleScheduler {
     const clock = this.getTestClock(id);
     if (frozenTime === undefined) throw parameterMissing('frozen_time');
     if (frozenTime <= clock.frozen_time) {
-      throw invalidRequest('The frozen_time must be after the current frozen_time of the test clock.', 'parameter_invalid', 'frozen_time');
+      throw invalidRequest(
+        'The frozen_time must be after the current frozen_time of the test clock.',
+        'parameter_invalid',
+        'frozen_time',
+      );
     }
     clock.status = 'advancing';
     this.core.events.emit('test_helpers.test_clock.advancing', clock, this.core.clock.globalNow());

@@ -1,6 +1,11 @@
 import type Stripe from 'stripe';
 import { changedAttributes } from '../events/event-log';
-import { invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from '../http/stripe-error';
+import {
+  invalidRequest,
+  parameterInvalid,
+  parameterMissing,
+  resourceMissing,
+} from '../http/stripe-error';
 import { newId, randomToken } from '../store/ids';
 import type { CustomerService } from './customers';
 import type { EmulatorCore } from './emulator-core';
@@ -82,7 +87,14 @@ export class PaymentService {
       on_behalf_of: null,
       payment_method: request.paymentMethod,
       payment_method_configuration_details: null,
-      payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+      payment_method_options: {
+        card: {
+          installments: null,
+          mandate_options: null,
+          network: null,
+          request_three_d_secure: 'automatic',
+        },
+      },
       payment_method_types: ['card'],
       payment_record: null,
       processing: null,
@@ -114,12 +126,16 @@ export class PaymentService {
   confirm(intentId: string, paymentMethodId: string | null): ChargeOutcome {
     const intent = this.getPaymentIntent(intentId);
     if (intent.status === 'succeeded') {
-      throw invalidRequest('This PaymentIntent has already succeeded.', 'payment_intent_unexpected_state');
+      throw invalidRequest(
+        'This PaymentIntent has already succeeded.',
+        'payment_intent_unexpected_state',
+      );
     }
-    const methodId = paymentMethodId ?? (typeof intent.payment_method === 'string' ? intent.payment_method : null);
+    const methodId =
+      paymentMethodId ?? (typeof intent.payment_method === 'string' ? intent.payment_method : null);
     if (methodId === null) {
       throw invalidRequest(
-        'You cannot confirm this PaymentIntent because it\'s missing a payment method.',
+        "You cannot confirm this PaymentIntent because it's missing a payment method.",
         'payment_intent_unexpected_state',
       );
     }
@@ -136,7 +152,12 @@ export class PaymentService {
       intent.amount_received = intent.amount;
       intent.last_payment_error = null;
       this.core.events.emit('charge.succeeded', charge, now);
-      this.core.events.emit('payment_intent.succeeded', intent, now, changedAttributes(before, intent));
+      this.core.events.emit(
+        'payment_intent.succeeded',
+        intent,
+        now,
+        changedAttributes(before, intent),
+      );
     } else {
       intent.status = 'requires_payment_method';
       intent.last_payment_error = {
@@ -149,12 +170,22 @@ export class PaymentService {
         payment_method: structuredClone(method),
       };
       this.core.events.emit('charge.failed', charge, now);
-      this.core.events.emit('payment_intent.payment_failed', intent, now, changedAttributes(before, intent));
+      this.core.events.emit(
+        'payment_intent.payment_failed',
+        intent,
+        now,
+        changedAttributes(before, intent),
+      );
     }
     return { paymentIntent: intent, charge, declineCode };
   }
 
-  private createCharge(intent: Stripe.PaymentIntent, method: Stripe.PaymentMethod, declineCode: string | null, now: number): Stripe.Charge {
+  private createCharge(
+    intent: Stripe.PaymentIntent,
+    method: Stripe.PaymentMethod,
+    declineCode: string | null,
+    now: number,
+  ): Stripe.Charge {
     const succeeded = declineCode === null;
     const id = newId('ch');
     const card = method.card;
@@ -191,7 +222,9 @@ export class PaymentService {
         reason: declineCode,
         risk_level: 'normal',
         risk_score: 20,
-        seller_message: succeeded ? 'Payment complete.' : 'The bank did not return any further details with this decline.',
+        seller_message: succeeded
+          ? 'Payment complete.'
+          : 'The bank did not return any further details with this decline.',
         type: succeeded ? 'authorized' : 'issuer_declined',
       },
       paid: succeeded,
@@ -257,13 +290,22 @@ export class PaymentService {
     else if (input.paymentIntent !== undefined) {
       const intent = this.getPaymentIntent(input.paymentIntent, 'payment_intent');
       if (intent.status !== 'succeeded' || typeof intent.latest_charge !== 'string') {
-        throw invalidRequest(`This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, 'charge_not_refundable' ,'payment_intent');
+        throw invalidRequest(
+          `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`,
+          'charge_not_refundable',
+          'payment_intent',
+        );
       }
       charge = this.getCharge(intent.latest_charge, 'payment_intent');
     } else throw parameterMissing('charge');
-    if (charge.status !== 'succeeded') throw invalidRequest(`Charge ${charge.id} has not succeeded.`, 'charge_not_refundable');
+    if (charge.status !== 'succeeded')
+      throw invalidRequest(`Charge ${charge.id} has not succeeded.`, 'charge_not_refundable');
     const remaining = charge.amount - charge.amount_refunded;
-    if (remaining <= 0) throw invalidRequest(`Charge ${charge.id} has already been refunded.`, 'charge_already_refunded');
+    if (remaining <= 0)
+      throw invalidRequest(
+        `Charge ${charge.id} has already been refunded.`,
+        'charge_already_refunded',
+      );
     const amount = input.amount ?? remaining;
     if (amount <= 0) throw parameterInvalid('amount', 'Refund amount must be a positive integer.');
     if (amount > remaining) {
@@ -286,7 +328,12 @@ export class PaymentService {
       customer: customerId,
       customer_account: null,
       destination_details: {
-        card: { reference: randomToken(12), reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' },
+        card: {
+          reference: randomToken(12),
+          reference_status: 'pending',
+          reference_type: 'acquirer_reference_number',
+          type: 'refund',
+        },
         type: 'card',
       },
       metadata: input.metadata ?? {},
@@ -303,12 +350,19 @@ export class PaymentService {
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded === charge.amount;
     this.core.events.emit('refund.created', refund, now);
-    this.core.events.emit('charge.refunded', this.chargeWithRefunds(charge), now, changedAttributes(before, charge));
+    this.core.events.emit(
+      'charge.refunded',
+      this.chargeWithRefunds(charge),
+      now,
+      changedAttributes(before, charge),
+    );
     return refund;
   }
 
   refundsOfCharge(chargeId: string): Stripe.Refund[] {
-    return [...this.core.state.refunds.newestFirst()].filter((refund) => refund.charge === chargeId);
+    return [...this.core.state.refunds.newestFirst()].filter(
+      (refund) => refund.charge === chargeId,
+    );
   }
 
   /** `refunds` is an includable list, filled when the charge is shown. */
@@ -316,7 +370,12 @@ export class PaymentService {
     const refunds = this.refundsOfCharge(charge.id);
     return {
       ...charge,
-      refunds: { object: 'list', data: refunds.slice(0, 10), has_more: refunds.length > 10, url: `/v1/charges/${charge.id}/refunds` },
+      refunds: {
+        object: 'list',
+        data: refunds.slice(0, 10),
+        has_more: refunds.length > 10,
+        url: `/v1/charges/${charge.id}/refunds`,
+      },
     };
   }
 }

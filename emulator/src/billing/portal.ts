@@ -25,29 +25,50 @@ export class PortalService {
     return session;
   }
 
-  create(input: { customer?: string; returnUrl?: string; flow?: PortalFlowInput; locale?: Stripe.BillingPortal.Session.Locale }): Stripe.BillingPortal.Session {
+  create(input: {
+    customer?: string;
+    returnUrl?: string;
+    flow?: PortalFlowInput;
+    locale?: Stripe.BillingPortal.Session.Locale;
+  }): Stripe.BillingPortal.Session {
     if (input.customer === undefined) throw parameterMissing('customer');
     const customer = this.customers.get(input.customer, 'customer');
     let flow: Stripe.BillingPortal.Session.Flow | null = null;
     if (input.flow !== undefined) {
-      const needsSubscription = input.flow.type === 'subscription_cancel' || input.flow.type === 'subscription_update';
+      const needsSubscription =
+        input.flow.type === 'subscription_cancel' || input.flow.type === 'subscription_update';
       if (needsSubscription) {
         const param = `flow_data[${input.flow.type}][subscription]`;
         if (input.flow.subscription === undefined) throw parameterMissing(param);
         const subscription = this.subscriptions.get(input.flow.subscription, param);
-        if (subscription.customer !== customer.id) throw invalidRequest('The subscription does not belong to this customer.', 'parameter_invalid', param);
+        if (subscription.customer !== customer.id)
+          throw invalidRequest(
+            'The subscription does not belong to this customer.',
+            'parameter_invalid',
+            param,
+          );
       }
       flow = {
         type: input.flow.type,
         after_completion: {
-          type: input.flow.afterCompletionRedirectUrl !== undefined ? 'redirect' : 'portal_homepage',
+          type:
+            input.flow.afterCompletionRedirectUrl !== undefined ? 'redirect' : 'portal_homepage',
           hosted_confirmation: null,
-          redirect: input.flow.afterCompletionRedirectUrl !== undefined ? { return_url: input.flow.afterCompletionRedirectUrl } : null,
+          redirect:
+            input.flow.afterCompletionRedirectUrl !== undefined
+              ? { return_url: input.flow.afterCompletionRedirectUrl }
+              : null,
         },
         customer_update: null,
         subscription_pause: null,
-        subscription_cancel: input.flow.type === 'subscription_cancel' ? { retention: null, subscription: input.flow.subscription ?? '' } : null,
-        subscription_update: input.flow.type === 'subscription_update' ? { subscription: input.flow.subscription ?? '' } : null,
+        subscription_cancel:
+          input.flow.type === 'subscription_cancel'
+            ? { retention: null, subscription: input.flow.subscription ?? '' }
+            : null,
+        subscription_update:
+          input.flow.type === 'subscription_update'
+            ? { subscription: input.flow.subscription ?? '' }
+            : null,
         subscription_update_confirm: null,
       };
     }

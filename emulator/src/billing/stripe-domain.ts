@@ -26,9 +26,26 @@ export class StripeDomain {
     this.customers = new CustomerService(this.core);
     this.payments = new PaymentService(this.core, this.customers);
     this.invoices = new InvoiceService(this.core, this.customers, this.payments);
-    this.subscriptions = new SubscriptionService(this.core, this.customers, this.catalog, this.invoices);
-    this.checkout = new CheckoutService(this.core, this.catalog, this.customers, this.payments, this.invoices, this.subscriptions);
+    this.subscriptions = new SubscriptionService(
+      this.core,
+      this.customers,
+      this.catalog,
+      this.invoices,
+    );
+    this.checkout = new CheckoutService(
+      this.core,
+      this.catalog,
+      this.customers,
+      this.payments,
+      this.invoices,
+      this.subscriptions,
+    );
     this.portal = new PortalService(this.core, this.customers, this.subscriptions);
-    this.lifecycle = new LifecycleScheduler(this.core, this.customers, this.subscriptions, this.checkout);
+    this.lifecycle = new LifecycleScheduler(
+      this.core,
+      this.customers,
+      this.subscriptions,
+      this.checkout,
+    );
   }
 }

@@ -1,6 +1,11 @@
 import type Stripe from 'stripe';
 import { changedAttributes } from '../events/event-log';
-import { invalidRequest, parameterInvalid, parameterMissing, resourceMissing } from '../http/stripe-error';
+import {
+  invalidRequest,
+  parameterInvalid,
+  parameterMissing,
+  resourceMissing,
+} from '../http/stripe-error';
 import { newId } from '../store/ids';
 import type { SubscriptionSchedule } from '../store/emulator-state';
 import { addBillingPeriods, SECONDS_PER_DAY } from './billing-periods';
@@ -32,7 +37,8 @@ export interface SubscriptionCreateInput {
   promotionCodeId?: string | null;
   cancelAtPeriodEnd?: boolean;
   description?: string | null;
-  paymentBehavior?: 'allow_incomplete' | 'error_if_incomplete' | 'default_incomplete' | 'pending_if_incomplete';
+  paymentBehavior?:
+    'allow_incomplete' | 'error_if_incomplete' | 'default_incomplete' | 'pending_if_incomplete';
   checkoutSession?: string | null;
 }
 
@@ -58,7 +64,14 @@ export const TRIAL_WILL_END_NOTICE_SECONDS = 3 * SECONDS_PER_DAY;
 /** An `incomplete` subscription whose first invoice is never paid expires after 23 hours. */
 export const INCOMPLETE_EXPIRY_SECONDS = 23 * 3600;
 
-const LIVE_STATUSES: readonly Stripe.Subscription.Status[] = ['trialing', 'active', 'past_due', 'unpaid', 'paused', 'incomplete'];
+const LIVE_STATUSES: readonly Stripe.Subscription.Status[] = [
+  'trialing',
+  'active',
+  'past_due',
+  'unpaid',
+  'paused',
+  'incomplete',
+];
 
 export function isLiveSubscription(subscription: Stripe.Subscription): boolean {
   return LIVE_STATUSES.includes(subscription.status);
@@ -87,13 +100,18 @@ export class SubscriptionService {
 
   getItem(id: string): Stripe.SubscriptionItem {
     const owner = this.core.state.subscriptionItemOwner.get(id);
-    const item = owner === undefined ? undefined : this.core.state.subscriptions.get(owner)?.items.data.find((entry) => entry.id === id);
+    const item =
+      owner === undefined
+        ? undefined
+        : this.core.state.subscriptions.get(owner)?.items.data.find((entry) => entry.id === id);
     if (item === undefined) throw resourceMissing('subscription_item', id);
     return item;
   }
 
   customerOf(subscription: Stripe.Subscription): string {
-    return typeof subscription.customer === 'string' ? subscription.customer : subscription.customer.id;
+    return typeof subscription.customer === 'string'
+      ? subscription.customer
+      : subscription.customer.id;
   }
 
   private now(subscription: Stripe.Subscription): number {
@@ -113,9 +131,16 @@ export class SubscriptionService {
     if (priceId === undefined) throw parameterMissing(param);
     const price = this.catalog.getPrice(priceId, param);
     if (price.recurring === null) {
-      throw parameterInvalid(param, `The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`);
+      throw parameterInvalid(
+        param,
+        `The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`,
+      );
     }
-    if (!price.active) throw parameterInvalid(param, `The price specified is inactive. This field only accepts active prices.`);
+    if (!price.active)
+      throw parameterInvalid(
+        param,
+        `The price specified is inactive. This field only accepts active prices.`,
+      );
     return price;
   }
 
@@ -144,7 +169,14 @@ export class SubscriptionService {
     };
   }
 
-  private buildItem(subscriptionId: string, price: Stripe.Price, quantity: number, start: number, end: number, metadata: Record<string, string> = {}): Stripe.SubscriptionItem {
+  private buildItem(
+    subscriptionId: string,
+    price: Stripe.Price,
+    quantity: number,
+    start: number,
+    end: number,
+    metadata: Record<string, string> = {},
+  ): Stripe.SubscriptionItem {
     const item: Stripe.SubscriptionItem = {
       id: newId('si', 14),
       object: 'subscription_item',
@@ -170,7 +202,14 @@ export class SubscriptionService {
     return this.core.state.products.get(productId)?.name ?? productId;
   }
 
-  private createDiscount(subscriptionId: string, customerId: string, couponId: string, promotionCodeId: string | null, start: number, checkoutSession: string | null): Stripe.Discount {
+  private createDiscount(
+    subscriptionId: string,
+    customerId: string,
+    couponId: string,
+    promotionCodeId: string | null,
+    start: number,
+    checkoutSession: string | null,
+  ): Stripe.Discount {
     const coupon = this.catalog.getCoupon(couponId, 'discounts[0][coupon]');
     if (!coupon.valid) throw parameterInvalid('coupon', `Coupon ${coupon.id} is no longer valid.`);
     const end =
@@ -198,22 +237,34 @@ export class SubscriptionService {
   }
 
   /** The discount that applies to an invoice created now, if any. */
-  private activeDiscount(subscription: Stripe.Subscription, now: number): { discount: Stripe.Discount; coupon: Stripe.Coupon } | null {
+  private activeDiscount(
+    subscription: Stripe.Subscription,
+    now: number,
+  ): { discount: Stripe.Discount; coupon: Stripe.Coupon } | null {
     for (const entry of subscription.discounts) {
       const discount = this.core.state.discounts.get(typeof entry === 'string' ? entry : entry.id);
       if (discount === undefined || (discount.end !== null && discount.end <= now)) continue;
       const couponId = discount.source.coupon;
-      const coupon = couponId === null ? undefined : this.core.state.coupons.get(typeof couponId === 'string' ? couponId : couponId.id);
+      const coupon =
+        couponId === null
+          ? undefined
+          : this.core.state.coupons.get(typeof couponId === 'string' ? couponId : couponId.id);
       if (coupon !== undefined) return { discount, coupon };
     }
     return null;
   }
 
   /** A `once` coupon is used up by the first invoice it discounts. */
-  private consumeOnceDiscount(subscription: Stripe.Subscription, applied: { discount: Stripe.Discount; coupon: Stripe.Coupon } | null, now: number): void {
+  private consumeOnceDiscount(
+    subscription: Stripe.Subscription,
+    applied: { discount: Stripe.Discount; coupon: Stripe.Coupon } | null,
+    now: number,
+  ): void {
     if (applied === null || applied.coupon.duration !== 'once') return;
     applied.discount.end = now;
-    subscription.discounts = subscription.discounts.filter((entry) => (typeof entry === 'string' ? entry : entry.id) !== applied.discount.id);
+    subscription.discounts = subscription.discounts.filter(
+      (entry) => (typeof entry === 'string' ? entry : entry.id) !== applied.discount.id,
+    );
   }
 
   create(input: SubscriptionCreateInput): Stripe.Subscription {
@@ -228,15 +279,27 @@ export class SubscriptionService {
     const currency = prices[0].price.currency;
     const defaultPaymentMethod = input.defaultPaymentMethod ?? null;
     if (defaultPaymentMethod !== null) {
-      const method = this.customers.getPaymentMethod(defaultPaymentMethod, 'default_payment_method');
+      const method = this.customers.getPaymentMethod(
+        defaultPaymentMethod,
+        'default_payment_method',
+      );
       if (method.customer !== customer.id) {
-        throw invalidRequest(`The customer does not have a payment method with the ID ${method.id}. The payment method must be attached to the customer.`, 'resource_missing', 'default_payment_method');
+        throw invalidRequest(
+          `The customer does not have a payment method with the ID ${method.id}. The payment method must be attached to the customer.`,
+          'resource_missing',
+          'default_payment_method',
+        );
       }
     }
     let trialEnd: number | null = null;
     if (input.trialEnd !== undefined && input.trialEnd !== 'now') trialEnd = input.trialEnd;
-    else if (input.trialPeriodDays !== undefined && input.trialPeriodDays > 0) trialEnd = now + input.trialPeriodDays * SECONDS_PER_DAY;
-    if (trialEnd !== null && trialEnd <= now) throw parameterInvalid('trial_end', 'Invalid timestamp: must be an integer Unix timestamp in the future.');
+    else if (input.trialPeriodDays !== undefined && input.trialPeriodDays > 0)
+      trialEnd = now + input.trialPeriodDays * SECONDS_PER_DAY;
+    if (trialEnd !== null && trialEnd <= now)
+      throw parameterInvalid(
+        'trial_end',
+        'Invalid timestamp: must be an integer Unix timestamp in the future.',
+      );
     const id = newId('sub');
     const first = prices[0].price.recurring as Stripe.Price.Recurring;
     const periodEnd = trialEnd ?? addBillingPeriods(now, first.interval, first.interval_count, 1);
@@ -267,10 +330,18 @@ export class SubscriptionService {
       description: input.description ?? null,
       discounts: [],
       ended_at: null,
-      invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
+      invoice_settings: {
+        account_tax_ids: null,
+        custom_fields: null,
+        description: null,
+        footer: null,
+        issuer: { type: 'self' },
+      },
       items: {
         object: 'list',
-        data: prices.map((entry) => this.buildItem(id, entry.price, entry.quantity, now, periodEnd, entry.metadata)),
+        data: prices.map((entry) =>
+          this.buildItem(id, entry.price, entry.quantity, now, periodEnd, entry.metadata),
+        ),
         has_more: false,
         url: `/v1/subscription_items?subscription=${id}`,
       },
@@ -281,7 +352,11 @@ export class SubscriptionService {
       next_pending_invoice_item_invoice: null,
       on_behalf_of: null,
       pause_collection: null,
-      payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+      payment_settings: {
+        payment_method_options: null,
+        payment_method_types: null,
+        save_default_payment_method: 'off',
+      },
       pending_invoice_item_interval: null,
       pending_setup_intent: null,
       pending_update: null,
@@ -291,11 +366,22 @@ export class SubscriptionService {
       test_clock: customer.test_clock ?? null,
       transfer_data: null,
       trial_end: trialEnd,
-      trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } },
+      trial_settings: {
+        end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' },
+      },
       trial_start: trialEnd !== null ? now : null,
     };
     if (input.couponId) {
-      subscription.discounts = [this.createDiscount(id, customer.id, input.couponId, input.promotionCodeId ?? null, now, input.checkoutSession ?? null).id];
+      subscription.discounts = [
+        this.createDiscount(
+          id,
+          customer.id,
+          input.couponId,
+          input.promotionCodeId ?? null,
+          now,
+          input.checkoutSession ?? null,
+        ).id,
+      ];
     }
     if (input.cancelAtPeriodEnd === true) {
       subscription.cancel_at_period_end = true;
@@ -306,7 +392,13 @@ export class SubscriptionService {
     this.schedule(id);
     this.core.events.emit('customer.subscription.created', subscription, now);
 
-    const invoice = this.createInvoice(subscription, 'subscription_create', now, periodEnd, this.itemLines(subscription, now, periodEnd, trialEnd !== null));
+    const invoice = this.createInvoice(
+      subscription,
+      'subscription_create',
+      now,
+      periodEnd,
+      this.itemLines(subscription, now, periodEnd, trialEnd !== null),
+    );
     subscription.latest_invoice = invoice.id;
     const result = this.invoices.attemptPayment(invoice);
     if (result === 'failed' && input.paymentBehavior === 'error_if_incomplete') {
@@ -317,13 +409,20 @@ export class SubscriptionService {
   }
 
   /** Lines for the subscription's items over a period; during a trial they are free. */
-  private itemLines(subscription: Stripe.Subscription, start: number, end: number, trial: boolean): InvoiceLineSpec[] {
+  private itemLines(
+    subscription: Stripe.Subscription,
+    start: number,
+    end: number,
+    trial: boolean,
+  ): InvoiceLineSpec[] {
     return subscription.items.data.map((item) => {
       const quantity = item.quantity ?? 1;
       const name = this.productName(item.price);
       return {
         amount: trial ? 0 : (item.price.unit_amount ?? 0) * quantity,
-        description: trial ? `Trial period for ${name}` : `${quantity} × ${name} (at $${((item.price.unit_amount ?? 0) / 100).toFixed(2)} / ${item.price.recurring?.interval ?? 'month'})`,
+        description: trial
+          ? `Trial period for ${name}`
+          : `${quantity} × ${name} (at $${((item.price.unit_amount ?? 0) / 100).toFixed(2)} / ${item.price.recurring?.interval ?? 'month'})`,
         price: item.price,
         quantity,
         periodStart: start,
@@ -360,7 +459,13 @@ export class SubscriptionService {
     return lines;
   }
 
-  private createInvoice(subscription: Stripe.Subscription, reason: Stripe.Invoice.BillingReason, start: number, end: number, lines: InvoiceLineSpec[]): Stripe.Invoice {
+  private createInvoice(
+    subscription: Stripe.Subscription,
+    reason: Stripe.Invoice.BillingReason,
+    start: number,
+    end: number,
+    lines: InvoiceLineSpec[],
+  ): Stripe.Invoice {
     const now = this.now(subscription);
     const applied = this.activeDiscount(subscription, now);
     const charged = lines.some((line) => line.amount > 0 && !line.proration);
@@ -380,11 +485,20 @@ export class SubscriptionService {
     return invoice;
   }
 
-  private setStatus(subscription: Stripe.Subscription, status: Stripe.Subscription.Status, now: number): void {
+  private setStatus(
+    subscription: Stripe.Subscription,
+    status: Stripe.Subscription.Status,
+    now: number,
+  ): void {
     if (subscription.status === status) return;
     const before = structuredClone(subscription);
     subscription.status = status;
-    this.core.events.emit('customer.subscription.updated', subscription, now, changedAttributes(before, subscription));
+    this.core.events.emit(
+      'customer.subscription.updated',
+      subscription,
+      now,
+      changedAttributes(before, subscription),
+    );
   }
 
   private afterInvoicePayment(invoice: Stripe.Invoice, result: PaymentAttemptResult): void {
@@ -396,7 +510,11 @@ export class SubscriptionService {
     const schedule = this.schedule(subscription.id);
     if (result === 'paid') {
       if (schedule.dunning?.invoiceId === invoice.id) schedule.dunning = null;
-      if (subscription.status === 'incomplete' || subscription.status === 'past_due' || subscription.status === 'unpaid') {
+      if (
+        subscription.status === 'incomplete' ||
+        subscription.status === 'past_due' ||
+        subscription.status === 'unpaid'
+      ) {
         this.setStatus(subscription, 'active', now);
       }
       return;
@@ -406,13 +524,15 @@ export class SubscriptionService {
       return;
     }
     if (invoice.billing_reason === 'subscription_create') return;
-    if (subscription.status === 'active' || subscription.status === 'trialing') this.setStatus(subscription, 'past_due', now);
+    if (subscription.status === 'active' || subscription.status === 'trialing')
+      this.setStatus(subscription, 'past_due', now);
   }
 
   /** Plans the retries of a failed invoice: the first failure starts the schedule, later ones move along it. */
   private scheduleRetry(invoice: Stripe.Invoice): void {
     const subscriptionId = this.invoices.subscriptionOf(invoice);
-    const subscription = subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
+    const subscription =
+      subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
     if (subscription === undefined || invoice.status !== 'open') return;
     if (invoice.billing_reason === 'subscription_create') {
       // The first invoice is not retried: the customer has 23 hours to pay it (status incomplete).
@@ -422,7 +542,10 @@ export class SubscriptionService {
     const schedule = this.schedule(subscription.id);
     const now = this.now(subscription);
     if (schedule.dunning === null || schedule.dunning.invoiceId !== invoice.id) {
-      schedule.dunning = { invoiceId: invoice.id, retryAt: DUNNING_RETRY_DAYS.map((days) => now + days * SECONDS_PER_DAY) };
+      schedule.dunning = {
+        invoiceId: invoice.id,
+        retryAt: DUNNING_RETRY_DAYS.map((days) => now + days * SECONDS_PER_DAY),
+      };
     }
     invoice.next_payment_attempt = schedule.dunning.retryAt[0] ?? null;
   }
@@ -430,7 +553,9 @@ export class SubscriptionService {
   update(id: string, input: SubscriptionUpdateInput): Stripe.Subscription {
     const subscription = this.get(id);
     if (subscription.status === 'canceled' || subscription.status === 'incomplete_expired') {
-      throw invalidRequest('A canceled subscription can only update its cancellation_details and metadata.');
+      throw invalidRequest(
+        'A canceled subscription can only update its cancellation_details and metadata.',
+      );
     }
     const now = this.now(subscription);
     const before = structuredClone(subscription);
@@ -438,16 +563,34 @@ export class SubscriptionService {
     if (input.description !== undefined) subscription.description = input.description;
     if (input.defaultPaymentMethod !== undefined) {
       if (input.defaultPaymentMethod !== null) {
-        const method = this.customers.getPaymentMethod(input.defaultPaymentMethod, 'default_payment_method');
+        const method = this.customers.getPaymentMethod(
+          input.defaultPaymentMethod,
+          'default_payment_method',
+        );
         if (method.customer !== this.customerOf(subscription)) {
-          throw invalidRequest(`The customer does not have a payment method with the ID ${method.id}. The payment method must be attached to the customer.`, 'resource_missing', 'default_payment_method');
+          throw invalidRequest(
+            `The customer does not have a payment method with the ID ${method.id}. The payment method must be attached to the customer.`,
+            'resource_missing',
+            'default_payment_method',
+          );
         }
       }
       subscription.default_payment_method = input.defaultPaymentMethod;
     }
     if (input.couponId !== undefined) {
       subscription.discounts =
-        input.couponId === null ? [] : [this.createDiscount(id, this.customerOf(subscription), input.couponId, input.promotionCodeId ?? null, now, null).id];
+        input.couponId === null
+          ? []
+          : [
+              this.createDiscount(
+                id,
+                this.customerOf(subscription),
+                input.couponId,
+                input.promotionCodeId ?? null,
+                now,
+                null,
+              ).id,
+            ];
     }
     if (input.cancellationComment !== undefined || input.cancellationFeedback !== undefined) {
       subscription.cancellation_details = {
@@ -480,12 +623,24 @@ export class SubscriptionService {
     }
     let immediateInvoice: { lines: InvoiceLineSpec[]; start: number; end: number } | null = null;
     if (input.items !== undefined && input.items.length > 0) {
-      immediateInvoice = this.changeItems(subscription, input.items, input.prorationBehavior ?? 'create_prorations', now);
+      immediateInvoice = this.changeItems(
+        subscription,
+        input.items,
+        input.prorationBehavior ?? 'create_prorations',
+        now,
+      );
     }
     const previous = changedAttributes(before, subscription);
-    if (Object.keys(previous).length > 0) this.core.events.emit('customer.subscription.updated', subscription, now, previous);
+    if (Object.keys(previous).length > 0)
+      this.core.events.emit('customer.subscription.updated', subscription, now, previous);
     if (immediateInvoice !== null) {
-      const invoice = this.createInvoice(subscription, 'subscription_update', immediateInvoice.start, immediateInvoice.end, immediateInvoice.lines);
+      const invoice = this.createInvoice(
+        subscription,
+        'subscription_update',
+        immediateInvoice.start,
+        immediateInvoice.end,
+        immediateInvoice.lines,
+      );
       subscription.latest_invoice = invoice.id;
       this.invoices.attemptPayment(invoice);
     }
@@ -498,27 +653,56 @@ export class SubscriptionService {
    * remaining time of the new one, to the second. An interval change (month → year) restarts the
    * billing period now and invoices at once, as Stripe does.
    */
-  private changeItems(subscription: Stripe.Subscription, changes: SubscriptionItemInput[], behavior: ProrationBehavior, now: number): { lines: InvoiceLineSpec[]; start: number; end: number } | null {
+  private changeItems(
+    subscription: Stripe.Subscription,
+    changes: SubscriptionItemInput[],
+    behavior: ProrationBehavior,
+    now: number,
+  ): { lines: InvoiceLineSpec[]; start: number; end: number } | null {
     const prorations: InvoiceLineSpec[] = [];
     let resetPeriod = false;
     const trialing = subscription.status === 'trialing';
     changes.forEach((change, index) => {
       const param = `items[${index}]`;
-      const existing = change.id !== undefined ? subscription.items.data.find((item) => item.id === change.id) : undefined;
-      if (change.id !== undefined && existing === undefined) throw resourceMissing('subscription_item', change.id, `${param}[id]`);
+      const existing =
+        change.id !== undefined
+          ? subscription.items.data.find((item) => item.id === change.id)
+          : undefined;
+      if (change.id !== undefined && existing === undefined)
+        throw resourceMissing('subscription_item', change.id, `${param}[id]`);
       if (existing !== undefined && change.deleted === true) {
         subscription.items.data = subscription.items.data.filter((item) => item.id !== existing.id);
         return;
       }
-      const target = existing ?? (subscription.items.data.length === 1 && change.price === undefined ? subscription.items.data[0] : undefined);
-      const newPrice = change.price !== undefined ? this.recurringPrice(change.price, `${param}[price]`) : (target?.price ?? null);
+      const target =
+        existing ??
+        (subscription.items.data.length === 1 && change.price === undefined
+          ? subscription.items.data[0]
+          : undefined);
+      const newPrice =
+        change.price !== undefined
+          ? this.recurringPrice(change.price, `${param}[price]`)
+          : (target?.price ?? null);
       if (newPrice === null) throw parameterMissing(`${param}[price]`);
-      if (newPrice.currency !== subscription.currency) throw parameterInvalid(`${param}[price]`, 'The price currency must match the subscription currency.');
+      if (newPrice.currency !== subscription.currency)
+        throw parameterInvalid(
+          `${param}[price]`,
+          'The price currency must match the subscription currency.',
+        );
       const newQuantity = change.quantity ?? target?.quantity ?? 1;
       if (target === undefined) {
         const periodStart = subscription.items.data[0]?.current_period_start ?? now;
         const periodEnd = subscription.items.data[0]?.current_period_end ?? now;
-        subscription.items.data.push(this.buildItem(subscription.id, newPrice, newQuantity, periodStart, periodEnd, change.metadata ?? {}));
+        subscription.items.data.push(
+          this.buildItem(
+            subscription.id,
+            newPrice,
+            newQuantity,
+            periodStart,
+            periodEnd,
+            change.metadata ?? {},
+          ),
+        );
         return;
       }
       const oldPrice = target.price;
@@ -526,7 +710,9 @@ export class SubscriptionService {
       if (oldPrice.id === newPrice.id && oldQuantity === newQuantity) return;
       const oldRecurring = oldPrice.recurring as Stripe.Price.Recurring;
       const newRecurring = newPrice.recurring as Stripe.Price.Recurring;
-      const intervalChanged = oldRecurring.interval !== newRecurring.interval || oldRecurring.interval_count !== newRecurring.interval_count;
+      const intervalChanged =
+        oldRecurring.interval !== newRecurring.interval ||
+        oldRecurring.interval_count !== newRecurring.interval_count;
       const start = target.current_period_start;
       const end = target.current_period_end;
       if (!trialing && behavior !== 'none' && end > now) {
@@ -564,7 +750,12 @@ export class SubscriptionService {
       if (intervalChanged && !trialing) {
         resetPeriod = true;
         target.current_period_start = now;
-        target.current_period_end = addBillingPeriods(now, newRecurring.interval, newRecurring.interval_count, 1);
+        target.current_period_end = addBillingPeriods(
+          now,
+          newRecurring.interval,
+          newRecurring.interval_count,
+          1,
+        );
       }
     });
     if (resetPeriod) {
@@ -575,20 +766,35 @@ export class SubscriptionService {
         item.current_period_end = end;
       }
       if (subscription.cancel_at_period_end) subscription.cancel_at = end;
-      return { lines: [...prorations, ...this.itemLines(subscription, now, end, false)], start: now, end };
+      return {
+        lines: [...prorations, ...this.itemLines(subscription, now, end, false)],
+        start: now,
+        end,
+      };
     }
     if (prorations.length === 0) return null;
     if (behavior === 'always_invoice') {
-      return { lines: [...this.pendingItemLines(subscription), ...prorations.map((line) => this.toPendingInvoiceItem(subscription, line))], start: now, end: prorations[0].periodEnd };
+      return {
+        lines: [
+          ...this.pendingItemLines(subscription),
+          ...prorations.map((line) => this.toPendingInvoiceItem(subscription, line)),
+        ],
+        start: now,
+        end: prorations[0].periodEnd,
+      };
     }
     for (const line of prorations) this.toPendingInvoiceItem(subscription, line);
     return null;
   }
 
   /** Stores a proration as an invoice item (`invoiceitem.created`) for the next invoice. */
-  private toPendingInvoiceItem(subscription: Stripe.Subscription, line: InvoiceLineSpec): InvoiceLineSpec {
+  private toPendingInvoiceItem(
+    subscription: Stripe.Subscription,
+    line: InvoiceLineSpec,
+  ): InvoiceLineSpec {
     const now = this.now(subscription);
-    const productId = typeof line.price.product === 'string' ? line.price.product : line.price.product.id;
+    const productId =
+      typeof line.price.product === 'string' ? line.price.product : line.price.product.id;
     const item: Stripe.InvoiceItem = {
       id: newId('ii'),
       object: 'invoiceitem',
@@ -606,10 +812,17 @@ export class SubscriptionService {
       net_amount: line.amount,
       parent: {
         type: 'subscription_details',
-        subscription_details: { subscription: subscription.id, subscription_item: line.subscriptionItem ?? undefined },
+        subscription_details: {
+          subscription: subscription.id,
+          subscription_item: line.subscriptionItem ?? undefined,
+        },
       },
       period: { start: line.periodStart, end: line.periodEnd },
-      pricing: { type: 'price_details', price_details: { price: line.price.id, product: productId }, unit_amount_decimal: line.price.unit_amount_decimal },
+      pricing: {
+        type: 'price_details',
+        price_details: { price: line.price.id, product: productId },
+        unit_amount_decimal: line.price.unit_amount_decimal,
+      },
       proration: true,
       quantity: line.quantity,
       quantity_decimal: wireDecimal(line.quantity),
@@ -621,7 +834,15 @@ export class SubscriptionService {
     return { ...line, invoiceItem: item.id, subscriptionItem: null };
   }
 
-  cancel(id: string, input: { invoiceNow?: boolean; prorate?: boolean; comment?: string | null; feedback?: Stripe.Subscription.CancellationDetails.Feedback | null }): Stripe.Subscription {
+  cancel(
+    id: string,
+    input: {
+      invoiceNow?: boolean;
+      prorate?: boolean;
+      comment?: string | null;
+      feedback?: Stripe.Subscription.CancellationDetails.Feedback | null;
+    },
+  ): Stripe.Subscription {
     const subscription = this.get(id);
     if (subscription.status === 'canceled' || subscription.status === 'incomplete_expired') {
       throw resourceMissing('subscription', id);
@@ -634,13 +855,28 @@ export class SubscriptionService {
         this.invoices.attemptPayment(invoice);
       }
     }
-    this.endSubscription(subscription, now, 'cancellation_requested', input.comment ?? null, input.feedback ?? null);
+    this.endSubscription(
+      subscription,
+      now,
+      'cancellation_requested',
+      input.comment ?? null,
+      input.feedback ?? null,
+    );
     return subscription;
   }
 
-  private endSubscription(subscription: Stripe.Subscription, now: number, reason: Stripe.Subscription.CancellationDetails.Reason, comment: string | null = null, feedback: Stripe.Subscription.CancellationDetails.Feedback | null = null): void {
+  private endSubscription(
+    subscription: Stripe.Subscription,
+    now: number,
+    reason: Stripe.Subscription.CancellationDetails.Reason,
+    comment: string | null = null,
+    feedback: Stripe.Subscription.CancellationDetails.Feedback | null = null,
+  ): void {
     subscription.status = subscription.status === 'incomplete' ? 'incomplete_expired' : 'canceled';
-    subscription.canceled_at = subscription.cancel_at_period_end && subscription.canceled_at !== null ? subscription.canceled_at : now;
+    subscription.canceled_at =
+      subscription.cancel_at_period_end && subscription.canceled_at !== null
+        ? subscription.canceled_at
+        : now;
     subscription.ended_at = now;
     subscription.cancellation_details = {
       comment: comment ?? subscription.cancellation_details?.comment ?? null,
@@ -668,7 +904,12 @@ export class SubscriptionService {
       case 'trialing':
         if (subscription.trial_end !== null) {
           if (schedule.trialWillEndSentFor !== subscription.trial_end) {
-            candidates.push(Math.max(subscription.trial_start ?? subscription.created, subscription.trial_end - TRIAL_WILL_END_NOTICE_SECONDS));
+            candidates.push(
+              Math.max(
+                subscription.trial_start ?? subscription.created,
+                subscription.trial_end - TRIAL_WILL_END_NOTICE_SECONDS,
+              ),
+            );
           }
           candidates.push(subscription.trial_end);
         }
@@ -676,7 +917,8 @@ export class SubscriptionService {
       case 'active':
       case 'past_due':
         if (periodEnd !== null) candidates.push(periodEnd);
-        if (schedule.dunning !== null && schedule.dunning.retryAt.length > 0) candidates.push(schedule.dunning.retryAt[0]);
+        if (schedule.dunning !== null && schedule.dunning.retryAt.length > 0)
+          candidates.push(schedule.dunning.retryAt[0]);
         break;
       case 'incomplete':
         candidates.push(subscription.created + INCOMPLETE_EXPIRY_SECONDS);
@@ -692,33 +934,53 @@ export class SubscriptionService {
   processDue(subscription: Stripe.Subscription, now: number): void {
     const schedule = this.schedule(subscription.id);
     if (subscription.status === 'incomplete') {
-      if (subscription.created + INCOMPLETE_EXPIRY_SECONDS <= now) this.expireIncomplete(subscription, now);
+      if (subscription.created + INCOMPLETE_EXPIRY_SECONDS <= now)
+        this.expireIncomplete(subscription, now);
       return;
     }
-    if (subscription.cancel_at !== null && subscription.cancel_at <= now && isLiveSubscription(subscription)) {
+    if (
+      subscription.cancel_at !== null &&
+      subscription.cancel_at <= now &&
+      isLiveSubscription(subscription)
+    ) {
       this.endSubscription(subscription, subscription.cancel_at, 'cancellation_requested');
       return;
     }
     if (subscription.status === 'trialing' && subscription.trial_end !== null) {
-      if (schedule.trialWillEndSentFor !== subscription.trial_end && Math.max(subscription.trial_start ?? subscription.created, subscription.trial_end - TRIAL_WILL_END_NOTICE_SECONDS) <= now) {
+      if (
+        schedule.trialWillEndSentFor !== subscription.trial_end &&
+        Math.max(
+          subscription.trial_start ?? subscription.created,
+          subscription.trial_end - TRIAL_WILL_END_NOTICE_SECONDS,
+        ) <= now
+      ) {
         schedule.trialWillEndSentFor = subscription.trial_end;
         this.core.events.emit('customer.subscription.trial_will_end', subscription, now);
       }
       if (subscription.trial_end <= now) this.endTrial(subscription, now);
       return;
     }
-    if (schedule.dunning !== null && schedule.dunning.retryAt.length > 0 && schedule.dunning.retryAt[0] <= now) {
+    if (
+      schedule.dunning !== null &&
+      schedule.dunning.retryAt.length > 0 &&
+      schedule.dunning.retryAt[0] <= now
+    ) {
       this.retryDunning(subscription, now);
       return;
     }
     const periodEnd = subscription.items.data[0]?.current_period_end;
-    if ((subscription.status === 'active' || subscription.status === 'past_due') && periodEnd !== undefined && periodEnd <= now) {
+    if (
+      (subscription.status === 'active' || subscription.status === 'past_due') &&
+      periodEnd !== undefined &&
+      periodEnd <= now
+    ) {
       this.renew(subscription, periodEnd);
     }
   }
 
   private expireIncomplete(subscription: Stripe.Subscription, now: number): void {
-    const invoiceId = typeof subscription.latest_invoice === 'string' ? subscription.latest_invoice : null;
+    const invoiceId =
+      typeof subscription.latest_invoice === 'string' ? subscription.latest_invoice : null;
     const invoice = invoiceId === null ? undefined : this.core.state.invoices.get(invoiceId);
     if (invoice !== undefined && invoice.status === 'open') this.invoices.void(invoice.id);
     this.endSubscription(subscription, now, 'payment_failed');
@@ -729,14 +991,24 @@ export class SubscriptionService {
     const trialEnd = subscription.trial_end ?? now;
     this.startPeriod(subscription, trialEnd);
     subscription.status = 'active';
-    this.core.events.emit('customer.subscription.updated', subscription, now, changedAttributes(before, subscription));
+    this.core.events.emit(
+      'customer.subscription.updated',
+      subscription,
+      now,
+      changedAttributes(before, subscription),
+    );
     this.invoicePeriod(subscription, 'subscription_cycle');
   }
 
   private renew(subscription: Stripe.Subscription, at: number): void {
     const before = structuredClone(subscription);
     this.startPeriod(subscription, at);
-    this.core.events.emit('customer.subscription.updated', subscription, at, changedAttributes(before, subscription));
+    this.core.events.emit(
+      'customer.subscription.updated',
+      subscription,
+      at,
+      changedAttributes(before, subscription),
+    );
     this.invoicePeriod(subscription, 'subscription_cycle');
   }
 
@@ -744,15 +1016,26 @@ export class SubscriptionService {
     for (const item of subscription.items.data) {
       const recurring = item.price.recurring as Stripe.Price.Recurring;
       item.current_period_start = start;
-      item.current_period_end = addBillingPeriods(start, recurring.interval, recurring.interval_count, 1);
+      item.current_period_end = addBillingPeriods(
+        start,
+        recurring.interval,
+        recurring.interval_count,
+        1,
+      );
     }
     if (subscription.status === 'trialing') subscription.billing_cycle_anchor = start;
   }
 
-  private invoicePeriod(subscription: Stripe.Subscription, reason: Stripe.Invoice.BillingReason): void {
+  private invoicePeriod(
+    subscription: Stripe.Subscription,
+    reason: Stripe.Invoice.BillingReason,
+  ): void {
     const start = subscription.items.data[0].current_period_start;
     const end = subscription.items.data[0].current_period_end;
-    const lines = [...this.pendingItemLines(subscription), ...this.itemLines(subscription, start, end, false)];
+    const lines = [
+      ...this.pendingItemLines(subscription),
+      ...this.itemLines(subscription, start, end, false),
+    ];
     const invoice = this.createInvoice(subscription, reason, start, end, lines);
     subscription.latest_invoice = invoice.id;
     this.invoices.attemptPayment(invoice);

@@ -17,7 +17,11 @@ const CARDS: Record<string, Omit<TestCard, 'number'>> = {
   '6011111111111117': { brand: 'discover', declineCode: null, failsLaterCharges: false },
   '4000000000000341': { brand: 'visa', declineCode: null, failsLaterCharges: true },
   '4000000000000002': { brand: 'visa', declineCode: 'generic_decline', failsLaterCharges: false },
-  '4000000000009995': { brand: 'visa', declineCode: 'insufficient_funds', failsLaterCharges: false },
+  '4000000000009995': {
+    brand: 'visa',
+    declineCode: 'insufficient_funds',
+    failsLaterCharges: false,
+  },
   '4000000000009987': { brand: 'visa', declineCode: 'lost_card', failsLaterCharges: false },
   '4000000000009979': { brand: 'visa', declineCode: 'stolen_card', failsLaterCharges: false },
   '4000000000000069': { brand: 'visa', declineCode: 'expired_card', failsLaterCharges: false },
@@ -59,7 +63,12 @@ export function declineMessage(code: string): string {
 
 /** Card error `code` for a decline reason (Stripe uses specific codes for a few reasons). */
 export function declineErrorCode(declineCode: string): string {
-  if (declineCode === 'expired_card' || declineCode === 'incorrect_cvc' || declineCode === 'processing_error') return declineCode;
+  if (
+    declineCode === 'expired_card' ||
+    declineCode === 'incorrect_cvc' ||
+    declineCode === 'processing_error'
+  )
+    return declineCode;
   return 'card_declined';
 }
 

@@ -15,17 +15,22 @@ export interface ControlDependencies {
 function optionalNumber(body: Record<string, unknown>, key: string): number | undefined {
   const value = body[key];
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidRequest(`\`${key}\` must be a number.`, 'parameter_invalid', key);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw invalidRequest(`\`${key}\` must be a number.`, 'parameter_invalid', key);
   return value;
 }
 
 /** The JSON control API under `/_emulator/` (no auth; for tests and the sandbox). See emulator/README.md. */
-export function registerControlRoutes(router: Router<ControlHandler>, deps: ControlDependencies): void {
+export function registerControlRoutes(
+  router: Router<ControlHandler>,
+  deps: ControlDependencies,
+): void {
   const { domain, dispatcher } = deps;
 
   router.add('POST', '/_emulator/reset', ({ body }) => {
     deps.reset();
-    if (body.seed === true) seedCatalog(domain.catalog, domain.core.state, parseCatalogDocument(deps.defaultCatalog()));
+    if (body.seed === true)
+      seedCatalog(domain.catalog, domain.core.state, parseCatalogDocument(deps.defaultCatalog()));
     return { ok: true };
   });
 
@@ -39,10 +44,15 @@ export function registerControlRoutes(router: Router<ControlHandler>, deps: Cont
     const promotionCode = typeof body.promotionCode === 'string' ? body.promotionCode : undefined;
     const email = typeof body.email === 'string' ? body.email : undefined;
     const name = typeof body.name === 'string' ? body.name : undefined;
-    return domain.core.events.withOrigin(null, () => domain.checkout.complete(pathParams.id, { card, promotionCode, email, name }));
+    return domain.core.events.withOrigin(null, () =>
+      domain.checkout.complete(pathParams.id, { card, promotionCode, email, name }),
+    );
   });
 
-  router.add('GET', '/_emulator/clock', () => ({ now: domain.core.clock.globalNow(), realNow: Math.floor(Date.now() / 1000) }));
+  router.add('GET', '/_emulator/clock', () => ({
+    now: domain.core.clock.globalNow(),
+    realNow: Math.floor(Date.now() / 1000),
+  }));
 
   router.add('POST', '/_emulator/clock/advance', ({ body }) => {
     const seconds = optionalNumber(body, 'seconds');
@@ -50,13 +60,21 @@ export function registerControlRoutes(router: Router<ControlHandler>, deps: Cont
     const current = domain.core.clock.globalNow();
     const target = to ?? (seconds !== undefined ? current + seconds : undefined);
     if (target === undefined) throw parameterMissing('seconds');
-    if (target < current) throw invalidRequest('The clock only moves forward.', 'parameter_invalid', to !== undefined ? 'to' : 'seconds');
+    if (target < current)
+      throw invalidRequest(
+        'The clock only moves forward.',
+        'parameter_invalid',
+        to !== undefined ? 'to' : 'seconds',
+      );
     domain.core.events.withOrigin(null, () => domain.lifecycle.advance(null, target));
     return { now: domain.core.clock.globalNow() };
   });
 
   router.add('GET', '/_emulator/deliveries', ({ query }) => ({
-    data: dispatcher.deliveries({ event: query.get('event') ?? undefined, endpoint: query.get('endpoint') ?? undefined }),
+    data: dispatcher.deliveries({
+      event: query.get('event') ?? undefined,
+      endpoint: query.get('endpoint') ?? undefined,
+    }),
   }));
 
   router.add('GET', '/_emulator/webhooks/options', () => dispatcher.getOptions());
@@ -65,7 +83,11 @@ export function registerControlRoutes(router: Router<ControlHandler>, deps: Cont
     if (typeof body.enabled === 'boolean') patch.enabled = body.enabled;
     const duplicate = body.duplicate;
     if (typeof duplicate === 'number') patch.duplicateProbability = duplicate;
-    else if (typeof duplicate === 'object' && duplicate !== null && typeof (duplicate as { count?: unknown }).count === 'number') {
+    else if (
+      typeof duplicate === 'object' &&
+      duplicate !== null &&
+      typeof (duplicate as { count?: unknown }).count === 'number'
+    ) {
       patch.duplicateNext = (duplicate as { count: number }).count;
     }
     const reorder = optionalNumber(body, 'reorder');
@@ -82,8 +104,12 @@ export function registerControlRoutes(router: Router<ControlHandler>, deps: Cont
 
   /** Explicit redelivery of stored events (a paused endpoint's missed events are not flushed otherwise). */
   router.add('POST', '/_emulator/webhooks/redeliver', ({ body }) => {
-    const ids = Array.isArray(body.events) ? body.events.filter((id): id is string => typeof id === 'string') : [];
-    const events = ids.map((id) => domain.core.state.events.get(id)).filter((event) => event !== undefined);
+    const ids = Array.isArray(body.events)
+      ? body.events.filter((id): id is string => typeof id === 'string')
+      : [];
+    const events = ids
+      .map((id) => domain.core.state.events.get(id))
+      .filter((event) => event !== undefined);
     const endpoint = typeof body.endpoint === 'string' ? body.endpoint : undefined;
     return { queued: dispatcher.redeliver(events, endpoint) };
   });

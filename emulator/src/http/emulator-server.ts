@@ -8,7 +8,12 @@ import { parseFormBody, type ParamObject } from './form-body';
 import { IdempotencyStore } from './idempotency-store';
 import { RequestParams } from './request-params';
 import { Router } from './router';
-import { StripeApiError, idempotencyMismatch, routeNotFound, unauthenticated } from './stripe-error';
+import {
+  StripeApiError,
+  idempotencyMismatch,
+  routeNotFound,
+  unauthenticated,
+} from './stripe-error';
 
 export interface ControlRequest {
   body: Record<string, unknown>;
@@ -41,7 +46,12 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new StripeApiError(413, { type: 'invalid_request_error', message: 'Request body too large.' }));
+        reject(
+          new StripeApiError(413, {
+            type: 'invalid_request_error',
+            message: 'Request body too large.',
+          }),
+        );
         request.destroy();
         return;
       }
@@ -106,17 +116,28 @@ export class EmulatorServer {
     const method = request.method ?? 'GET';
     try {
       const body = await readBody(request);
-      if (url.pathname.startsWith('/v1/')) this.handleApi(request, response, method, url, body, requestId);
-      else if (url.pathname.startsWith('/_emulator/')) await this.handleControl(response, method, url, body);
+      if (url.pathname.startsWith('/v1/'))
+        this.handleApi(request, response, method, url, body, requestId);
+      else if (url.pathname.startsWith('/_emulator/'))
+        await this.handleControl(response, method, url, body);
       else this.handlePage(response, method, url, body);
     } catch (caught) {
       this.sendError(response, caught);
     }
   }
 
-  private sendJson(response: ServerResponse, status: number, payload: unknown, extraHeaders: Record<string, string> = {}): void {
+  private sendJson(
+    response: ServerResponse,
+    status: number,
+    payload: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): void {
     const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...extraHeaders });
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...extraHeaders,
+    });
     response.end(text);
   }
 
@@ -129,29 +150,52 @@ export class EmulatorServer {
       this.sendJson(response, caught.statusCode, caught.toJSON());
       return;
     }
-    this.options.log(`emulator internal error: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}`);
-    this.sendJson(response, 500, { error: { type: 'api_error', message: 'An unknown error occurred in the Stripe emulator.' } });
+    this.options.log(
+      `emulator internal error: ${caught instanceof Error ? (caught.stack ?? caught.message) : String(caught)}`,
+    );
+    this.sendJson(response, 500, {
+      error: { type: 'api_error', message: 'An unknown error occurred in the Stripe emulator.' },
+    });
   }
 
   private authenticate(request: IncomingMessage): string {
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
-      throw unauthenticated("You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.");
+      throw unauthenticated(
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
+      );
     }
     let key = '';
     if (header.startsWith('Bearer ')) key = header.slice(7).trim();
-    else if (header.startsWith('Basic ')) key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0];
-    const accepted = this.options.apiKey !== undefined ? key === this.options.apiKey : /^(sk|rk)_test_\w+$/.test(key);
+    else if (header.startsWith('Basic '))
+      key = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0];
+    const accepted =
+      this.options.apiKey !== undefined
+        ? key === this.options.apiKey
+        : /^(sk|rk)_test_\w+$/.test(key);
     if (!accepted) throw unauthenticated(`Invalid API Key provided: ${maskKey(key)}`);
     return key;
   }
 
-  private handleApi(request: IncomingMessage, response: ServerResponse, method: string, url: URL, body: string, requestId: string): void {
+  private handleApi(
+    request: IncomingMessage,
+    response: ServerResponse,
+    method: string,
+    url: URL,
+    body: string,
+    requestId: string,
+  ): void {
     const apiKey = this.authenticate(request);
     const match = this.api.match(method, url.pathname);
     if (match === null) throw routeNotFound(method, url.pathname);
-    const apiVersion = typeof request.headers['stripe-version'] === 'string' ? request.headers['stripe-version'] : this.domain.core.defaultApiVersion;
-    const idempotencyKey = method === 'POST' && typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'] : null;
+    const apiVersion =
+      typeof request.headers['stripe-version'] === 'string'
+        ? request.headers['stripe-version']
+        : this.domain.core.defaultApiVersion;
+    const idempotencyKey =
+      method === 'POST' && typeof request.headers['idempotency-key'] === 'string'
+        ? request.headers['idempotency-key']
+        : null;
     const headers: Record<string, string> = { 'stripe-version': apiVersion };
     const fingerprint = `${method} ${url.pathname}?${url.search}\n${body}`;
     if (idempotencyKey !== null) {
@@ -159,7 +203,11 @@ export class EmulatorServer {
       const stored = this.idempotency.get(apiKey, idempotencyKey);
       if (stored !== undefined) {
         if (stored.fingerprint !== fingerprint) throw idempotencyMismatch(idempotencyKey);
-        this.sendJson(response, stored.statusCode, stored.body, { ...headers, 'idempotent-replayed': 'true', 'original-request': requestId });
+        this.sendJson(response, stored.statusCode, stored.body, {
+          ...headers,
+          'idempotent-replayed': 'true',
+          'original-request': requestId,
+        });
         return;
       }
     }
@@ -169,8 +217,9 @@ export class EmulatorServer {
     let status = 200;
     let payload: string;
     try {
-      const result = this.domain.core.events.withOrigin({ requestId, idempotencyKey, apiVersion }, () =>
-        match.handler({ pathParams: match.pathParams, params, path: url.pathname }),
+      const result = this.domain.core.events.withOrigin(
+        { requestId, idempotencyKey, apiVersion },
+        () => match.handler({ pathParams: match.pathParams, params, path: url.pathname }),
       );
       payload = JSON.stringify(this.applyExpansion(result, params.expand()));
     } catch (caught) {
@@ -179,27 +228,50 @@ export class EmulatorServer {
       payload = JSON.stringify(caught.toJSON());
       // Stripe saves no result for requests that failed validation, so they may be retried with the same key.
       const validationFailure = status === 400 && caught.body.type === 'invalid_request_error';
-      if (idempotencyKey !== null && !validationFailure) this.idempotency.put(apiKey, idempotencyKey, { fingerprint, statusCode: status, body: payload });
+      if (idempotencyKey !== null && !validationFailure)
+        this.idempotency.put(apiKey, idempotencyKey, {
+          fingerprint,
+          statusCode: status,
+          body: payload,
+        });
       this.sendJson(response, status, payload, headers);
       return;
     }
-    if (idempotencyKey !== null) this.idempotency.put(apiKey, idempotencyKey, { fingerprint, statusCode: status, body: payload });
+    if (idempotencyKey !== null)
+      this.idempotency.put(apiKey, idempotencyKey, {
+        fingerprint,
+        statusCode: status,
+        body: payload,
+      });
     this.sendJson(response, status, payload, headers);
   }
 
   private applyExpansion(result: object, expand: string[]): object {
     if (expand.length === 0) return result;
     const kind = (result as { object?: unknown }).object;
-    if ((kind === 'list' || kind === 'search_result') && Array.isArray((result as { data?: unknown }).data)) {
+    if (
+      (kind === 'list' || kind === 'search_result') &&
+      Array.isArray((result as { data?: unknown }).data)
+    ) {
       return this.expander.expandList(result as { data: object[] }, expand);
     }
     return this.expander.expand(result, expand);
   }
 
-  private async handleControl(response: ServerResponse, method: string, url: URL, body: string): Promise<void> {
+  private async handleControl(
+    response: ServerResponse,
+    method: string,
+    url: URL,
+    body: string,
+  ): Promise<void> {
     const match = this.control.match(method, url.pathname);
     if (match === null) {
-      this.sendJson(response, 404, { error: { type: 'invalid_request_error', message: `No control route ${method} ${url.pathname}` } });
+      this.sendJson(response, 404, {
+        error: {
+          type: 'invalid_request_error',
+          message: `No control route ${method} ${url.pathname}`,
+        },
+      });
       return;
     }
     let parsed: unknown = {};
@@ -207,11 +279,18 @@ export class EmulatorServer {
       try {
         parsed = JSON.parse(body);
       } catch {
-        this.sendJson(response, 400, { error: { type: 'invalid_request_error', message: 'The body is not valid JSON.' } });
+        this.sendJson(response, 400, {
+          error: { type: 'invalid_request_error', message: 'The body is not valid JSON.' },
+        });
         return;
       }
     }
-    const result = await match.handler({ body: typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}, pathParams: match.pathParams, query: url.searchParams });
+    const result = await match.handler({
+      body:
+        typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {},
+      pathParams: match.pathParams,
+      query: url.searchParams,
+    });
     this.sendJson(response, 200, result ?? { ok: true });
   }
 
@@ -222,7 +301,12 @@ export class EmulatorServer {
       response.end('Not found');
       return;
     }
-    const result = match.handler({ method, pathParams: match.pathParams, form: parseFormBody(body), query: url.searchParams });
+    const result = match.handler({
+      method,
+      pathParams: match.pathParams,
+      form: parseFormBody(body),
+      query: url.searchParams,
+    });
     if (result.redirect !== undefined) {
       response.writeHead(result.status, { location: result.redirect });
       response.end();

@@ -44,7 +44,12 @@ export class RequestParams {
   string(key: string): string | undefined {
     const value = this.tree[key];
     if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw parameterInvalid(this.name(key), `Invalid string: ${JSON.stringify(value)}`, 'parameter_invalid_string');
+    if (typeof value !== 'string')
+      throw parameterInvalid(
+        this.name(key),
+        `Invalid string: ${JSON.stringify(value)}`,
+        'parameter_invalid_string',
+      );
     return value;
   }
 
@@ -65,7 +70,11 @@ export class RequestParams {
     const value = this.string(key);
     if (value === undefined) return undefined;
     if (!(values as readonly string[]).includes(value)) {
-      throw parameterInvalid(this.name(key), `Invalid ${this.name(key)}: must be one of ${values.join(', ')}`, 'parameter_invalid');
+      throw parameterInvalid(
+        this.name(key),
+        `Invalid ${this.name(key)}: must be one of ${values.join(', ')}`,
+        'parameter_invalid',
+      );
     }
     return value as T;
   }
@@ -73,7 +82,12 @@ export class RequestParams {
   integer(key: string): number | undefined {
     const value = this.string(key);
     if (value === undefined || value === '') return undefined;
-    if (!/^-?\d+$/.test(value)) throw parameterInvalid(this.name(key), `Invalid integer: ${value}`, 'parameter_invalid_integer');
+    if (!/^-?\d+$/.test(value))
+      throw parameterInvalid(
+        this.name(key),
+        `Invalid integer: ${value}`,
+        'parameter_invalid_integer',
+      );
     return Number(value);
   }
 
@@ -87,7 +101,8 @@ export class RequestParams {
     const value = this.string(key);
     if (value === undefined || value === '') return undefined;
     const parsed = Number(value);
-    if (!Number.isFinite(parsed)) throw parameterInvalid(this.name(key), `Invalid decimal: ${value}`);
+    if (!Number.isFinite(parsed))
+      throw parameterInvalid(this.name(key), `Invalid decimal: ${value}`);
     return parsed;
   }
 
@@ -102,16 +117,19 @@ export class RequestParams {
   object(key: string): RequestParams | undefined {
     const value = this.tree[key];
     if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest(`Invalid object`, 'parameter_invalid', this.name(key));
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw invalidRequest(`Invalid object`, 'parameter_invalid', this.name(key));
     return new RequestParams(value, this.name(key));
   }
 
   objectArray(key: string): RequestParams[] {
     const value = this.tree[key];
     if (value === undefined || value === '') return [];
-    if (!Array.isArray(value)) throw invalidRequest(`Invalid array`, 'parameter_invalid', this.name(key));
+    if (!Array.isArray(value))
+      throw invalidRequest(`Invalid array`, 'parameter_invalid', this.name(key));
     return value.map((entry, index) => {
-      if (typeof entry !== 'object' || Array.isArray(entry)) throw invalidRequest(`Invalid object`, 'parameter_invalid', `${this.name(key)}[${index}]`);
+      if (typeof entry !== 'object' || Array.isArray(entry))
+        throw invalidRequest(`Invalid object`, 'parameter_invalid', `${this.name(key)}[${index}]`);
       return new RequestParams(entry, `${this.name(key)}[${index}]`);
     });
   }
@@ -135,14 +153,23 @@ export class RequestParams {
    * Metadata update semantics: `metadata=` clears everything, `metadata[k]=` removes one key,
    * other keys are merged into `current`.
    */
-  metadata(current: Record<string, string> = {}, key = 'metadata'): Record<string, string> | undefined {
+  metadata(
+    current: Record<string, string> = {},
+    key = 'metadata',
+  ): Record<string, string> | undefined {
     const value: ParamTree | undefined = this.tree[key];
     if (value === undefined) return undefined;
     if (value === '') return {};
-    if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest('Invalid metadata', 'parameter_invalid', this.name(key));
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw invalidRequest('Invalid metadata', 'parameter_invalid', this.name(key));
     const next: Record<string, string> = { ...current };
     for (const [metaKey, metaValue] of Object.entries(value)) {
-      if (typeof metaValue !== 'string') throw invalidRequest('Invalid metadata value', 'parameter_invalid', `${this.name(key)}[${metaKey}]`);
+      if (typeof metaValue !== 'string')
+        throw invalidRequest(
+          'Invalid metadata value',
+          'parameter_invalid',
+          `${this.name(key)}[${metaKey}]`,
+        );
       if (metaValue === '') delete next[metaKey];
       else next[metaKey] = metaValue;
     }

@@ -21,7 +21,11 @@ export class Router<H> {
     const routes = this.bySegmentCount.get(segments.length) ?? [];
     routes.push({ method, segments, handler });
     // Literal-first ordering: a route with fewer parameters is tried first.
-    routes.sort((a, b) => a.segments.filter((s) => s.startsWith(':')).length - b.segments.filter((s) => s.startsWith(':')).length);
+    routes.sort(
+      (a, b) =>
+        a.segments.filter((s) => s.startsWith(':')).length -
+        b.segments.filter((s) => s.startsWith(':')).length,
+    );
     this.bySegmentCount.set(segments.length, routes);
     return this;
   }

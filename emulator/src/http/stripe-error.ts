@@ -1,9 +1,6 @@
 /** An error answered in Stripe's JSON shape: `{ error: { type, code, message, param, ... } }`. */
 export type StripeErrorType =
-  | 'api_error'
-  | 'card_error'
-  | 'idempotency_error'
-  | 'invalid_request_error';
+  'api_error' | 'card_error' | 'idempotency_error' | 'invalid_request_error';
 
 export interface StripeErrorBody {
   type: StripeErrorType;
@@ -61,7 +58,11 @@ export function parameterUnknown(param: string): StripeApiError {
   });
 }
 
-export function parameterInvalid(param: string, message: string, code = 'parameter_invalid'): StripeApiError {
+export function parameterInvalid(
+  param: string,
+  message: string,
+  code = 'parameter_invalid',
+): StripeApiError {
   return new StripeApiError(400, { type: 'invalid_request_error', code, param, message });
 }
 

@@ -28,15 +28,27 @@ export class CheckoutPage {
 
   show(request: PageRequest): PageResponse {
     const session = this.domain.core.state.checkoutSessions.get(request.pathParams.id);
-    if (session === undefined) return { status: 404, html: layout('Not found', '<h1>Checkout session not found</h1><p>This link is not valid.</p>') };
+    if (session === undefined)
+      return {
+        status: 404,
+        html: layout(
+          'Not found',
+          '<h1>Checkout session not found</h1><p>This link is not valid.</p>',
+        ),
+      };
     return { status: 200, html: this.render(session, null, {}) };
   }
 
   submit(request: PageRequest): PageResponse {
     const session = this.domain.core.state.checkoutSessions.get(request.pathParams.id);
-    if (session === undefined) return { status: 404, html: layout('Not found', '<h1>Checkout session not found</h1>') };
+    if (session === undefined)
+      return { status: 404, html: layout('Not found', '<h1>Checkout session not found</h1>') };
     const expiry = parseExpiry(field(request.form, 'card_expiry'));
-    const values = { email: field(request.form, 'email'), promotion_code: field(request.form, 'promotion_code'), name: field(request.form, 'name') };
+    const values = {
+      email: field(request.form, 'email'),
+      promotion_code: field(request.form, 'promotion_code'),
+      name: field(request.form, 'name'),
+    };
     try {
       this.domain.core.events.withOrigin(null, () =>
         this.domain.checkout.complete(session.id, {
@@ -55,19 +67,33 @@ export class CheckoutPage {
     return { status: 303, redirect: completionUrl(session, this.domain.core.baseUrl) };
   }
 
-  private render(session: Stripe.Checkout.Session, error: string | null, values: Record<string, string>): string {
+  private render(
+    session: Stripe.Checkout.Session,
+    error: string | null,
+    values: Record<string, string>,
+  ): string {
     const extras = this.domain.core.state.checkoutExtras.get(session.id);
-    const expired = session.status === 'expired' || (session.status === 'open' && session.expires_at <= this.domain.checkout.nowFor(session));
+    const expired =
+      session.status === 'expired' ||
+      (session.status === 'open' && session.expires_at <= this.domain.checkout.nowFor(session));
     if (session.status === 'complete') {
-      return layout('Already paid', `<h1>This checkout is complete</h1><p class="notice">This checkout session has already been paid. Nothing more to do.</p>${session.success_url ? `<p><a href="${escapeHtml(completionUrl(session, this.domain.core.baseUrl))}">Continue</a></p>` : ''}`);
+      return layout(
+        'Already paid',
+        `<h1>This checkout is complete</h1><p class="notice">This checkout session has already been paid. Nothing more to do.</p>${session.success_url ? `<p><a href="${escapeHtml(completionUrl(session, this.domain.core.baseUrl))}">Continue</a></p>` : ''}`,
+      );
     }
     if (expired) {
-      return layout('Checkout expired', `<h1>This checkout has expired</h1><p class="notice">The session expired before it was paid. Start a new checkout from the site.</p>${session.cancel_url ? `<p><a href="${escapeHtml(session.cancel_url)}">Back to the site</a></p>` : ''}`);
+      return layout(
+        'Checkout expired',
+        `<h1>This checkout has expired</h1><p class="notice">The session expired before it was paid. Start a new checkout from the site.</p>${session.cancel_url ? `<p><a href="${escapeHtml(session.cancel_url)}">Back to the site</a></p>` : ''}`,
+      );
     }
     const items = (extras?.lineItems ?? [])
       .map((item) => {
         const recurring = item.price?.recurring;
-        const every = recurring ? ` / ${recurring.interval_count > 1 ? `${recurring.interval_count} ` : ''}${recurring.interval}` : '';
+        const every = recurring
+          ? ` / ${recurring.interval_count > 1 ? `${recurring.interval_count} ` : ''}${recurring.interval}`
+          : '';
         return `<li><strong>${escapeHtml(item.description)}</strong> × ${item.quantity ?? 1} — ${escapeHtml(formatMoney(item.amount_subtotal, item.currency))}${escapeHtml(every)}</li>`;
       })
       .join('');

@@ -25,38 +25,55 @@ export class PortalPage {
     return this.domain.core.state.portalSessions.get(id);
   }
 
-  private currentSubscription(customerId: string, flow: Stripe.BillingPortal.Session.Flow | null): Stripe.Subscription | undefined {
-    const wanted = flow?.subscription_cancel?.subscription ?? flow?.subscription_update?.subscription;
+  private currentSubscription(
+    customerId: string,
+    flow: Stripe.BillingPortal.Session.Flow | null,
+  ): Stripe.Subscription | undefined {
+    const wanted =
+      flow?.subscription_cancel?.subscription ?? flow?.subscription_update?.subscription;
     if (wanted) return this.domain.core.state.subscriptions.get(wanted);
     for (const subscription of this.domain.core.state.subscriptions.newestFirst()) {
-      if (subscription.customer === customerId && isLiveSubscription(subscription)) return subscription;
+      if (subscription.customer === customerId && isLiveSubscription(subscription))
+        return subscription;
     }
     return undefined;
   }
 
   show(request: PageRequest): PageResponse {
     const session = this.session(request.pathParams.id);
-    if (session === undefined) return { status: 404, html: layout('Not found', '<h1>Portal session not found</h1>') };
-    return { status: 200, html: this.render(session, MESSAGES[request.query.get('done') ?? ''] ?? null, null) };
+    if (session === undefined)
+      return { status: 404, html: layout('Not found', '<h1>Portal session not found</h1>') };
+    return {
+      status: 200,
+      html: this.render(session, MESSAGES[request.query.get('done') ?? ''] ?? null, null),
+    };
   }
 
   submit(request: PageRequest): PageResponse {
     const session = this.session(request.pathParams.id);
-    if (session === undefined) return { status: 404, html: layout('Not found', '<h1>Portal session not found</h1>') };
+    if (session === undefined)
+      return { status: 404, html: layout('Not found', '<h1>Portal session not found</h1>') };
     const subscription = this.currentSubscription(session.customer, session.flow);
     const action = field(request.form, 'action');
     let done = '';
     try {
       this.domain.core.events.withOrigin(null, () => {
         if (action === 'update_card') {
-          const method = this.domain.customers.tokeniseCard({ number: field(request.form, 'card_number') });
+          const method = this.domain.customers.tokeniseCard({
+            number: field(request.form, 'card_number'),
+          });
           this.domain.customers.attachPaymentMethod(method.id, session.customer);
           this.domain.customers.update(session.customer, { defaultPaymentMethod: method.id });
-          if (subscription !== undefined) this.domain.subscriptions.update(subscription.id, { defaultPaymentMethod: method.id });
+          if (subscription !== undefined)
+            this.domain.subscriptions.update(subscription.id, { defaultPaymentMethod: method.id });
           done = 'card';
           return;
         }
-        if (subscription === undefined) throw new StripeApiError(400, { type: 'invalid_request_error', message: 'There is no active subscription.' });
+        if (subscription === undefined)
+          throw new StripeApiError(400, {
+            type: 'invalid_request_error',
+            message: 'There is no active subscription.',
+          });
         if (action === 'cancel') {
           this.domain.subscriptions.update(subscription.id, { cancelAtPeriodEnd: true });
           done = 'canceled';
@@ -65,10 +82,16 @@ export class PortalPage {
           done = 'resumed';
         } else if (action === 'switch') {
           const item = subscription.items.data[0];
-          this.domain.subscriptions.update(subscription.id, { items: [{ id: item.id, price: field(request.form, 'price') }], prorationBehavior: 'create_prorations' });
+          this.domain.subscriptions.update(subscription.id, {
+            items: [{ id: item.id, price: field(request.form, 'price') }],
+            prorationBehavior: 'create_prorations',
+          });
           done = 'switched';
         } else {
-          throw new StripeApiError(400, { type: 'invalid_request_error', message: 'Unknown action.' });
+          throw new StripeApiError(400, {
+            type: 'invalid_request_error',
+            message: 'Unknown action.',
+          });
         }
       });
     } catch (caught) {
@@ -80,7 +103,11 @@ export class PortalPage {
     return { status: 303, redirect: `/portal/${session.id}?done=${done}` };
   }
 
-  private render(session: Stripe.BillingPortal.Session, message: string | null, error: string | null): string {
+  private render(
+    session: Stripe.BillingPortal.Session,
+    message: string | null,
+    error: string | null,
+  ): string {
     const customer = this.domain.core.state.customers.get(session.customer);
     const subscription = this.currentSubscription(session.customer, session.flow);
     const flow = session.flow?.type ?? null;
@@ -92,25 +119,45 @@ export class PortalPage {
 
     if (subscription !== undefined && flow !== 'payment_method_update') {
       const item = subscription.items.data[0];
-      const productId = typeof item.price.product === 'string' ? item.price.product : item.price.product.id;
+      const productId =
+        typeof item.price.product === 'string' ? item.price.product : item.price.product.id;
       const product = this.domain.core.state.products.get(productId);
-      parts.push(`<h2>Current plan</h2><p id="plan"><strong>${escapeHtml(product?.name ?? productId)}</strong> — ${escapeHtml(formatMoney(item.price.unit_amount, item.price.currency))} / ${escapeHtml(item.price.recurring?.interval)}</p>`);
-      parts.push(`<p id="status">Status: ${escapeHtml(subscription.status)}${subscription.status === 'trialing' ? ` (trial ends ${formatDate(subscription.trial_end)})` : ''}</p>`);
+      parts.push(
+        `<h2>Current plan</h2><p id="plan"><strong>${escapeHtml(product?.name ?? productId)}</strong> — ${escapeHtml(formatMoney(item.price.unit_amount, item.price.currency))} / ${escapeHtml(item.price.recurring?.interval)}</p>`,
+      );
+      parts.push(
+        `<p id="status">Status: ${escapeHtml(subscription.status)}${subscription.status === 'trialing' ? ` (trial ends ${formatDate(subscription.trial_end)})` : ''}</p>`,
+      );
       if (subscription.cancel_at_period_end) {
-        parts.push(`<p id="cancel-note">Cancels on ${formatDate(subscription.cancel_at)}.</p><form method="post" action="/portal/${id}"><input type="hidden" name="action" value="resume"><button type="submit">Don't cancel</button></form>`);
+        parts.push(
+          `<p id="cancel-note">Cancels on ${formatDate(subscription.cancel_at)}.</p><form method="post" action="/portal/${id}"><input type="hidden" name="action" value="resume"><button type="submit">Don't cancel</button></form>`,
+        );
       } else if (flow !== 'subscription_update') {
-        parts.push(`<p>Renews on ${formatDate(item.current_period_end)}.</p><form method="post" action="/portal/${id}"><input type="hidden" name="action" value="cancel"><button type="submit" class="secondary">Cancel plan</button></form>`);
+        parts.push(
+          `<p>Renews on ${formatDate(item.current_period_end)}.</p><form method="post" action="/portal/${id}"><input type="hidden" name="action" value="cancel"><button type="submit" class="secondary">Cancel plan</button></form>`,
+        );
       }
       if (flow === null || flow === 'subscription_update') {
         const options = [...this.domain.core.state.prices.values()].filter((price) => {
-          const product = this.domain.core.state.products.get(typeof price.product === 'string' ? price.product : price.product.id);
-          return price.active && price.type === 'recurring' && product?.active === true && price.id !== item.price.id;
+          const product = this.domain.core.state.products.get(
+            typeof price.product === 'string' ? price.product : price.product.id,
+          );
+          return (
+            price.active &&
+            price.type === 'recurring' &&
+            product?.active === true &&
+            price.id !== item.price.id
+          );
         });
         if (options.length > 0) {
           parts.push('<h2>Switch plan</h2>');
           for (const price of options) {
-            const product = this.domain.core.state.products.get(typeof price.product === 'string' ? price.product : price.product.id);
-            parts.push(`<form method="post" action="/portal/${id}"><input type="hidden" name="action" value="switch"><input type="hidden" name="price" value="${escapeHtml(price.id)}"><button type="submit" class="secondary">Switch to ${escapeHtml(product?.name)} — ${escapeHtml(formatMoney(price.unit_amount, price.currency))} / ${escapeHtml(price.recurring?.interval)}</button></form>`);
+            const product = this.domain.core.state.products.get(
+              typeof price.product === 'string' ? price.product : price.product.id,
+            );
+            parts.push(
+              `<form method="post" action="/portal/${id}"><input type="hidden" name="action" value="switch"><input type="hidden" name="price" value="${escapeHtml(price.id)}"><button type="submit" class="secondary">Switch to ${escapeHtml(product?.name)} — ${escapeHtml(formatMoney(price.unit_amount, price.currency))} / ${escapeHtml(price.recurring?.interval)}</button></form>`,
+            );
           }
         }
       }
@@ -120,23 +167,38 @@ export class PortalPage {
 
     if (flow === null || flow === 'payment_method_update') {
       const defaultMethod = customer?.invoice_settings.default_payment_method;
-      const method = typeof defaultMethod === 'string' ? this.domain.core.state.paymentMethods.get(defaultMethod) : undefined;
-      parts.push(`<h2>Payment method</h2><p>${method?.card ? `${escapeHtml(method.card.brand)} ending in ${escapeHtml(method.card.last4)}` : 'None on file.'}</p>`);
-      parts.push(`<form method="post" action="/portal/${id}"><input type="hidden" name="action" value="update_card"><label for="card_number">New card number</label><input id="card_number" name="card_number" inputmode="numeric" required><button type="submit">Update card</button></form>`);
+      const method =
+        typeof defaultMethod === 'string'
+          ? this.domain.core.state.paymentMethods.get(defaultMethod)
+          : undefined;
+      parts.push(
+        `<h2>Payment method</h2><p>${method?.card ? `${escapeHtml(method.card.brand)} ending in ${escapeHtml(method.card.last4)}` : 'None on file.'}</p>`,
+      );
+      parts.push(
+        `<form method="post" action="/portal/${id}"><input type="hidden" name="action" value="update_card"><label for="card_number">New card number</label><input id="card_number" name="card_number" inputmode="numeric" required><button type="submit">Update card</button></form>`,
+      );
     }
 
     if (flow === null) {
-      const invoices = [...this.domain.core.state.invoices.newestFirst()].filter((invoice) => invoice.customer === session.customer && invoice.status !== 'draft');
+      const invoices = [...this.domain.core.state.invoices.newestFirst()].filter(
+        (invoice) => invoice.customer === session.customer && invoice.status !== 'draft',
+      );
       parts.push('<h2>Invoices</h2>');
       parts.push(
         invoices.length === 0
           ? '<p>No invoices yet.</p>'
           : `<table><thead><tr><th scope="col">Date</th><th scope="col">Amount</th><th scope="col">Status</th><th scope="col">Invoice</th></tr></thead><tbody>${invoices
-              .map((invoice) => `<tr><td>${formatDate(invoice.created)}</td><td>${escapeHtml(formatMoney(invoice.total, invoice.currency))}</td><td>${escapeHtml(invoice.status)}</td><td><a href="${escapeHtml(invoice.hosted_invoice_url)}">View ${escapeHtml(invoice.number)}</a></td></tr>`)
+              .map(
+                (invoice) =>
+                  `<tr><td>${formatDate(invoice.created)}</td><td>${escapeHtml(formatMoney(invoice.total, invoice.currency))}</td><td>${escapeHtml(invoice.status)}</td><td><a href="${escapeHtml(invoice.hosted_invoice_url)}">View ${escapeHtml(invoice.number)}</a></td></tr>`,
+              )
               .join('')}</tbody></table>`,
       );
     }
-    if (session.return_url) parts.push(`<p><a href="${escapeHtml(session.return_url)}" id="return">Return to the site</a></p>`);
+    if (session.return_url)
+      parts.push(
+        `<p><a href="${escapeHtml(session.return_url)}" id="return">Return to the site</a></p>`,
+      );
     return layout('Billing', parts.join('\n'));
   }
 }

@@ -37,8 +37,14 @@ export function registerPages(router: Router<PageHandler>, domain: StripeDomain)
   router.add('POST', '/portal/:id', (request) => portal.submit(request));
   router.add('GET', '/invoices/:id', ({ pathParams }) => {
     const invoice = domain.core.state.invoices.get(pathParams.id);
-    if (invoice === undefined) return { status: 404, html: layout('Not found', '<h1>Invoice not found</h1>') };
-    const lines = invoice.lines.data.map((line) => `<tr><td>${escapeHtml(line.description)}</td><td>${escapeHtml(formatMoney(line.amount, line.currency))}</td></tr>`).join('');
+    if (invoice === undefined)
+      return { status: 404, html: layout('Not found', '<h1>Invoice not found</h1>') };
+    const lines = invoice.lines.data
+      .map(
+        (line) =>
+          `<tr><td>${escapeHtml(line.description)}</td><td>${escapeHtml(formatMoney(line.amount, line.currency))}</td></tr>`,
+      )
+      .join('');
     return {
       status: 200,
       html: layout(
@@ -49,13 +55,33 @@ export function registerPages(router: Router<PageHandler>, domain: StripeDomain)
   });
   router.add('GET', '/invoices/:id/pdf', ({ pathParams }) => {
     const invoice = domain.core.state.invoices.get(pathParams.id);
-    if (invoice === undefined) return { status: 404, html: layout('Not found', '<h1>Invoice not found</h1>') };
-    return { status: 200, contentType: 'application/pdf', body: invoicePdf(`Invoice ${invoice.number ?? invoice.id} - total ${formatMoney(invoice.total, invoice.currency)} - ${invoice.status ?? ''}`) };
+    if (invoice === undefined)
+      return { status: 404, html: layout('Not found', '<h1>Invoice not found</h1>') };
+    return {
+      status: 200,
+      contentType: 'application/pdf',
+      body: invoicePdf(
+        `Invoice ${invoice.number ?? invoice.id} - total ${formatMoney(invoice.total, invoice.currency)} - ${invoice.status ?? ''}`,
+      ),
+    };
   });
   router.add('GET', '/receipts/:id', ({ pathParams }) => {
     const charge = domain.core.state.charges.get(pathParams.id);
-    if (charge === undefined) return { status: 404, html: layout('Not found', '<h1>Receipt not found</h1>') };
-    return { status: 200, html: layout('Receipt', `<h1>Receipt</h1><p>${escapeHtml(formatMoney(charge.amount, charge.currency))} paid on ${formatDate(charge.created)}</p><p>Refunded: ${escapeHtml(formatMoney(charge.amount_refunded, charge.currency))}</p>`) };
+    if (charge === undefined)
+      return { status: 404, html: layout('Not found', '<h1>Receipt not found</h1>') };
+    return {
+      status: 200,
+      html: layout(
+        'Receipt',
+        `<h1>Receipt</h1><p>${escapeHtml(formatMoney(charge.amount, charge.currency))} paid on ${formatDate(charge.created)}</p><p>Refunded: ${escapeHtml(formatMoney(charge.amount_refunded, charge.currency))}</p>`,
+      ),
+    };
   });
-  router.add('GET', '/', () => ({ status: 200, html: layout('Stripe emulator', '<h1>Stripe emulator</h1><p>The API is under <code>/v1</code>; the control API under <code>/_emulator</code>.</p>') }));
+  router.add('GET', '/', () => ({
+    status: 200,
+    html: layout(
+      'Stripe emulator',
+      '<h1>Stripe emulator</h1><p>The API is under <code>/v1</code>; the control API under <code>/_emulator</code>.</p>',
+    ),
+  }));
 }

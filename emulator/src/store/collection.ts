@@ -76,7 +76,11 @@ export class Collection<T extends { id: string }> {
    * A page of the newest-first list. Cursors are positions in creation order, so paging needs no
    * scan before the cursor.
    */
-  page(request: PageRequest, url: string, matches: (object: T) => boolean = () => true): StripeList<T> {
+  page(
+    request: PageRequest,
+    url: string,
+    matches: (object: T) => boolean = () => true,
+  ): StripeList<T> {
     const data: T[] = [];
     if (request.endingBefore !== undefined) {
       const cursor = this.cursorPosition(request.endingBefore, 'ending_before');
@@ -117,7 +121,8 @@ export class Collection<T extends { id: string }> {
 
   private cursorPosition(id: string, param: string): number {
     const position = this.position.get(id);
-    if (position === undefined) throw invalidRequest(`No such object: '${id}'`, 'resource_missing', param);
+    if (position === undefined)
+      throw invalidRequest(`No such object: '${id}'`, 'resource_missing', param);
     return position;
   }
 
@@ -130,12 +135,20 @@ export class Collection<T extends { id: string }> {
 }
 
 /** Lists built from an array already ordered newest first (sub-lists such as invoice lines). */
-export function pageOfArray<T extends { id: string }>(items: readonly T[], request: PageRequest, url: string): StripeList<T> {
+export function pageOfArray<T extends { id: string }>(
+  items: readonly T[],
+  request: PageRequest,
+  url: string,
+): StripeList<T> {
   let start = 0;
   let end = items.length;
-  if (request.startingAfter !== undefined) start = items.findIndex((item) => item.id === request.startingAfter) + 1;
+  if (request.startingAfter !== undefined)
+    start = items.findIndex((item) => item.id === request.startingAfter) + 1;
   if (request.endingBefore !== undefined) {
-    end = Math.max(0, items.findIndex((item) => item.id === request.endingBefore));
+    end = Math.max(
+      0,
+      items.findIndex((item) => item.id === request.endingBefore),
+    );
     start = Math.max(0, end - request.limit);
   }
   const data = items.slice(start, Math.min(end, start + request.limit));

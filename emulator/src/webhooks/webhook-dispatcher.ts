@@ -62,7 +62,10 @@ const REORDER_IDLE_MS = 25;
 const USER_AGENT = 'Stripe/1.0 (+https://stripe.com/docs/webhooks)';
 
 export function eventMatchesEndpoint(endpoint: Stripe.WebhookEndpoint, type: string): boolean {
-  return endpoint.status === 'enabled' && (endpoint.enabled_events.includes('*') || endpoint.enabled_events.includes(type));
+  return (
+    endpoint.status === 'enabled' &&
+    (endpoint.enabled_events.includes('*') || endpoint.enabled_events.includes(type))
+  );
 }
 
 /**
@@ -152,7 +155,8 @@ export class WebhookDispatcher {
   private cancelEverything(): void {
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
-    for (const queue of this.queues.values()) if (queue.reorderTimer) clearTimeout(queue.reorderTimer);
+    for (const queue of this.queues.values())
+      if (queue.reorderTimer) clearTimeout(queue.reorderTimer);
     for (const controller of this.inFlightRequests) controller.abort();
     this.inFlightRequests.clear();
     this.queues.clear();
@@ -165,7 +169,9 @@ export class WebhookDispatcher {
       this.options.duplicateNext -= 1;
       return true;
     }
-    return this.options.duplicateProbability > 0 && Math.random() < this.options.duplicateProbability;
+    return (
+      this.options.duplicateProbability > 0 && Math.random() < this.options.duplicateProbability
+    );
   }
 
   private queueFor(endpointId: string): EndpointQueue {
@@ -182,9 +188,13 @@ export class WebhookDispatcher {
     this.outstanding += 1;
     if (this.options.reorderWindow > 1) {
       queue.reorderBuffer.push(job);
-      if (queue.reorderBuffer.length >= this.options.reorderWindow) this.releaseReorderBuffer(job.endpointId, queue);
+      if (queue.reorderBuffer.length >= this.options.reorderWindow)
+        this.releaseReorderBuffer(job.endpointId, queue);
       else if (queue.reorderTimer === null) {
-        queue.reorderTimer = setTimeout(() => this.releaseReorderBuffer(job.endpointId, queue), REORDER_IDLE_MS);
+        queue.reorderTimer = setTimeout(
+          () => this.releaseReorderBuffer(job.endpointId, queue),
+          REORDER_IDLE_MS,
+        );
       }
       return;
     }
@@ -209,7 +219,11 @@ export class WebhookDispatcher {
   private pump(endpointId: string): void {
     const queue = this.queues.get(endpointId);
     if (queue === undefined || this.closed) return;
-    while (this.options.enabled && queue.inFlight < Math.max(1, this.options.concurrency) && queue.ready.length > 0) {
+    while (
+      this.options.enabled &&
+      queue.inFlight < Math.max(1, this.options.concurrency) &&
+      queue.ready.length > 0
+    ) {
       const job = queue.ready.shift() as DeliveryJob;
       const record = this.state.webhookEndpoints.get(job.endpointId);
       if (record === undefined || record.endpoint.status !== 'enabled') {
@@ -232,12 +246,15 @@ export class WebhookDispatcher {
       return;
     }
     // Retries leave the queue, so a failing endpoint does not hold up later events.
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
-      if (this.closed) return;
-      this.queueFor(job.endpointId).ready.push({ ...job, attempt: job.attempt + 1 });
-      this.pump(job.endpointId);
-    }, this.retryDelaysMs[job.attempt - 1]);
+    const timer = setTimeout(
+      () => {
+        this.retryTimers.delete(timer);
+        if (this.closed) return;
+        this.queueFor(job.endpointId).ready.push({ ...job, attempt: job.attempt + 1 });
+        this.pump(job.endpointId);
+      },
+      this.retryDelaysMs[job.attempt - 1],
+    );
     this.retryTimers.add(timer);
   }
 
@@ -282,7 +299,11 @@ export class WebhookDispatcher {
       statusCode = response.status;
       responseBody = (await response.text()).slice(0, RESPONSE_SNIPPET_CHARS);
     } catch (caught) {
-      error = controller.signal.aborted ? 'timeout or aborted' : caught instanceof Error ? caught.message : String(caught);
+      error = controller.signal.aborted
+        ? 'timeout or aborted'
+        : caught instanceof Error
+          ? caught.message
+          : String(caught);
     } finally {
       clearTimeout(timer);
       this.inFlightRequests.delete(controller);
@@ -304,7 +325,10 @@ export class WebhookDispatcher {
         at: new Date().toISOString(),
         duplicate: job.duplicate,
       });
-      if (!succeeded) this.log(`webhook ${job.event.type} ${job.event.id} → ${record.endpoint.url} attempt ${job.attempt} failed (${statusCode ?? error})`);
+      if (!succeeded)
+        this.log(
+          `webhook ${job.event.type} ${job.event.id} → ${record.endpoint.url} attempt ${job.attempt} failed (${statusCode ?? error})`,
+        );
     }
     return succeeded;
   }

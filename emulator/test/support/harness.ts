@@ -9,16 +9,29 @@ export interface Harness {
   emulator: RunningEmulator;
   stripe: Stripe;
   /** POSTs (or GETs when `body` is undefined and method is GET) JSON to the control API. */
-  control<T = Record<string, unknown>>(path: string, body?: unknown, method?: 'GET' | 'POST'): Promise<{ status: number; body: T }>;
+  control<T = Record<string, unknown>>(
+    path: string,
+    body?: unknown,
+    method?: 'GET' | 'POST',
+  ): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
 export function sdkFor(emulator: RunningEmulator, key = 'sk_test_emulator'): Stripe {
-  return new Stripe(key, { host: '127.0.0.1', port: emulator.port, protocol: 'http', maxNetworkRetries: 0 });
+  return new Stripe(key, {
+    host: '127.0.0.1',
+    port: emulator.port,
+    protocol: 'http',
+    maxNetworkRetries: 0,
+  });
 }
 
 export async function startHarness(options: EmulatorOptions = {}): Promise<Harness> {
-  const emulator = await startEmulator({ webhookRetryDelaysMs: [50, 100], deliveryTimeoutMs: 2_000, ...options });
+  const emulator = await startEmulator({
+    webhookRetryDelaysMs: [50, 100],
+    deliveryTimeoutMs: 2_000,
+    ...options,
+  });
   const stripe = sdkFor(emulator);
   return {
     emulator,
@@ -57,11 +70,18 @@ export class WebhookReceiver {
       request.on('end', () => {
         if (request.method !== 'POST') {
           response.writeHead(200, { 'content-type': 'text/html' });
-          response.end(`<!doctype html><title>Success</title><h1 id="landed">Landed on ${request.url ?? ''}</h1>`);
+          response.end(
+            `<!doctype html><title>Success</title><h1 id="landed">Landed on ${request.url ?? ''}</h1>`,
+          );
           return;
         }
         const rawBody = Buffer.concat(chunks).toString('utf8');
-        const delivery: ReceivedWebhook = { headers: request.headers, rawBody, event: JSON.parse(rawBody) as Stripe.Event, at: Date.now() };
+        const delivery: ReceivedWebhook = {
+          headers: request.headers,
+          rawBody,
+          event: JSON.parse(rawBody) as Stripe.Event,
+          at: Date.now(),
+        };
         const index = this.received.length;
         this.received.push(delivery);
         const status = this.respond(delivery, index);
@@ -93,7 +113,10 @@ export async function latestEventId(stripe: Stripe): Promise<string | undefined>
 }
 
 /** Events created after `marker`, oldest first (the order they happened in). */
-export async function eventsAfter(stripe: Stripe, marker: string | undefined): Promise<Stripe.Event[]> {
+export async function eventsAfter(
+  stripe: Stripe,
+  marker: string | undefined,
+): Promise<Stripe.Event[]> {
   const events: Stripe.Event[] = [];
   for await (const event of stripe.events.list({ limit: 100 })) {
     if (event.id === marker) break;
@@ -102,7 +125,10 @@ export async function eventsAfter(stripe: Stripe, marker: string | undefined): P
   return events.reverse();
 }
 
-export async function eventTypesAfter(stripe: Stripe, marker: string | undefined): Promise<string[]> {
+export async function eventTypesAfter(
+  stripe: Stripe,
+  marker: string | undefined,
+): Promise<string[]> {
   return (await eventsAfter(stripe, marker)).map((event) => event.type);
 }
 
