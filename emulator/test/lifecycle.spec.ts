@@ -106,6 +106,7 @@ describe('lifecycle flows and their event sequences', () => {
       (event) => event.type === 'customer.subscription.created',
     );
     expect((created?.data.object as Stripe.Subscription).status).toBe('incomplete');
+    expect((created?.data.object as Stripe.Subscription).latest_invoice).toBe(session.invoice);
     const completed = (await eventsAfter(stripe, marker)).find(
       (event) => event.type === 'checkout.session.completed',
     );
@@ -269,6 +270,9 @@ describe('lifecycle flows and their event sequences', () => {
     ]);
     expect(events[0].created).toBe(firstEnd);
     expect(events[0].data.previous_attributes).toHaveProperty('items');
+    expect((events[0].data.object as Stripe.Subscription).latest_invoice).toBe(
+      (events[1].data.object as Stripe.Invoice).id,
+    );
     const renewed = await stripe.subscriptions.retrieve(subscription.id);
     expect(renewed.items.data[0].current_period_start).toBe(firstEnd);
     const invoice = await stripe.invoices.retrieve(renewed.latest_invoice as string);

@@ -529,6 +529,8 @@ export class CheckoutService {
       tax_ids: [],
     };
     session.status = 'complete';
+    // Stripe only shows the URL while the session can still be paid.
+    session.url = null;
     session.payment_status = dueNow === 0 ? 'no_payment_required' : 'paid';
     session.collected_information = {
       business_name: null,

@@ -75,8 +75,11 @@ export class InvoiceService {
     return Math.min(subtotal, coupon.amount_off ?? 0);
   }
 
-  /** Creates a draft and emits `invoice.created`. Pending invoice items of the subscription are swept in. */
-  createDraft(draft: InvoiceDraft): Stripe.Invoice {
+  /**
+   * Creates a draft and emits `invoice.created`, unless `announce` is false: subscriptions create
+   * the invoice first so that their own event already names it in `latest_invoice`, as Stripe's do.
+   */
+  createDraft(draft: InvoiceDraft, announce = true): Stripe.Invoice {
     const customer = this.customers.get(draft.customer, 'customer');
     const now = this.customers.nowFor(customer.id);
     const id = newId('in');
@@ -199,8 +202,12 @@ export class InvoiceService {
       const item = this.core.state.invoiceItems.get(line.invoiceItem);
       if (item !== undefined) item.invoice = id;
     }
-    this.core.events.emit('invoice.created', invoice, now);
+    if (announce) this.announceCreated(invoice);
     return invoice;
+  }
+
+  announceCreated(invoice: Stripe.Invoice): void {
+    this.core.events.emit('invoice.created', invoice, invoice.created);
   }
 
   private toLine(

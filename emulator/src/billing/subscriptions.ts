@@ -390,16 +390,14 @@ export class SubscriptionService {
     }
     this.core.state.subscriptions.put(subscription);
     this.schedule(id);
-    this.core.events.emit('customer.subscription.created', subscription, now);
-
     const invoice = this.createInvoice(
       subscription,
       'subscription_create',
       now,
       periodEnd,
       this.itemLines(subscription, now, periodEnd, trialEnd !== null),
+      () => this.core.events.emit('customer.subscription.created', subscription, now),
     );
-    subscription.latest_invoice = invoice.id;
     const result = this.invoices.attemptPayment(invoice);
     if (result === 'failed' && input.paymentBehavior === 'error_if_incomplete') {
       const declineCode = this.customers.chargeDecline(defaultPaymentMethod) ?? 'generic_decline';
@@ -465,21 +463,28 @@ export class SubscriptionService {
     start: number,
     end: number,
     lines: InvoiceLineSpec[],
+    announceSubscription: () => void = () => undefined,
   ): Stripe.Invoice {
     const now = this.now(subscription);
     const applied = this.activeDiscount(subscription, now);
     const charged = lines.some((line) => line.amount > 0 && !line.proration);
-    const invoice = this.invoices.createDraft({
-      customer: this.customerOf(subscription),
-      subscription,
-      billingReason: reason,
-      lines,
-      periodStart: start,
-      periodEnd: end,
-      currency: subscription.currency,
-      discount: applied?.discount ?? null,
-      coupon: applied?.coupon ?? null,
-    });
+    const invoice = this.invoices.createDraft(
+      {
+        customer: this.customerOf(subscription),
+        subscription,
+        billingReason: reason,
+        lines,
+        periodStart: start,
+        periodEnd: end,
+        currency: subscription.currency,
+        discount: applied?.discount ?? null,
+        coupon: applied?.coupon ?? null,
+      },
+      false,
+    );
+    subscription.latest_invoice = invoice.id;
+    announceSubscription();
+    this.invoices.announceCreated(invoice);
     if (charged) this.consumeOnceDiscount(subscription, applied, now);
     this.invoices.finalize(invoice);
     return invoice;
@@ -630,18 +635,22 @@ export class SubscriptionService {
         now,
       );
     }
-    const previous = changedAttributes(before, subscription);
-    if (Object.keys(previous).length > 0)
-      this.core.events.emit('customer.subscription.updated', subscription, now, previous);
-    if (immediateInvoice !== null) {
+    const announce = (): void => {
+      const previous = changedAttributes(before, subscription);
+      if (Object.keys(previous).length > 0) {
+        this.core.events.emit('customer.subscription.updated', subscription, now, previous);
+      }
+    };
+    if (immediateInvoice === null) announce();
+    else {
       const invoice = this.createInvoice(
         subscription,
         'subscription_update',
         immediateInvoice.start,
         immediateInvoice.end,
         immediateInvoice.lines,
+        announce,
       );
-      subscription.latest_invoice = invoice.id;
       this.invoices.attemptPayment(invoice);
     }
     if (input.trialEnd === 'now' && before.status === 'trialing') this.endTrial(subscription, now);
@@ -991,25 +1000,27 @@ export class SubscriptionService {
     const trialEnd = subscription.trial_end ?? now;
     this.startPeriod(subscription, trialEnd);
     subscription.status = 'active';
-    this.core.events.emit(
-      'customer.subscription.updated',
-      subscription,
-      now,
-      changedAttributes(before, subscription),
+    this.invoicePeriod(subscription, 'subscription_cycle', () =>
+      this.core.events.emit(
+        'customer.subscription.updated',
+        subscription,
+        now,
+        changedAttributes(before, subscription),
+      ),
     );
-    this.invoicePeriod(subscription, 'subscription_cycle');
   }
 
   private renew(subscription: Stripe.Subscription, at: number): void {
     const before = structuredClone(subscription);
     this.startPeriod(subscription, at);
-    this.core.events.emit(
-      'customer.subscription.updated',
-      subscription,
-      at,
-      changedAttributes(before, subscription),
+    this.invoicePeriod(subscription, 'subscription_cycle', () =>
+      this.core.events.emit(
+        'customer.subscription.updated',
+        subscription,
+        at,
+        changedAttributes(before, subscription),
+      ),
     );
-    this.invoicePeriod(subscription, 'subscription_cycle');
   }
 
   private startPeriod(subscription: Stripe.Subscription, start: number): void {
@@ -1029,6 +1040,7 @@ export class SubscriptionService {
   private invoicePeriod(
     subscription: Stripe.Subscription,
     reason: Stripe.Invoice.BillingReason,
+    announceSubscription: () => void,
   ): void {
     const start = subscription.items.data[0].current_period_start;
     const end = subscription.items.data[0].current_period_end;
@@ -1036,8 +1048,14 @@ export class SubscriptionService {
       ...this.pendingItemLines(subscription),
       ...this.itemLines(subscription, start, end, false),
     ];
-    const invoice = this.createInvoice(subscription, reason, start, end, lines);
-    subscription.latest_invoice = invoice.id;
+    const invoice = this.createInvoice(
+      subscription,
+      reason,
+      start,
+      end,
+      lines,
+      announceSubscription,
+    );
     this.invoices.attemptPayment(invoice);
   }
 
