@@ -222,6 +222,21 @@ describe('webhook delivery', () => {
     ).toEqual(['after@example.com', 'missed@example.com']);
   });
 
+  it('pausing drops deliveries waiting to be retried, so flush still settles', async () => {
+    await register();
+    receiver.respond = () => 500;
+    await stripe.customers.create({ email: 'paused-retry@example.com' });
+    while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await harness.control('webhooks/options', { enabled: false });
+    await flush();
+    const count = receiver.received.length;
+    await harness.control('webhooks/options', { enabled: true });
+    await flush();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(receiver.received.length).toBe(count);
+    expect(count).toBeLessThan(3);
+  });
+
   it('sends nothing to disabled or deleted endpoints, and resets everything on request', async () => {
     const endpoint = await register();
     await stripe.webhookEndpoints.update(endpoint.id, { disabled: true });

@@ -219,11 +219,13 @@ export class WebhookDispatcher {
   private pump(endpointId: string): void {
     const queue = this.queues.get(endpointId);
     if (queue === undefined || this.closed) return;
-    while (
-      this.options.enabled &&
-      queue.inFlight < Math.max(1, this.options.concurrency) &&
-      queue.ready.length > 0
-    ) {
+    if (!this.options.enabled) {
+      // Paused: whatever was waiting is a missed delivery, as when Stripe cannot reach an endpoint
+      // for good. Dropping it (rather than holding it) keeps `flush()` from waiting forever.
+      for (const job of queue.ready.splice(0)) this.settle(job, false);
+      return;
+    }
+    while (queue.inFlight < Math.max(1, this.options.concurrency) && queue.ready.length > 0) {
       const job = queue.ready.shift() as DeliveryJob;
       const record = this.state.webhookEndpoints.get(job.endpointId);
       if (record === undefined || record.endpoint.status !== 'enabled') {
