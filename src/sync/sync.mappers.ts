@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { PaymentStatus, SubscriptionStatus } from '../generated/prisma/enums';
+import { SUBSCRIPTION_STATUSES } from '../subscriptions/subscription-status';
 import { fromUnix, idOf } from './stripe-ids';
 
 /**
@@ -33,17 +34,6 @@ export function primaryItem(subscription: Stripe.Subscription): Stripe.Subscript
   if (item === undefined) throw new Error(`subscription ${subscription.id} has no items`);
   return item;
 }
-
-const SUBSCRIPTION_STATUSES: readonly SubscriptionStatus[] = [
-  'incomplete',
-  'incomplete_expired',
-  'trialing',
-  'active',
-  'past_due',
-  'canceled',
-  'unpaid',
-  'paused',
-];
 
 /** A status this API version does not list fails loudly rather than being guessed at. */
 export function subscriptionStatusOf(subscription: Stripe.Subscription): SubscriptionStatus {

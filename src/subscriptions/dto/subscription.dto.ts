@@ -1,22 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PeriodType } from '../../catalog/catalog.mappers';
-
-const STATUSES = [
-  'incomplete',
-  'incomplete_expired',
-  'trialing',
-  'active',
-  'past_due',
-  'canceled',
-  'unpaid',
-  'paused',
-];
+import { SUBSCRIPTION_STATUSES } from '../subscription-status';
 
 export class SubscriptionDto {
   @ApiProperty({ example: 'sub_1Q…' })
   id!: string;
 
-  @ApiProperty({ enum: STATUSES, example: 'active' })
+  @ApiProperty({ enum: SUBSCRIPTION_STATUSES, example: 'active' })
   status!: string;
 
   @ApiProperty({ example: 'price_pro_monthly' })
