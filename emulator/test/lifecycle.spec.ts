@@ -542,6 +542,30 @@ describe('lifecycle flows and their event sequences', () => {
     expect(quiet).not.toContain('invoiceitem.created');
   });
 
+  it('moves or ends a trial through the API', async () => {
+    const session = await checkout({
+      price: 'price_pro_monthly',
+      subscription_data: { trial_period_days: 7 },
+    });
+    const id = session.subscription as string;
+    const trial = await stripe.subscriptions.retrieve(id);
+    const later = (trial.trial_end as number) + 5 * DAY;
+    const extended = await stripe.subscriptions.update(id, { trial_end: later });
+    expect(extended).toMatchObject({ status: 'trialing', trial_end: later });
+    expect(extended.items.data[0].current_period_end).toBe(later);
+
+    const marker = await latestEventId(stripe);
+    const ended = await stripe.subscriptions.update(id, { trial_end: 'now' });
+    expect(ended.status).toBe('active');
+    expect(ended.trial_end).toBe(ended.items.data[0].current_period_start);
+    expect(await eventTypesAfter(stripe, marker)).toEqual([
+      'customer.subscription.updated',
+      'invoice.created',
+      'invoice.finalized',
+      ...PAID_INVOICE_CHARGE,
+    ]);
+  });
+
   it('an unpaid checkout session expires after 24 hours (or its expires_at)', async () => {
     const session = await stripe.checkout.sessions.create({
       mode: 'payment',

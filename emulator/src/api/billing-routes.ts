@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
 import type { SubscriptionItemInput } from '../billing/subscriptions';
 import type { RequestParams } from '../http/request-params';
-import { StripeApiError, invalidRequest, parameterMissing } from '../http/stripe-error';
-import { declineErrorCode } from '../billing/test-cards';
+import { cardError } from '../billing/customers';
+import { type StripeApiError, invalidRequest, parameterMissing } from '../http/stripe-error';
 import { pageOfArray } from '../store/collection';
 import {
   PAGINATION_PARAMS,
@@ -262,7 +262,7 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
       const intent = intentId === null ? undefined : state.paymentIntents.get(intentId);
       const error = intent?.last_payment_error;
       if (error?.decline_code != null)
-        throw domainCardError(error.decline_code, error.message ?? 'Your card was declined.');
+        throw declinedPayment(error.decline_code, error.message ?? 'Your card was declined.');
       throw invalidRequest(
         'This invoice cannot be paid: the customer has no default payment method.',
         'invoice_no_payment_method_types',
@@ -390,7 +390,7 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
     if (paymentMethod === undefined) throw parameterMissing('payment_method');
     const outcome = payments.chargeNow(request);
     if (outcome.declineCode !== null)
-      throw domainCardError(
+      throw declinedPayment(
         outcome.declineCode,
         outcome.paymentIntent.last_payment_error?.message ?? 'Your card was declined.',
         outcome.paymentIntent,
@@ -416,7 +416,7 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
     params.allowOnly(['payment_method', 'return_url', 'off_session']);
     const outcome = payments.confirm(pathParams.id, params.string('payment_method') ?? null);
     if (outcome.declineCode !== null)
-      throw domainCardError(
+      throw declinedPayment(
         outcome.declineCode,
         outcome.paymentIntent.last_payment_error?.message ?? 'Your card was declined.',
         outcome.paymentIntent,
@@ -507,24 +507,15 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
   });
 };
 
-function domainCardError(
+/** A 402 for a declined payment, carrying the payment intent and charge as Stripe's does. */
+function declinedPayment(
   declineCode: string,
   message: string,
   intent?: Stripe.PaymentIntent,
-): Error {
-  return new CardDeclined(declineCode, message, intent);
-}
-
-class CardDeclined extends StripeApiError {
-  constructor(declineCode: string, message: string, intent?: Stripe.PaymentIntent) {
-    super(402, {
-      type: 'card_error',
-      code: declineErrorCode(declineCode),
-      decline_code: declineCode,
-      message,
-      payment_intent: intent,
-      charge: typeof intent?.latest_charge === 'string' ? intent.latest_charge : undefined,
-      doc_url: 'https://stripe.com/docs/error-codes/card-declined',
-    });
-  }
+): StripeApiError {
+  return cardError(declineCode, {
+    message,
+    payment_intent: intent,
+    charge: typeof intent?.latest_charge === 'string' ? intent.latest_charge : undefined,
+  });
 }

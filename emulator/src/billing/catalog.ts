@@ -6,7 +6,7 @@ import {
   parameterMissing,
   resourceMissing,
 } from '../http/stripe-error';
-import { newId } from '../store/ids';
+import { newId, randomToken } from '../store/ids';
 import type { EmulatorCore } from './emulator-core';
 import { wireDecimal } from './wire-decimal';
 
@@ -325,7 +325,7 @@ export class CatalogService {
     const duration = input.duration ?? 'once';
     if (duration === 'repeating' && input.durationInMonths === undefined)
       throw parameterMissing('duration_in_months');
-    const id = input.id ?? newId('', 8).slice(1);
+    const id = input.id ?? randomToken(8);
     if (this.core.state.coupons.has(id))
       throw invalidRequest('Coupon already exists.', 'resource_already_exists', 'id');
     const now = this.now();
@@ -375,7 +375,7 @@ export class CatalogService {
 
   createPromotionCode(input: PromotionCodeInput): Stripe.PromotionCode {
     const coupon = this.getCoupon(input.coupon, 'promotion[coupon]');
-    const code = input.code ?? newId('', 8).slice(1).toUpperCase();
+    const code = input.code ?? randomToken(8).toUpperCase();
     for (const existing of this.core.state.promotionCodes.values()) {
       if (existing.active && existing.code.toUpperCase() === code.toUpperCase()) {
         throw invalidRequest(

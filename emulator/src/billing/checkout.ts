@@ -1,6 +1,5 @@
 import type Stripe from 'stripe';
 import {
-  StripeApiError,
   invalidRequest,
   parameterInvalid,
   parameterMissing,
@@ -564,10 +563,5 @@ export class CheckoutService {
     session.status = 'expired';
     session.url = null;
     this.core.events.emit('checkout.session.expired', session, now);
-  }
-
-  /** Cards that decline are refused before anything is created; exposed so pages can check first. */
-  static isDecline(error: unknown): error is StripeApiError {
-    return error instanceof StripeApiError && error.statusCode === 402;
   }
 }

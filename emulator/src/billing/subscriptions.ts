@@ -623,8 +623,17 @@ export class SubscriptionService {
       subscription.cancel_at_period_end = input.cancelAt !== null && input.cancelAt === periodEnd;
       subscription.canceled_at = input.cancelAt === null ? null : now;
     }
-    if (input.trialEnd === 'now' && subscription.status === 'trialing') {
-      subscription.trial_end = now;
+    if (typeof input.trialEnd === 'number' && subscription.status === 'trialing') {
+      if (input.trialEnd <= now) {
+        throw parameterInvalid(
+          'trial_end',
+          'Invalid timestamp: must be an integer Unix timestamp in the future.',
+        );
+      }
+      // Moving the trial end moves the current (trial) period with it.
+      subscription.trial_end = input.trialEnd;
+      for (const item of subscription.items.data) item.current_period_end = input.trialEnd;
+      subscription.billing_cycle_anchor = input.trialEnd;
     }
     let immediateInvoice: { lines: InvoiceLineSpec[]; start: number; end: number } | null = null;
     if (input.items !== undefined && input.items.length > 0) {
@@ -653,7 +662,8 @@ export class SubscriptionService {
       );
       this.invoices.attemptPayment(invoice);
     }
-    if (input.trialEnd === 'now' && before.status === 'trialing') this.endTrial(subscription, now);
+    if (input.trialEnd === 'now' && before.status === 'trialing')
+      this.endTrial(subscription, now, true);
     return subscription;
   }
 
@@ -995,8 +1005,10 @@ export class SubscriptionService {
     this.endSubscription(subscription, now, 'payment_failed');
   }
 
-  private endTrial(subscription: Stripe.Subscription, now: number): void {
+  /** `endNow`: the trial is cut short (`trial_end=now`), so it ends at `now` rather than at `trial_end`. */
+  private endTrial(subscription: Stripe.Subscription, now: number, endNow = false): void {
     const before = structuredClone(subscription);
+    if (endNow) subscription.trial_end = now;
     const trialEnd = subscription.trial_end ?? now;
     this.startPeriod(subscription, trialEnd);
     subscription.status = 'active';

@@ -2,12 +2,7 @@ import type Stripe from 'stripe';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { PageRequest, PageResponse } from '../http/emulator-server';
 import { StripeApiError } from '../http/stripe-error';
-import { escapeHtml, formatMoney, layout } from './html';
-
-function field(form: PageRequest['form'], key: string): string {
-  const value = form[key];
-  return typeof value === 'string' ? value.trim() : '';
-}
+import { escapeHtml, formField, formatMoney, layout } from './html';
 
 function parseExpiry(value: string): { month?: number; year?: number } {
   const match = /^(\d{1,2})\s*\/\s*(\d{2,4})$/.exec(value);
@@ -43,16 +38,16 @@ export class CheckoutPage {
     const session = this.domain.core.state.checkoutSessions.get(request.pathParams.id);
     if (session === undefined)
       return { status: 404, html: layout('Not found', '<h1>Checkout session not found</h1>') };
-    const expiry = parseExpiry(field(request.form, 'card_expiry'));
+    const expiry = parseExpiry(formField(request.form, 'card_expiry'));
     const values = {
-      email: field(request.form, 'email'),
-      promotion_code: field(request.form, 'promotion_code'),
-      name: field(request.form, 'name'),
+      email: formField(request.form, 'email'),
+      promotion_code: formField(request.form, 'promotion_code'),
+      name: formField(request.form, 'name'),
     };
     try {
       this.domain.core.events.withOrigin(null, () =>
         this.domain.checkout.complete(session.id, {
-          card: field(request.form, 'card_number'),
+          card: formField(request.form, 'card_number'),
           promotionCode: values.promotion_code || undefined,
           email: values.email || undefined,
           name: values.name || undefined,

@@ -1,3 +1,5 @@
+import type { ParamObject } from '../http/form-body';
+
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -48,4 +50,10 @@ table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.4rem;bo
 
 export function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><div class="test-banner">Test mode — Stripe emulator</div><main>${body}</main></body></html>`;
+}
+
+/** A submitted form field, trimmed; '' when absent. */
+export function formField(form: ParamObject, key: string): string {
+  const value = form[key];
+  return typeof value === 'string' ? value.trim() : '';
 }

@@ -3,12 +3,7 @@ import { isLiveSubscription } from '../billing/subscriptions';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { PageRequest, PageResponse } from '../http/emulator-server';
 import { StripeApiError } from '../http/stripe-error';
-import { escapeHtml, formatDate, formatMoney, layout } from './html';
-
-function field(form: PageRequest['form'], key: string): string {
-  const value = form[key];
-  return typeof value === 'string' ? value.trim() : '';
-}
+import { escapeHtml, formField, formatDate, formatMoney, layout } from './html';
 
 const MESSAGES: Record<string, string> = {
   canceled: 'Your plan will be canceled at the end of the billing period.',
@@ -54,13 +49,13 @@ export class PortalPage {
     if (session === undefined)
       return { status: 404, html: layout('Not found', '<h1>Portal session not found</h1>') };
     const subscription = this.currentSubscription(session.customer, session.flow);
-    const action = field(request.form, 'action');
+    const action = formField(request.form, 'action');
     let done = '';
     try {
       this.domain.core.events.withOrigin(null, () => {
         if (action === 'update_card') {
           const method = this.domain.customers.tokeniseCard({
-            number: field(request.form, 'card_number'),
+            number: formField(request.form, 'card_number'),
           });
           this.domain.customers.attachPaymentMethod(method.id, session.customer);
           this.domain.customers.update(session.customer, { defaultPaymentMethod: method.id });
@@ -83,7 +78,7 @@ export class PortalPage {
         } else if (action === 'switch') {
           const item = subscription.items.data[0];
           this.domain.subscriptions.update(subscription.id, {
-            items: [{ id: item.id, price: field(request.form, 'price') }],
+            items: [{ id: item.id, price: formField(request.form, 'price') }],
             prorationBehavior: 'create_prorations',
           });
           done = 'switched';
