@@ -78,12 +78,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const reset = (): void => {
     dispatcher.reset();
     server.resetIdempotency();
-    const state = domain.core.state;
-    for (const value of Object.values(state)) {
-      if (value instanceof Map || value instanceof Set) value.clear();
-      else if (typeof (value as { clear?: unknown }).clear === 'function')
-        (value as { clear: () => void }).clear();
-    }
+    domain.core.state.clear();
     domain.core.clock.reset();
   };
   registerControlRoutes(server.control, {

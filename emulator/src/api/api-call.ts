@@ -47,9 +47,11 @@ export function parseSearchQuery(query: string): { field: string; value: string 
 }
 
 export function matchesSearch(
-  object: Record<string, unknown>,
+  searched: object,
   clauses: { field: string; value: string }[],
 ): boolean {
+  // Stripe objects are plain JSON data, so reading fields by name is safe.
+  const object = searched as Record<string, unknown>;
   return clauses.every(({ field, value }) => {
     if (field.startsWith('metadata.')) {
       const metadata = object.metadata as Record<string, string> | null | undefined;

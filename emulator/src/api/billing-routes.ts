@@ -125,7 +125,7 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
     const clauses = parseSearchQuery(params.requiredString('query'));
     return searchPage(
       state.subscriptions.newestFirst(),
-      (subscription) => matchesSearch(subscription as unknown as Record<string, unknown>, clauses),
+      (subscription) => matchesSearch(subscription, clauses),
       params,
       '/v1/subscriptions/search',
     );

@@ -101,7 +101,7 @@ export const registerCatalogRoutes: RouteRegistrar = (router, domain) => {
     const clauses = parseSearchQuery(params.requiredString('query'));
     return searchPage(
       state.products.newestFirst(),
-      (product) => matchesSearch(product as unknown as Record<string, unknown>, clauses),
+      (product) => matchesSearch(product, clauses),
       params,
       '/v1/products/search',
     );
@@ -180,7 +180,7 @@ export const registerCatalogRoutes: RouteRegistrar = (router, domain) => {
     const clauses = parseSearchQuery(params.requiredString('query'));
     return searchPage(
       state.prices.newestFirst(),
-      (price) => matchesSearch(price as unknown as Record<string, unknown>, clauses),
+      (price) => matchesSearch(price, clauses),
       params,
       '/v1/prices/search',
     );

@@ -47,7 +47,7 @@ export const registerCustomerRoutes: RouteRegistrar = (router, domain) => {
     const clauses = parseSearchQuery(params.requiredString('query'));
     return searchPage(
       state.customers.newestFirst(),
-      (customer) => matchesSearch(customer as unknown as Record<string, unknown>, clauses),
+      (customer) => matchesSearch(customer, clauses),
       params,
       '/v1/customers/search',
     );

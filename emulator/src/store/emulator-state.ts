@@ -60,4 +60,12 @@ export class EmulatorState {
   readonly events = new Collection<Stripe.EventBase>();
   readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();
   readonly testClocks = new Collection<Stripe.TestHelpers.TestClock>();
+
+  /** Empties every collection and index (control API reset). */
+  clear(): void {
+    for (const value of Object.values(this) as unknown[]) {
+      if (value instanceof Collection || value instanceof Map || value instanceof Set)
+        value.clear();
+    }
+  }
 }
