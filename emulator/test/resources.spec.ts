@@ -330,6 +330,86 @@ describe('resources through the official SDK', () => {
     });
   });
 
+  describe('payment intent lifecycle and searches', () => {
+    it('creates an unconfirmed intent, updates it, confirms it, and lists by customer', async () => {
+      const customer = await stripe.customers.create({ email: 'intent@example.com' });
+      const intent = await stripe.paymentIntents.create({
+        amount: 1234,
+        currency: 'USD',
+        customer: customer.id,
+      });
+      expect(intent).toMatchObject({
+        status: 'requires_payment_method',
+        currency: 'usd',
+        latest_charge: null,
+      });
+      expect(intent.client_secret).toMatch(new RegExp(`^${intent.id}_secret_`));
+      const updated = await stripe.paymentIntents.update(intent.id, { metadata: { order: 'o-1' } });
+      expect(updated.metadata).toEqual({ order: 'o-1' });
+      const confirmed = await stripe.paymentIntents.confirm(intent.id, {
+        payment_method: 'pm_card_visa',
+      });
+      expect(confirmed).toMatchObject({ status: 'succeeded', amount_received: 1234 });
+      await expect(
+        stripe.paymentIntents.confirm(intent.id, { payment_method: 'pm_card_visa' }),
+      ).rejects.toMatchObject({ code: 'payment_intent_unexpected_state' });
+      expect(
+        (await stripe.paymentIntents.list({ customer: customer.id })).data.map((entry) => entry.id),
+      ).toEqual([intent.id]);
+      expect((await stripe.charges.list({ payment_intent: intent.id })).data).toHaveLength(1);
+      await expect(
+        stripe.paymentIntents.create({ amount: 100 } as Stripe.PaymentIntentCreateParams),
+      ).rejects.toMatchObject({ code: 'parameter_missing', param: 'currency' });
+    });
+
+    it('searches products, prices and subscriptions', async () => {
+      const products = await stripe.products.search({ query: "metadata['lifetime']:'true'" });
+      expect(products.data.map((product) => product.id)).toEqual(['prod_lifetime']);
+      const prices = await stripe.prices.search({ query: "lookup_key:'pro_yearly'" });
+      expect(prices.data.map((price) => price.id)).toEqual(['price_pro_yearly']);
+      const customer = await stripe.customers.create({ email: 'search-sub@example.com' });
+      await stripe.paymentMethods
+        .attach('pm_card_visa', { customer: customer.id })
+        .then((method) =>
+          stripe.subscriptions.create({
+            customer: customer.id,
+            items: [{ price: 'price_starter_monthly' }],
+            default_payment_method: method.id,
+            metadata: { accountId: 'search-acct' },
+          }),
+        );
+      const subscriptions = await stripe.subscriptions.search({
+        query: "metadata['accountId']:'search-acct' AND status:'active'",
+      });
+      expect(subscriptions.data).toHaveLength(1);
+      await expect(stripe.customers.search({ query: 'nonsense' })).rejects.toMatchObject({
+        param: 'query',
+      });
+    });
+
+    it('lists checkout sessions by customer and status', async () => {
+      const customer = await stripe.customers.create({ email: 'sessions@example.com' });
+      const first = await stripe.checkout.sessions.create({
+        mode: 'payment',
+        customer: customer.id,
+        line_items: [{ price: 'price_credits_1000', quantity: 1 }],
+        success_url: 'https://a.b/',
+      });
+      const second = await stripe.checkout.sessions.create({
+        mode: 'payment',
+        customer: customer.id,
+        line_items: [{ price: 'price_credits_1000', quantity: 1 }],
+        success_url: 'https://a.b/',
+      });
+      await stripe.checkout.sessions.expire(first.id);
+      const open = await stripe.checkout.sessions.list({ customer: customer.id, status: 'open' });
+      expect(open.data.map((session) => session.id)).toEqual([second.id]);
+      const all = await stripe.checkout.sessions.list({ customer: customer.id });
+      expect(all.data.map((session) => session.id)).toEqual([second.id, first.id]);
+      expect(second.customer_details?.email).toBe('sessions@example.com');
+    });
+  });
+
   describe('checkout and portal sessions', () => {
     it('creates hosted and embedded sessions with Stripe’s validation', async () => {
       const hosted = await stripe.checkout.sessions.create({
