@@ -368,16 +368,14 @@ describe('resources through the official SDK', () => {
       const prices = await stripe.prices.search({ query: "lookup_key:'pro_yearly'" });
       expect(prices.data.map((price) => price.id)).toEqual(['price_pro_yearly']);
       const customer = await stripe.customers.create({ email: 'search-sub@example.com' });
-      await stripe.paymentMethods
-        .attach('pm_card_visa', { customer: customer.id })
-        .then((method) =>
-          stripe.subscriptions.create({
-            customer: customer.id,
-            items: [{ price: 'price_starter_monthly' }],
-            default_payment_method: method.id,
-            metadata: { accountId: 'search-acct' },
-          }),
-        );
+      await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id }).then((method) =>
+        stripe.subscriptions.create({
+          customer: customer.id,
+          items: [{ price: 'price_starter_monthly' }],
+          default_payment_method: method.id,
+          metadata: { accountId: 'search-acct' },
+        }),
+      );
       const subscriptions = await stripe.subscriptions.search({
         query: "metadata['accountId']:'search-acct' AND status:'active'",
       });

@@ -1,7 +1,9 @@
 /**
  * Decodes Stripe's wire format: `application/x-www-form-urlencoded` with bracket keys
  * (`metadata[k]=v`, `items[0][price]=p`, `expand[]=x`), the same grammar the SDK uses for query
- * strings. The result is a tree of strings, arrays and plain objects.
+ * strings. The result is a tree of strings, arrays (from `[]`) and plain objects. Indexed keys
+ * (`items[0]`) stay object keys here: only the reader knows whether a field is a list or a map
+ * whose keys happen to be digits (`metadata[0]=…` is a valid metadata key).
  */
 export type ParamTree = string | ParamTree[] | ParamObject;
 export interface ParamObject {
@@ -63,18 +65,6 @@ function insert(target: ParamObject, segments: string[], value: string): void {
   }
 }
 
-/** Objects whose keys are all indexes (`items[0]`, `items[1]`) become arrays in index order. */
-function normalise(tree: ParamTree): ParamTree {
-  if (Array.isArray(tree)) return tree.map(normalise);
-  if (!isParamObject(tree)) return tree;
-  const keys = Object.keys(tree);
-  for (const key of keys) tree[key] = normalise(tree[key]);
-  if (keys.length > 0 && keys.every((key) => /^\d+$/.test(key))) {
-    return keys.sort((a, b) => Number(a) - Number(b)).map((key) => tree[key]);
-  }
-  return tree;
-}
-
 export function parseFormBody(body: string): ParamObject {
   const root: ParamObject = {};
   if (body.length === 0) return root;
@@ -87,5 +77,5 @@ export function parseFormBody(body: string): ParamObject {
     const value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
     insert(root, splitKey(key), value);
   }
-  return normalise(root) as ParamObject;
+  return root;
 }

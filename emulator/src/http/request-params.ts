@@ -122,27 +122,33 @@ export class RequestParams {
     return new RequestParams(value, this.name(key));
   }
 
-  objectArray(key: string): RequestParams[] {
+  /** A list given as `key[]=…` or as indexed keys `key[0]`, `key[1]` (in index order). */
+  private listEntries(key: string): { entry: ParamTree; name: string }[] {
     const value = this.tree[key];
     if (value === undefined || value === '') return [];
-    if (!Array.isArray(value))
-      throw invalidRequest(`Invalid array`, 'parameter_invalid', this.name(key));
-    return value.map((entry, index) => {
-      if (typeof entry !== 'object' || Array.isArray(entry))
-        throw invalidRequest(`Invalid object`, 'parameter_invalid', `${this.name(key)}[${index}]`);
-      return new RequestParams(entry, `${this.name(key)}[${index}]`);
+    if (typeof value === 'string') return [{ entry: value, name: this.name(key) }];
+    if (Array.isArray(value))
+      return value.map((entry, index) => ({ entry, name: `${this.name(key)}[${index}]` }));
+    const indexes = Object.keys(value);
+    if (!indexes.every((index) => /^\d+$/.test(index))) {
+      throw invalidRequest('Invalid array', 'parameter_invalid', this.name(key));
+    }
+    return indexes
+      .sort((a, b) => Number(a) - Number(b))
+      .map((index) => ({ entry: value[index], name: `${this.name(key)}[${index}]` }));
+  }
+
+  objectArray(key: string): RequestParams[] {
+    return this.listEntries(key).map(({ entry, name }) => {
+      if (typeof entry !== 'object' || Array.isArray(entry)) {
+        throw invalidRequest('Invalid object', 'parameter_invalid', name);
+      }
+      return new RequestParams(entry, name);
     });
   }
 
   stringArray(key: string): string[] {
-    const value = this.tree[key];
-    if (value === undefined || value === '') return [];
-    if (typeof value === 'string') return [value];
-    const out: string[] = [];
-    for (const entry of Array.isArray(value) ? value : Object.values(value)) {
-      if (typeof entry === 'string') out.push(entry);
-    }
-    return out;
+    return this.listEntries(key).flatMap(({ entry }) => (typeof entry === 'string' ? [entry] : []));
   }
 
   expand(): string[] {
