@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
@@ -45,6 +46,7 @@ export class AppModule {
         ClockModule.forRoot(runtime.clock),
         MetricsModule,
         SyncModule,
+        ScheduleModule.forRoot(),
         ThrottlerModule.forRoot([
           { ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit },
         ]),

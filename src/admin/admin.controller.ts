@@ -6,6 +6,7 @@ import { AdminService } from './admin.service';
 import {
   EventsReplayQueryDto,
   ReplayOutcomeDto,
+  SyncReportDto,
   WebhookEventDto,
   WebhookEventsQueryDto,
 } from './dto/admin.dto';
@@ -38,6 +39,15 @@ export class AdminController {
   )
   replayWebhookEvent(@Param('id') id: string): Promise<WebhookEventDto> {
     return this.admin.replayWebhookEvent(id);
+  }
+
+  @Post('sync')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Walk Stripe, repair the local copy, and report what drifted' })
+  @ApiOkResponse({ type: SyncReportDto })
+  @ApiErrors('SYNC_IN_PROGRESS', 'STRIPE_UNAVAILABLE', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
+  sync(): Promise<SyncReportDto> {
+    return this.admin.sync();
   }
 
   @Post('events/replay')

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { ApiError } from '../errors/api-error';
 import type { WebhookEvent } from '../generated/prisma/client';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
+import { ResyncService, type ResyncReport } from '../sync/resync.service';
 import { WebhookLedgerRepository } from '../webhooks/webhook-ledger.repository';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import type { ReplayOutcomeDto, WebhookEventDto, WebhookEventsQueryDto } from './dto/admin.dto';
@@ -27,8 +28,13 @@ export class AdminService {
   constructor(
     private readonly ledger: WebhookLedgerRepository,
     private readonly webhooks: WebhooksService,
+    private readonly resync: ResyncService,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
+
+  sync(): Promise<ResyncReport> {
+    return this.resync.run('admin');
+  }
 
   async listWebhookEvents(query: WebhookEventsQueryDto): Promise<WebhookEventDto[]> {
     const rows = await this.ledger.list({ status: query.status, limit: query.limit ?? 50 });

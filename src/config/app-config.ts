@@ -61,7 +61,7 @@ export interface AppConfig {
     pastDueGraceDays: number;
     entitlementsCacheSeconds: number;
   };
-  sync: { cron: string; onStart: boolean; webhookRetentionDays: number };
+  sync: { cron: string; onStart: boolean; webhookRetentionDays: number; lookbackDays: number };
   metricsToken?: string;
   /** Express `trust proxy`: how many proxies to trust for the client IP (throttling, logs). */
   trustProxy: number;
@@ -215,6 +215,7 @@ export function loadConfig(env: Env): AppConfig {
       cron: syncCron,
       onStart: read.bool('SYNC_ON_START', true),
       webhookRetentionDays: read.int('WEBHOOK_RETENTION_DAYS', 30, { min: 1 }),
+      lookbackDays: read.int('SYNC_LOOKBACK_DAYS', 90, { min: 1, max: 3650 }),
     },
     metricsToken: read.optionalString('METRICS_TOKEN'),
     trustProxy: read.int('TRUST_PROXY', 0, { min: 0, max: 10 }),

@@ -61,6 +61,16 @@ export class BillingSyncService {
     }
   }
 
+  /** Applies an already-fetched product (a resync lists them rather than fetching one by one). */
+  async applyProduct(tx: Tx, product: Stripe.Product, effects: SyncEffects): Promise<void> {
+    effects.catalogChanged = true;
+    await this.repo.upsertProduct(tx, toProductRow(product));
+  }
+
+  async applyPrice(tx: Tx, price: Stripe.Price, effects: SyncEffects): Promise<void> {
+    await this.upsertPriceWithProduct(tx, price, effects);
+  }
+
   async syncProduct(tx: Tx, id: string, effects: SyncEffects): Promise<void> {
     effects.catalogChanged = true;
     let product: Stripe.Product;

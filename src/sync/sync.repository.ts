@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 import type { Account, Prisma } from '../generated/prisma/client';
+import { snapshotOf, type DriftKind, type Snapshot } from './drift';
 import type { SubscriptionFields } from './sync.mappers';
 
 export type Tx = Prisma.TransactionClient;
@@ -54,6 +55,88 @@ export class SyncRepository {
     return tx.price.updateMany({
       where: { id },
       data: { active: false, deleted: true, stripeSyncedAt: new Date() },
+    });
+  }
+
+  /**
+   * The fields of the rows a Stripe object maps to that a resync compares before and after
+   * applying Stripe's state: a difference is drift.
+   */
+  async snapshotRows(tx: Tx, stripeId: string): Promise<Record<DriftKind, Snapshot>> {
+    const [product, price, subscription, payments, session, purchase] = await Promise.all([
+      tx.product.findUnique({
+        where: { id: stripeId },
+        select: { name: true, active: true, deleted: true, features: true, lifetime: true },
+      }),
+      tx.price.findUnique({
+        where: { id: stripeId },
+        select: { active: true, deleted: true, unitAmount: true, interval: true, productId: true },
+      }),
+      tx.subscription.findUnique({
+        where: { stripeId },
+        select: {
+          status: true,
+          priceId: true,
+          quantity: true,
+          currentPeriodEnd: true,
+          cancelAtPeriodEnd: true,
+          canceledAt: true,
+          endedAt: true,
+          trialEnd: true,
+        },
+      }),
+      tx.payment.findMany({
+        where: {
+          sourceKey: { in: [`invoice:${stripeId}`, `session:${stripeId}`, `cancel:${stripeId}`] },
+        },
+        select: { sourceKey: true, status: true, amount: true },
+        orderBy: { sourceKey: 'asc' },
+      }),
+      tx.checkoutSession.findUnique({
+        where: { stripeId },
+        select: { status: true, paymentStatus: true, stripeSubscriptionId: true },
+      }),
+      tx.purchase.findUnique({
+        where: { stripeCheckoutSessionId: stripeId },
+        select: { status: true, amount: true, lifetime: true },
+      }),
+    ]);
+    return {
+      products: snapshotOf(product),
+      prices: snapshotOf(price),
+      subscriptions: snapshotOf(subscription),
+      payments: payments.length === 0 ? null : snapshotOf(payments),
+      checkoutSessions: snapshotOf(session),
+      purchases: snapshotOf(purchase),
+    };
+  }
+
+  refundPaymentSnapshot(
+    tx: Tx,
+    refundIds: string[],
+  ): Promise<{ sourceKey: string; status: string; amount: number }[]> {
+    return tx.payment.findMany({
+      where: { sourceKey: { in: refundIds.map((id) => `refund:${id}`) } },
+      select: { sourceKey: true, status: true, amount: true },
+    });
+  }
+
+  async startSyncRun(trigger: string): Promise<string> {
+    const run = await this.prisma.syncRun.create({ data: { trigger }, select: { id: true } });
+    return run.id;
+  }
+
+  async finishSyncRun(id: string, report: Prisma.InputJsonValue): Promise<void> {
+    await this.prisma.syncRun.update({
+      where: { id },
+      data: { finishedAt: new Date(), succeeded: true, report },
+    });
+  }
+
+  async failSyncRun(id: string, error: string): Promise<void> {
+    await this.prisma.syncRun.update({
+      where: { id },
+      data: { finishedAt: new Date(), succeeded: false, error: error.slice(0, 1000) },
     });
   }
 

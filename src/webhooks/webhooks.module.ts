@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SyncModule } from '../sync/sync.module';
+import { SyncScheduler } from '../sync/sync.scheduler';
 import { WebhookLedgerRepository } from './webhook-ledger.repository';
 import { WebhookMetrics } from './webhook.metrics';
 import { WebhooksController } from './webhooks.controller';
@@ -8,7 +9,7 @@ import { WebhooksService } from './webhooks.service';
 @Module({
   imports: [SyncModule],
   controllers: [WebhooksController],
-  providers: [WebhookLedgerRepository, WebhookMetrics, WebhooksService],
+  providers: [WebhookLedgerRepository, WebhookMetrics, WebhooksService, SyncScheduler],
   exports: [WebhookLedgerRepository, WebhooksService],
 })
 export class WebhooksModule {}

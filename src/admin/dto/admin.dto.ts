@@ -73,3 +73,41 @@ export class ReplayOutcomeDto {
   @ApiProperty({ type: [String] })
   appliedIds!: string[];
 }
+
+export class DriftReportDto {
+  @ApiProperty({ type: [String] }) products!: string[];
+  @ApiProperty({ type: [String] }) prices!: string[];
+  @ApiProperty({ type: [String], example: ['sub_1Q…'] }) subscriptions!: string[];
+  @ApiProperty({
+    type: [String],
+    description:
+      'Stripe ids (invoice, session, subscription, refund) whose billing-history line was repaired.',
+  })
+  payments!: string[];
+  @ApiProperty({ type: [String] }) checkoutSessions!: string[];
+  @ApiProperty({ type: [String] }) purchases!: string[];
+}
+
+export class SyncReportDto {
+  @ApiProperty({ example: 'admin' }) trigger!: string;
+  @ApiProperty({ type: String, format: 'date-time' }) startedAt!: Date;
+  @ApiProperty({ type: String, format: 'date-time' }) finishedAt!: Date;
+  @ApiProperty({
+    example: {
+      products: 4,
+      prices: 5,
+      customers: 12,
+      subscriptions: 14,
+      invoices: 40,
+      checkoutSessions: 20,
+      refunds: 1,
+    },
+  })
+  scanned!: Record<string, number>;
+  @ApiProperty({ type: DriftReportDto }) drift!: DriftReportDto;
+  @ApiProperty({
+    example: 2,
+    description: 'Rows that were missing or differed from Stripe, now repaired.',
+  })
+  driftCount!: number;
+}
