@@ -107,6 +107,12 @@ describe('lifecycle flows and their event sequences', () => {
     );
     expect((created?.data.object as Stripe.Subscription).status).toBe('incomplete');
     expect((created?.data.object as Stripe.Subscription).latest_invoice).toBe(session.invoice);
+    const paid = (await eventsAfter(stripe, marker)).find((event) => event.type === 'invoice.paid');
+    expect(paid?.data.previous_attributes).toBeUndefined();
+    const activated = (await eventsAfter(stripe, marker)).find(
+      (event) => event.type === 'customer.subscription.updated',
+    );
+    expect(activated?.data.previous_attributes).toMatchObject({ status: 'incomplete' });
     const completed = (await eventsAfter(stripe, marker)).find(
       (event) => event.type === 'checkout.session.completed',
     );

@@ -47,7 +47,12 @@ export class EventLog {
     previousAttributes?: Record<string, unknown>,
   ): Stripe.EventBase {
     const data: Stripe.Event.Data = { object: structuredClone(object) };
-    if (previousAttributes !== undefined && Object.keys(previousAttributes).length > 0) {
+    // Stripe includes previous_attributes only on `*.updated` events.
+    if (
+      type.endsWith('.updated') &&
+      previousAttributes !== undefined &&
+      Object.keys(previousAttributes).length > 0
+    ) {
       data.previous_attributes = structuredClone(previousAttributes);
     }
     const event: Stripe.EventBase = {
