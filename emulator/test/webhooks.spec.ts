@@ -252,6 +252,22 @@ describe('webhook delivery', () => {
     expect((await stripe.customers.list()).data).toHaveLength(0);
   });
 
+  it('a reset drops deliveries in flight and waiting to be retried', async () => {
+    await register();
+    receiver.respond = () => 500;
+    await stripe.customers.create({ email: 'before-reset@example.com' });
+    while (receiver.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect((await harness.control('reset')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(receiver.received).toHaveLength(1);
+    const attempts = await harness.control<{ data: DeliveryAttempt[] }>(
+      'deliveries',
+      undefined,
+      'GET',
+    );
+    expect(attempts.body.data).toEqual([]);
+  });
+
   it('seeding through the control API emits catalog events to registered endpoints', async () => {
     await register(['product.created', 'price.created']);
     const seeded = await harness.control<{ created: string[] }>('catalog/seed', {});

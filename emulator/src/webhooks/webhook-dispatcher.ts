@@ -47,6 +47,8 @@ interface DeliveryJob {
   endpointId: string;
   attempt: number;
   duplicate: boolean;
+  /** The dispatcher generation the job belongs to; a reset starts a new one. */
+  generation: number;
 }
 
 interface EndpointQueue {
@@ -80,6 +82,7 @@ export class WebhookDispatcher {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private readonly inFlightRequests = new Set<AbortController>();
   private outstanding = 0;
+  private generation = 0;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
 
@@ -113,9 +116,21 @@ export class WebhookDispatcher {
     if (this.closed || !this.options.enabled) return;
     for (const record of this.state.webhookEndpoints.values()) {
       if (!eventMatchesEndpoint(record.endpoint, event.type)) continue;
-      this.addJob({ event, endpointId: record.endpoint.id, attempt: 1, duplicate: false });
+      this.addJob({
+        event,
+        endpointId: record.endpoint.id,
+        attempt: 1,
+        duplicate: false,
+        generation: this.generation,
+      });
       if (this.shouldDuplicate()) {
-        this.addJob({ event, endpointId: record.endpoint.id, attempt: 1, duplicate: true });
+        this.addJob({
+          event,
+          endpointId: record.endpoint.id,
+          attempt: 1,
+          duplicate: true,
+          generation: this.generation,
+        });
       }
     }
   }
@@ -127,7 +142,13 @@ export class WebhookDispatcher {
       for (const record of this.state.webhookEndpoints.values()) {
         if (endpointId !== undefined && record.endpoint.id !== endpointId) continue;
         if (!eventMatchesEndpoint(record.endpoint, event.type)) continue;
-        this.addJob({ event, endpointId: record.endpoint.id, attempt: 1, duplicate: false });
+        this.addJob({
+          event,
+          endpointId: record.endpoint.id,
+          attempt: 1,
+          duplicate: false,
+          generation: this.generation,
+        });
         count += 1;
       }
     }
@@ -153,6 +174,8 @@ export class WebhookDispatcher {
   }
 
   private cancelEverything(): void {
+    // Requests still in flight finish later; their jobs belong to the old generation and are dropped.
+    this.generation += 1;
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
     for (const queue of this.queues.values())
@@ -242,7 +265,7 @@ export class WebhookDispatcher {
   }
 
   private afterAttempt(job: DeliveryJob, succeeded: boolean): void {
-    if (this.closed) return;
+    if (this.closed || job.generation !== this.generation) return;
     if (succeeded || job.attempt > this.retryDelaysMs.length) {
       this.settle(job, succeeded);
       return;
@@ -261,6 +284,7 @@ export class WebhookDispatcher {
   }
 
   private settle(job: DeliveryJob, succeeded: boolean): void {
+    if (job.generation !== this.generation) return;
     if (succeeded && !job.duplicate) {
       const stored = this.state.events.get(job.event.id);
       if (stored !== undefined && stored.pending_webhooks > 0) stored.pending_webhooks -= 1;
@@ -311,7 +335,7 @@ export class WebhookDispatcher {
       this.inFlightRequests.delete(controller);
     }
     const succeeded = statusCode !== null && statusCode >= 200 && statusCode < 300;
-    if (!this.closed) {
+    if (!this.closed && job.generation === this.generation) {
       this.attempts.push({
         id: newId('wa'),
         event: job.event.id,
