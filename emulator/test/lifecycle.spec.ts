@@ -572,6 +572,46 @@ describe('lifecycle flows and their event sequences', () => {
     ]);
   });
 
+  it('a trial without a payment method pauses (or cancels) at its end, and resume restarts billing', async () => {
+    const customer = await stripe.customers.create({ email: 'no-card@example.com' });
+    const paused = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: 'price_pro_monthly' }],
+      trial_period_days: 3,
+      trial_settings: { end_behavior: { missing_payment_method: 'pause' } },
+    });
+    const canceled = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: 'price_starter_monthly' }],
+      trial_period_days: 3,
+      trial_settings: { end_behavior: { missing_payment_method: 'cancel' } },
+    });
+    const marker = await latestEventId(stripe);
+    await advanceGlobal(3 * DAY + 60);
+    const types = await eventTypesAfter(stripe, marker);
+    expect(types.filter((type) => type !== 'customer.subscription.trial_will_end')).toEqual([
+      'customer.subscription.updated',
+      'customer.subscription.paused',
+      'customer.subscription.deleted',
+    ]);
+    expect((await stripe.subscriptions.retrieve(paused.id)).status).toBe('paused');
+    expect((await stripe.subscriptions.retrieve(canceled.id)).status).toBe('canceled');
+
+    const method = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    await stripe.subscriptions.update(paused.id, { default_payment_method: method.id });
+    const beforeResume = await latestEventId(stripe);
+    const resumed = await stripe.subscriptions.resume(paused.id);
+    expect(resumed.status).toBe('active');
+    expect(await eventTypesAfter(stripe, beforeResume)).toEqual([
+      'customer.subscription.resumed',
+      'customer.subscription.updated',
+      'invoice.created',
+      'invoice.finalized',
+      ...PAID_INVOICE_CHARGE,
+    ]);
+    await expect(stripe.subscriptions.resume(paused.id)).rejects.toMatchObject({ statusCode: 400 });
+  });
+
   it('an unpaid checkout session expires after 24 hours (or its expires_at)', async () => {
     const session = await stripe.checkout.sessions.create({
       mode: 'payment',

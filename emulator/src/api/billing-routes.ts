@@ -96,6 +96,7 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
       'off_session',
       'payment_settings',
       'trial_from_plan',
+      'trial_settings',
       'expand',
       'automatic_tax',
       'billing_cycle_anchor',
@@ -111,6 +112,12 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
       metadata: params.metadata(),
       cancelAtPeriodEnd: params.boolean('cancel_at_period_end'),
       description: params.nullableString('description'),
+      missingPaymentMethod: params
+        .object('trial_settings')
+        ?.allowOnly(['end_behavior'])
+        .object('end_behavior')
+        ?.allowOnly(['missing_payment_method'])
+        .enumOf('missing_payment_method', ['cancel', 'create_invoice', 'pause'] as const),
       paymentBehavior: params.enumOf('payment_behavior', [
         'allow_incomplete',
         'error_if_incomplete',
@@ -178,6 +185,10 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
       comment: cancellation?.nullableString('comment'),
       feedback: cancellation?.nullableString('feedback'),
     });
+  });
+  router.add('POST', '/v1/subscriptions/:id/resume', ({ pathParams, params }) => {
+    params.allowOnly(['billing_cycle_anchor', 'proration_behavior', 'proration_date']);
+    return subscriptions.resume(pathParams.id);
   });
   router.add('GET', '/v1/subscriptions', ({ params }) => {
     params.allowOnly([

@@ -40,6 +40,8 @@ export interface SubscriptionCreateInput {
   paymentBehavior?:
     'allow_incomplete' | 'error_if_incomplete' | 'default_incomplete' | 'pending_if_incomplete';
   checkoutSession?: string | null;
+  /** What happens when the trial ends and there is no payment method. */
+  missingPaymentMethod?: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
 }
 
 export interface SubscriptionUpdateInput {
@@ -367,7 +369,10 @@ export class SubscriptionService {
       transfer_data: null,
       trial_end: trialEnd,
       trial_settings: {
-        end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' },
+        end_behavior: {
+          billing_cycle_anchor: null,
+          missing_payment_method: input.missingPaymentMethod ?? 'create_invoice',
+        },
       },
       trial_start: trialEnd !== null ? now : null,
     };
@@ -1010,6 +1015,20 @@ export class SubscriptionService {
     const before = structuredClone(subscription);
     if (endNow) subscription.trial_end = now;
     const trialEnd = subscription.trial_end ?? now;
+    const missing =
+      subscription.trial_settings?.end_behavior.missing_payment_method ?? 'create_invoice';
+    if (missing !== 'create_invoice' && !this.hasPaymentMethod(subscription)) {
+      if (missing === 'cancel') {
+        this.endSubscription(subscription, trialEnd, 'cancellation_requested');
+        return;
+      }
+      // `pause`: no invoice; the subscription waits for a payment method and a resume.
+      subscription.status = 'paused';
+      const previous = changedAttributes(before, subscription);
+      this.core.events.emit('customer.subscription.updated', subscription, now, previous);
+      this.core.events.emit('customer.subscription.paused', subscription, now);
+      return;
+    }
     this.startPeriod(subscription, trialEnd);
     subscription.status = 'active';
     this.invoicePeriod(subscription, 'subscription_cycle', () =>
@@ -1020,6 +1039,35 @@ export class SubscriptionService {
         changedAttributes(before, subscription),
       ),
     );
+  }
+
+  private hasPaymentMethod(subscription: Stripe.Subscription): boolean {
+    if (subscription.default_payment_method !== null) return true;
+    const customer = this.core.state.customers.get(this.customerOf(subscription));
+    return customer?.invoice_settings.default_payment_method != null;
+  }
+
+  /** Resumes a paused subscription: a new period starts now and is invoiced at once. */
+  resume(id: string): Stripe.Subscription {
+    const subscription = this.get(id);
+    if (subscription.status !== 'paused') {
+      throw invalidRequest('Only a paused subscription can be resumed.');
+    }
+    const now = this.now(subscription);
+    const before = structuredClone(subscription);
+    this.startPeriod(subscription, now);
+    subscription.billing_cycle_anchor = now;
+    subscription.status = 'active';
+    this.core.events.emit('customer.subscription.resumed', subscription, now);
+    this.invoicePeriod(subscription, 'subscription_cycle', () =>
+      this.core.events.emit(
+        'customer.subscription.updated',
+        subscription,
+        now,
+        changedAttributes(before, subscription),
+      ),
+    );
+    return subscription;
   }
 
   private renew(subscription: Stripe.Subscription, at: number): void {
