@@ -227,7 +227,9 @@ export class BillingSyncService {
   }
 
   async syncCheckoutSession(tx: Tx, id: string, effects: SyncEffects): Promise<void> {
-    const session = await this.stripe.checkout.sessions.retrieve(id, { expand: ['line_items'] });
+    const session = await this.stripe.checkout.sessions.retrieve(id, {
+      expand: ['line_items', 'payment_intent.latest_charge.refunds'],
+    });
     const customerId = idOf(session.customer);
     const account = await this.resolveAccount(
       tx,
@@ -252,6 +254,10 @@ export class BillingSyncService {
     const mode = session.mode === 'subscription' ? 'SUBSCRIPTION' : 'PAYMENT';
     const subscriptionId = idOf(session.subscription);
     const paymentIntentId = idOf(session.payment_intent);
+    // A refund may be applied before the completed session is: the charge tells either way.
+    const charge =
+      typeof session.payment_intent === 'object' ? session.payment_intent?.latest_charge : null;
+    const refunded = typeof charge === 'object' && charge !== null && charge.refunded;
     const createdAt = new Date(session.created * 1000);
 
     let purchaseId: string | null = null;
@@ -268,6 +274,8 @@ export class BillingSyncService {
         stripeCheckoutSessionId: session.id,
         stripePaymentIntentId: paymentIntentId,
         purchasedAt: createdAt,
+        status: refunded ? 'REFUNDED' : 'ACTIVE',
+        refundedAt: refunded ? this.clock.now() : null,
       });
       await this.repo.upsertPayment(tx, {
         sourceKey: `session:${session.id}`,
@@ -317,6 +325,9 @@ export class BillingSyncService {
         effects,
       );
     }
+    // Refunds applied before this session linked the customer found no account then.
+    if (typeof charge === 'object' && charge !== null)
+      await this.writeRefunds(tx, account.id, charge);
   }
 
   private async isLifetimeProduct(tx: Tx, price: Stripe.Price): Promise<boolean> {
@@ -340,11 +351,19 @@ export class BillingSyncService {
       return;
     }
     effects.accounts.add(account.id);
+    await this.writeRefunds(tx, account.id, charge);
+    // A fully refunded one-time purchase grants nothing any more.
+    if (charge.refunded && paymentIntentId !== null) {
+      await this.repo.markPurchaseRefunded(tx, paymentIntentId, this.clock.now());
+    }
+  }
+
+  private async writeRefunds(tx: Tx, accountId: string, charge: Stripe.Charge): Promise<void> {
     for (const refund of charge.refunds?.data ?? []) {
       if (refund.status !== 'succeeded') continue;
       await this.repo.upsertPayment(tx, {
         sourceKey: `refund:${refund.id}`,
-        accountId: account.id,
+        accountId,
         type: 'REFUND',
         status: 'REFUNDED',
         amount: refund.amount,
@@ -354,10 +373,6 @@ export class BillingSyncService {
         stripeChargeId: charge.id,
         occurredAt: new Date(refund.created * 1000),
       });
-    }
-    // A fully refunded one-time purchase grants nothing any more.
-    if (charge.refunded && paymentIntentId !== null) {
-      await this.repo.markPurchaseRefunded(tx, paymentIntentId, this.clock.now());
     }
   }
 
