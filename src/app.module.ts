@@ -4,10 +4,13 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { CheckoutModule } from './checkout/checkout.module';
 import type { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PaymentsModule } from './payments/payments.module';
 import { PortalModule } from './portal/portal.module';
+import { PurchasesModule } from './purchases/purchases.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { SyncModule } from './sync/sync.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -16,6 +19,7 @@ import { CatalogModule } from './catalog/catalog.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { EntitlementsModule } from './entitlements/entitlements.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
@@ -56,8 +60,12 @@ export class AppModule {
         CatalogModule,
         SubscriptionsModule,
         WebhooksModule,
+        CheckoutModule,
         PortalModule,
         AdminModule,
+        PaymentsModule,
+        PurchasesModule,
+        EntitlementsModule,
       ],
       controllers: [PublicConfigController],
       providers: [

@@ -1,5 +1,9 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  IDEMPOTENCY_HEADER_DOC,
+  IdempotencyInterceptor,
+} from '../idempotency/idempotency.interceptor';
 import { Access } from '../auth/auth.decorators';
 import { CurrentAccount } from '../auth/current.decorators';
 import type { AccountRef } from '../auth/request-context';
@@ -16,6 +20,8 @@ export class PortalController {
   @Post('sessions')
   @HttpCode(HttpStatus.OK)
   @Access('billing-admin')
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
   @ApiOperation({
     summary: "Open Stripe's customer portal",
     description:

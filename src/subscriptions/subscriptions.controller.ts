@@ -1,16 +1,22 @@
-import { Controller, Get } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Access } from '../auth/auth.decorators';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentAccount } from '../auth/current.decorators';
 import type { AccountRef } from '../auth/request-context';
 import { ApiErrors } from '../errors/api-errors.decorator';
 import { CurrentSubscriptionDto, SubscriptionDto } from './dto/subscription.dto';
 import { SubscriptionsService } from './subscriptions.service';
+import { SubscriptionCommandsService } from './subscription-commands.service';
+import { CancelSubscriptionDto, ChangeSubscriptionDto } from './dto/subscription-commands.dto';
 
 @ApiTags('subscriptions')
 @ApiBearerAuth()
 @Controller('subscriptions')
 export class SubscriptionsController {
-  constructor(private readonly subscriptions: SubscriptionsService) {}
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly commands: SubscriptionCommandsService,
+  ) {}
 
   @Get('current')
   @ApiOperation({
@@ -22,6 +28,69 @@ export class SubscriptionsController {
   @ApiErrors('UNAUTHENTICATED')
   current(@CurrentAccount() account: AccountRef): Promise<CurrentSubscriptionDto> {
     return this.subscriptions.current(account);
+  }
+
+  @Post('current/cancel')
+  @HttpCode(HttpStatus.OK)
+  @Access('billing-admin')
+  @ApiOperation({
+    summary: 'Cancel the current subscription',
+    description:
+      'At the end of the paid period by default (access continues until then), or at once with atPeriodEnd=false.',
+  })
+  @ApiOkResponse({ type: CurrentSubscriptionDto })
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'UNAUTHENTICATED',
+    'BILLING_ROLE_REQUIRED',
+    'NO_ACTIVE_SUBSCRIPTION',
+    'SUBSCRIPTION_ALREADY_CANCELED',
+    'STRIPE_UNAVAILABLE',
+  )
+  cancel(
+    @CurrentAccount() account: AccountRef,
+    @Body() body: CancelSubscriptionDto,
+  ): Promise<CurrentSubscriptionDto> {
+    return this.commands.cancel(account, body);
+  }
+
+  @Post('current/resume')
+  @HttpCode(HttpStatus.OK)
+  @Access('billing-admin')
+  @ApiOperation({ summary: 'Undo a pending period-end cancellation' })
+  @ApiOkResponse({ type: CurrentSubscriptionDto })
+  @ApiErrors(
+    'UNAUTHENTICATED',
+    'BILLING_ROLE_REQUIRED',
+    'NO_ACTIVE_SUBSCRIPTION',
+    'NOTHING_TO_RESUME',
+    'STRIPE_UNAVAILABLE',
+  )
+  resume(@CurrentAccount() account: AccountRef): Promise<CurrentSubscriptionDto> {
+    return this.commands.resume(account);
+  }
+
+  @Post('current/change')
+  @HttpCode(HttpStatus.OK)
+  @Access('billing-admin')
+  @ApiOperation({ summary: 'Upgrade or downgrade to another recurring price, with prorations' })
+  @ApiOkResponse({ type: CurrentSubscriptionDto })
+  @ApiErrors(
+    'VALIDATION_FAILED',
+    'UNAUTHENTICATED',
+    'BILLING_ROLE_REQUIRED',
+    'NO_ACTIVE_SUBSCRIPTION',
+    'PRICE_NOT_FOUND',
+    'PRICE_NOT_RECURRING',
+    'SAME_PRICE',
+    'STRIPE_REQUEST_FAILED',
+    'STRIPE_UNAVAILABLE',
+  )
+  change(
+    @CurrentAccount() account: AccountRef,
+    @Body() body: ChangeSubscriptionDto,
+  ): Promise<CurrentSubscriptionDto> {
+    return this.commands.change(account, body);
   }
 
   @Get()

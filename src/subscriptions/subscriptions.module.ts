@@ -1,11 +1,19 @@
 import { Module } from '@nestjs/common';
+import { CatalogRepository } from '../catalog/catalog.repository';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsRepository } from './subscriptions.repository';
 import { SubscriptionsService } from './subscriptions.service';
+import { SubscriptionCommandsService } from './subscription-commands.service';
 
 @Module({
   controllers: [SubscriptionsController],
-  providers: [SubscriptionsRepository, SubscriptionsService],
+  // The catalog's repository is stateless; providing it here avoids a module cycle with catalog.
+  providers: [
+    SubscriptionsRepository,
+    SubscriptionsService,
+    SubscriptionCommandsService,
+    CatalogRepository,
+  ],
   exports: [SubscriptionsRepository, SubscriptionsService],
 })
 export class SubscriptionsModule {}

@@ -17,7 +17,7 @@ export class SubscriptionsRepository {
   findLiveByAccount(accountId: string): Promise<SubscriptionWithPrice[]> {
     return this.prisma.subscription.findMany({
       where: { accountId, status: { in: LIVE_STATUSES } },
-      orderBy: { stripeCreatedAt: 'desc' },
+      orderBy: [{ stripeCreatedAt: 'desc' }, { createdAt: 'desc' }],
       ...withPrice,
     });
   }
@@ -30,7 +30,7 @@ export class SubscriptionsRepository {
     if (live !== undefined) return live;
     return this.prisma.subscription.findFirst({
       where: { accountId, currentPeriodEnd: { gt: now } },
-      orderBy: { stripeCreatedAt: 'desc' },
+      orderBy: [{ stripeCreatedAt: 'desc' }, { createdAt: 'desc' }],
       ...withPrice,
     });
   }
@@ -38,7 +38,8 @@ export class SubscriptionsRepository {
   findAllByAccount(accountId: string): Promise<SubscriptionWithPrice[]> {
     return this.prisma.subscription.findMany({
       where: { accountId },
-      orderBy: [{ stripeCreatedAt: 'desc' }, { id: 'desc' }],
+      // Stripe's timestamps have one-second resolution: the local insert order breaks ties.
+      orderBy: [{ stripeCreatedAt: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }],
       ...withPrice,
     });
   }

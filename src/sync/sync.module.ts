@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { BillingSyncService } from './billing-sync.service';
 import { CatalogSyncService } from './catalog-sync.service';
 import { ResyncService } from './resync.service';
+import { SubscriptionWriter } from './subscription-writer';
 import { SyncEffectsBus } from './sync-effects.bus';
 import { SyncRepository } from './sync.repository';
 
@@ -12,8 +13,16 @@ import { SyncRepository } from './sync.repository';
     BillingSyncService,
     CatalogSyncService,
     ResyncService,
+    SubscriptionWriter,
     SyncEffectsBus,
   ],
-  exports: [SyncRepository, BillingSyncService, CatalogSyncService, ResyncService, SyncEffectsBus],
+  exports: [
+    SyncRepository,
+    BillingSyncService,
+    CatalogSyncService,
+    ResyncService,
+    SubscriptionWriter,
+    SyncEffectsBus,
+  ],
 })
 export class SyncModule {}

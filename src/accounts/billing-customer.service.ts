@@ -1,0 +1,32 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { STRIPE_CLIENT } from '../stripe/stripe.module';
+import { SyncRepository } from '../sync/sync.repository';
+
+/**
+ * The account's Stripe customer, created lazily on its first checkout — exactly once, even for
+ * concurrent first checkouts: the account's advisory lock makes one request create while the
+ * others wait and then find the link, and the Stripe idempotency key derived from the account id
+ * makes a retry after a crash between Stripe's answer and our commit return the same customer.
+ */
+@Injectable()
+export class BillingCustomerService {
+  constructor(
+    private readonly repo: SyncRepository,
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+  ) {}
+
+  async ensureCustomer(accountId: string, email: string | undefined): Promise<string> {
+    return this.repo.inLockedTransaction(`account:${accountId}`, async (tx) => {
+      const account = await this.repo.accountById(tx, accountId);
+      if (account === null) throw new Error(`account ${accountId} vanished`);
+      if (account.stripeCustomerId !== null) return account.stripeCustomerId;
+      const customer = await this.stripe.customers.create(
+        { email: email ?? account.email ?? undefined, metadata: { accountId } },
+        { idempotencyKey: `customer-for-account-${accountId}` },
+      );
+      await this.repo.linkCustomer(tx, accountId, customer.id);
+      return customer.id;
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { SAFE_PATH } from '../../portal/dto/portal.dto';
+
+export class CreateCheckoutSessionDto {
+  @ApiPropertyOptional({
+    example: 'price_pro_monthly',
+    description: 'Defaults to DEFAULT_PRICE_ID.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  priceId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  quantity?: number;
+
+  @ApiPropertyOptional({
+    example: 'WELCOME10',
+    description: 'Applied as a discount; must exist and be active.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  promotionCode?: string;
+
+  @ApiPropertyOptional({ enum: ['hosted', 'embedded'], default: 'hosted' })
+  @IsOptional()
+  @IsIn(['hosted', 'embedded'])
+  uiMode?: 'hosted' | 'embedded';
+
+  @ApiPropertyOptional({
+    example: '/billing/success',
+    description: 'Path on FRONTEND_URL after payment.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @Matches(SAFE_PATH, { message: 'successPath must be a path starting with a single "/"' })
+  successPath?: string;
+
+  @ApiPropertyOptional({
+    example: '/pricing',
+    description: 'Path on FRONTEND_URL when the buyer cancels.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @Matches(SAFE_PATH, { message: 'cancelPath must be a path starting with a single "/"' })
+  cancelPath?: string;
+}
+
+export class CheckoutSessionCreatedDto {
+  @ApiProperty({ example: 'cs_test_a1…' })
+  sessionId!: string;
+
+  @ApiPropertyOptional({
+    example: 'https://checkout.stripe.com/c/pay/cs_test_a1…',
+    description: 'Hosted mode: redirect the browser here.',
+  })
+  url?: string;
+
+  @ApiPropertyOptional({ description: 'Embedded mode: hand to Stripe.js initEmbeddedCheckout.' })
+  clientSecret?: string;
+
+  @ApiProperty({ enum: ['subscription', 'payment'] })
+  mode!: 'subscription' | 'payment';
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  expiresAt!: Date;
+}
+
+export class CheckoutSessionStatusDto {
+  @ApiProperty({ example: 'cs_test_a1…' })
+  sessionId!: string;
+
+  @ApiProperty({ enum: ['open', 'complete', 'expired'] })
+  status!: 'open' | 'complete' | 'expired';
+
+  @ApiProperty({ enum: ['paid', 'unpaid', 'no_payment_required'] })
+  paymentStatus!: string;
+
+  @ApiProperty({ enum: ['subscription', 'payment'] })
+  mode!: 'subscription' | 'payment';
+
+  @ApiPropertyOptional({ example: 'sub_1Q…' })
+  subscriptionId?: string;
+
+  @ApiPropertyOptional({ description: 'The purchase a completed one-time checkout created.' })
+  purchaseId?: string;
+}

@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import type { AccountRef } from '../auth/request-context';
+import { CatalogRepository } from '../catalog/catalog.repository';
+import { ApiError } from '../errors/api-error';
+import { STRIPE_CLIENT } from '../stripe/stripe.module';
+import { SubscriptionWriter } from '../sync/subscription-writer';
+import type { CancelSubscriptionDto, ChangeSubscriptionDto } from './dto/subscription-commands.dto';
+import type { CurrentSubscriptionDto } from './dto/subscription.dto';
+import { SubscriptionsRepository, type SubscriptionWithPrice } from './subscriptions.repository';
+import { SubscriptionsService } from './subscriptions.service';
+
+/** Cancel, resume and change plan: Stripe first, then its answer written locally at once. */
+@Injectable()
+export class SubscriptionCommandsService {
+  constructor(
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly reads: SubscriptionsService,
+    private readonly catalog: CatalogRepository,
+    private readonly writer: SubscriptionWriter,
+    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+  ) {}
+
+  private async live(account: AccountRef): Promise<SubscriptionWithPrice> {
+    const [live] = await this.subscriptions.findLiveByAccount(account.id);
+    if (live === undefined) throw new ApiError('NO_ACTIVE_SUBSCRIPTION');
+    return live;
+  }
+
+  private async apply(
+    account: AccountRef,
+    subscription: Stripe.Subscription,
+  ): Promise<CurrentSubscriptionDto> {
+    await this.writer.write(subscription);
+    return this.reads.current(account);
+  }
+
+  async cancel(account: AccountRef, body: CancelSubscriptionDto): Promise<CurrentSubscriptionDto> {
+    const subscription = await this.live(account);
+    if (body.atPeriodEnd ?? true) {
+      if (subscription.cancelAtPeriodEnd || subscription.cancelAt !== null)
+        throw new ApiError('SUBSCRIPTION_ALREADY_CANCELED');
+      return this.apply(
+        account,
+        await this.stripe.subscriptions.update(subscription.stripeId, {
+          cancel_at_period_end: true,
+        }),
+      );
+    }
+    return this.apply(account, await this.stripe.subscriptions.cancel(subscription.stripeId));
+  }
+
+  async resume(account: AccountRef): Promise<CurrentSubscriptionDto> {
+    const subscription = await this.live(account);
+    if (!subscription.cancelAtPeriodEnd && subscription.cancelAt === null)
+      throw new ApiError('NOTHING_TO_RESUME');
+    return this.apply(
+      account,
+      await this.stripe.subscriptions.update(subscription.stripeId, {
+        cancel_at_period_end: false,
+        cancel_at: '',
+      }),
+    );
+  }
+
+  async change(account: AccountRef, body: ChangeSubscriptionDto): Promise<CurrentSubscriptionDto> {
+    const subscription = await this.live(account);
+    const price = await this.catalog.findSellablePrice(body.priceId);
+    if (price === null) throw new ApiError('PRICE_NOT_FOUND');
+    if (price.type !== 'RECURRING') throw new ApiError('PRICE_NOT_RECURRING');
+    const quantity = body.quantity ?? subscription.quantity;
+    if (price.id === subscription.priceId && quantity === subscription.quantity)
+      throw new ApiError('SAME_PRICE');
+    const current = await this.stripe.subscriptions.retrieve(subscription.stripeId);
+    const item = current.items.data[0];
+    return this.apply(
+      account,
+      await this.stripe.subscriptions.update(subscription.stripeId, {
+        items: [{ id: item.id, price: price.id, quantity }],
+        proration_behavior: body.prorationBehavior ?? 'create_prorations',
+      }),
+    );
+  }
+}
