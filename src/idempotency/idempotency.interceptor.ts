@@ -92,7 +92,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return existing.responseBody;
     }
     try {
-      const body = await lastValueFrom(next.handle());
+      const body: unknown = await lastValueFrom(next.handle());
       await this.records.complete(
         accountId,
         key,
