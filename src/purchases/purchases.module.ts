@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
+import { PurchasesController } from './purchases.controller';
 import { PurchasesRepository } from './purchases.repository';
+import { PurchasesService } from './purchases.service';
 
 @Module({
-  providers: [PurchasesRepository],
+  controllers: [PurchasesController],
+  providers: [PurchasesRepository, PurchasesService],
   exports: [PurchasesRepository],
 })
 export class PurchasesModule {}
