@@ -8,7 +8,9 @@ import { CheckoutModule } from './checkout/checkout.module';
 import type { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PaymentsModule } from './payments/payments.module';
 import { PortalModule } from './portal/portal.module';
+import { PurchasesModule } from './purchases/purchases.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { SyncModule } from './sync/sync.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -17,6 +19,7 @@ import { CatalogModule } from './catalog/catalog.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { EntitlementsModule } from './entitlements/entitlements.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
@@ -60,6 +63,9 @@ export class AppModule {
         CheckoutModule,
         PortalModule,
         AdminModule,
+        PaymentsModule,
+        PurchasesModule,
+        EntitlementsModule,
       ],
       controllers: [PublicConfigController],
       providers: [
