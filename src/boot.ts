@@ -27,8 +27,18 @@ export interface BootOptions {
   log: (line: string) => void;
   /** An already-open database (tests pass a cloned one); otherwise opened from config. */
   database?: OpenDatabase;
-  /** Overrides for tests: emulator port and fast webhook retries. */
-  sandbox?: { port?: number; webhookRetryDelaysMs?: number[] };
+  /**
+   * Overrides for tests: emulator port, fast webhook retries, and an address the SDK should use
+   * instead of the emulator's own (a fault-injecting proxy in front of it).
+   */
+  sandbox?: {
+    port?: number;
+    webhookRetryDelaysMs?: number[];
+    connectVia?: (emulator: {
+      host: string;
+      port: number;
+    }) => Promise<{ host: string; port: number }>;
+  };
 }
 
 function stripeConnection(config: AppConfig): StripeConnection {
@@ -73,10 +83,15 @@ export async function startService(
     let sandbox: Sandbox | undefined;
     let connection = stripeConnection(config);
     if (config.mode === 'sandbox') {
-      const started = await startSandbox(config, { log: options.log, ...options.sandbox });
+      const started = await startSandbox(config, {
+        log: options.log,
+        port: options.sandbox?.port,
+        webhookRetryDelaysMs: options.sandbox?.webhookRetryDelaysMs,
+      });
       sandbox = started;
       closers.unshift(() => started.close());
-      connection = started.connection;
+      const via = await options.sandbox?.connectVia?.(started.emulator);
+      connection = via === undefined ? started.connection : { ...started.connection, ...via };
       options.log(`Stripe emulator running at ${started.emulator.url}`);
     }
 

@@ -1,5 +1,5 @@
 import supertest from 'supertest';
-import { startService, type RunningService } from '../../src/boot';
+import { startService, type BootOptions, type RunningService } from '../../src/boot';
 import { loadConfig } from '../../src/config/app-config';
 import { PrismaService } from '../../src/database/prisma.service';
 import { createTestDatabase } from './test-database';
@@ -17,8 +17,29 @@ export interface TestService {
  * The whole service as it runs in sandbox mode — its own cloned database, the emulator
  * in-process on a free port, the HTTP app on a free port — with test settings over the defaults.
  */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
-  const database = await createTestDatabase();
+export interface TestServiceOptions {
+  /** PostgreSQL settings for the service's connections, e.g. `-c lock_timeout=500`. */
+  databaseOptions?: string;
+  /** Put something (a fault-injecting proxy) between the SDK and the emulator. */
+  connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
+    ? S extends { connectVia?: infer C }
+      ? C
+      : never
+    : never;
+}
+
+export async function startTestService(
+  env: Record<string, string> = {},
+  options: TestServiceOptions = {},
+): Promise<TestService> {
+  const created = await createTestDatabase();
+  const database =
+    options.databaseOptions === undefined
+      ? created
+      : {
+          ...created,
+          url: `${created.url}?options=${encodeURIComponent(options.databaseOptions)}`,
+        };
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -33,13 +54,13 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   const service = await startService(config, {
     log: () => undefined,
     database,
-    sandbox: { port: 0, webhookRetryDelaysMs: [50, 100, 200] },
+    sandbox: { port: 0, webhookRetryDelaysMs: [50, 100, 200], connectVia: options.connectVia },
   });
   return {
     service,
     http: supertest(service.app.getHttpServer()),
     prisma: service.app.get(PrismaService),
-    databaseUrl: database.url,
+    databaseUrl: created.url,
     close: () => service.close(),
   };
 }

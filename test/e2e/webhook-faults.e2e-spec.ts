@@ -1,0 +1,208 @@
+import { Client } from 'pg';
+import Stripe from 'stripe';
+import { RUNTIME_WEBHOOK_SECRETS } from '../../src/stripe/stripe.module';
+import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
+import { subscribeThroughStripe } from '../support/flows';
+import { TcpProxy } from '../support/tcp-proxy';
+import { startTestService, type TestService } from '../support/test-service';
+import { TEST_ADMIN_KEY } from '../support/tokens';
+
+/**
+ * Failures in the middle of applying an event: the transaction rolls back, the ledger keeps the
+ * failure, the answer is 500 so Stripe retries — and the retry converges.
+ */
+describe('webhook faults', () => {
+  let t: TestService;
+  let stripe: Stripe;
+  let secret: string;
+  let proxy: TcpProxy | undefined;
+
+  beforeAll(async () => {
+    t = await startTestService(
+      { STRIPE_MAX_NETWORK_RETRIES: '0', STRIPE_TIMEOUT_MS: '2000' },
+      {
+        databaseOptions: '-c lock_timeout=300',
+        connectVia: async (emulator) => {
+          proxy = new TcpProxy(emulator);
+          return proxy.start();
+        },
+      },
+    );
+    stripe = emulatorStripe(t.service);
+    const secrets = t.service.app.get<string[]>(RUNTIME_WEBHOOK_SECRETS);
+    secret = secrets[secrets.length - 1];
+    await flushWebhooks(t.service);
+  });
+  afterAll(async () => {
+    await control(t.service, '/webhooks/options', { enabled: true }).catch(() => undefined);
+    await t?.close();
+    await proxy?.close();
+  });
+
+  /** Makes a change in Stripe whose webhook the test will deliver itself. */
+  async function undeliveredUpdate(subscriptionId: string): Promise<Stripe.Event> {
+    await control(t.service, '/webhooks/options', { enabled: false });
+    try {
+      await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
+      const { data } = await stripe.events.list({
+        type: 'customer.subscription.updated',
+        limit: 1,
+      });
+      return data[0];
+    } finally {
+      await control(t.service, '/webhooks/options', { enabled: true });
+    }
+  }
+
+  const deliver = (event: Stripe.Event) => {
+    const payload = JSON.stringify(event);
+    return t.http
+      .post('/api/webhooks/stripe')
+      .set('Content-Type', 'application/json')
+      .set('Stripe-Signature', Stripe.webhooks.generateTestHeaderString({ payload, secret }))
+      .send(payload);
+  };
+
+  it('rolls back when the database fails mid-transaction, records the failure, and succeeds on retry', async () => {
+    const a = await subscribeThroughStripe(t);
+    const event = await undeliveredUpdate(a.subscriptionId);
+    const paymentsBefore = await t.prisma.payment.count({ where: { accountId: a.accountId } });
+
+    const blocker = new Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE "Subscription" IN ACCESS EXCLUSIVE MODE');
+      const failed = await deliver(event).expect(500);
+      expect(failed.body).toMatchObject({
+        success: false,
+        error_code: 'WEBHOOK_PROCESSING_FAILED',
+      });
+      expect(JSON.stringify(failed.body)).not.toMatch(/lock|Subscription|at \w+ \(/);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+
+    const ledger = await t.prisma.webhookEvent.findUniqueOrThrow({
+      where: { stripeEventId: event.id },
+    });
+    expect(ledger).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(ledger.lastError).toMatch(/lock/i);
+    const untouched = await t.prisma.subscription.findUniqueOrThrow({
+      where: { stripeId: a.subscriptionId },
+    });
+    expect(untouched.cancelAtPeriodEnd).toBe(false);
+    expect(await t.prisma.payment.count({ where: { accountId: a.accountId } })).toBe(
+      paymentsBefore,
+    );
+    const failures = await t.http
+      .get('/api/admin/webhook-events?status=FAILED')
+      .set('X-Admin-Key', TEST_ADMIN_KEY)
+      .expect(200);
+    expect(failures.body.map((e: { id: string }) => e.id)).toContain(event.id);
+
+    await deliver(event).expect(200, { received: true });
+    const retried = await t.prisma.webhookEvent.findUniqueOrThrow({
+      where: { stripeEventId: event.id },
+    });
+    expect(retried).toMatchObject({ status: 'PROCESSED', attempts: 2, lastError: null });
+    const applied = await t.prisma.subscription.findUniqueOrThrow({
+      where: { stripeId: a.subscriptionId },
+    });
+    expect(applied.cancelAtPeriodEnd).toBe(true);
+  });
+
+  it('answers 500 while Stripe cannot be reached for the re-fetch, then applies the retry', async () => {
+    const a = await subscribeThroughStripe(t);
+    const event = await undeliveredUpdate(a.subscriptionId);
+    proxy!.down();
+    try {
+      await deliver(event).expect(500);
+    } finally {
+      proxy!.restore();
+    }
+    const ledger = await t.prisma.webhookEvent.findUniqueOrThrow({
+      where: { stripeEventId: event.id },
+    });
+    expect(ledger.status).toBe('FAILED');
+    expect(
+      (await t.prisma.subscription.findUniqueOrThrow({ where: { stripeId: a.subscriptionId } }))
+        .cancelAtPeriodEnd,
+    ).toBe(false);
+
+    await deliver(event).expect(200);
+    expect(
+      (await t.prisma.subscription.findUniqueOrThrow({ where: { stripeId: a.subscriptionId } }))
+        .cancelAtPeriodEnd,
+    ).toBe(true);
+  });
+
+  it('converges when a price arrives before its product, and a subscription before its checkout', async () => {
+    await control(t.service, '/webhooks/options', { enabled: false });
+    let product: Stripe.Product;
+    let price: Stripe.Price;
+    try {
+      product = await stripe.products.create({ name: 'Team', metadata: { features: 'chat,team' } });
+      price = await stripe.prices.create({
+        product: product.id,
+        unit_amount: 4900,
+        currency: 'usd',
+        recurring: { interval: 'month' },
+      });
+    } finally {
+      await control(t.service, '/webhooks/options', { enabled: true });
+    }
+    const [priceEvent] = (await stripe.events.list({ type: 'price.created', limit: 1 })).data;
+    await deliver(priceEvent).expect(200);
+    const catalog = await t.http.get('/api/catalog/products').expect(200);
+    expect(catalog.body.find((p: { id: string }) => p.id === product.id)).toMatchObject({
+      name: 'Team',
+      features: ['chat', 'team'],
+      prices: [expect.objectContaining({ id: price.id, unitAmount: 4900 })],
+    });
+
+    // Subscription events first, the checkout completion last.
+    await control(t.service, '/webhooks/options', { enabled: false });
+    let subscribed;
+    try {
+      subscribed = await subscribeThroughStripe(t, { price: price.id });
+    } finally {
+      await control(t.service, '/webhooks/options', { enabled: true });
+    }
+    const events = (await stripe.events.list({ limit: 100 })).data.filter(
+      (e) =>
+        (e.data.object as { customer?: string }).customer === subscribed.customerId ||
+        (e.data.object as { id: string }).id === subscribed.customerId,
+    );
+    const completion = events.filter((e) => e.type === 'checkout.session.completed');
+    const rest = events.filter((e) => e.type !== 'checkout.session.completed');
+    for (const event of rest) await deliver(event).expect(200);
+    for (const event of completion) await deliver(event).expect(200);
+    const row = await t.prisma.subscription.findUniqueOrThrow({
+      where: { stripeId: subscribed.subscriptionId },
+    });
+    expect(row).toMatchObject({ accountId: subscribed.accountId, priceId: price.id });
+  });
+
+  it('records events of a customer no account knows as ignored', async () => {
+    await control(t.service, '/webhooks/options', { enabled: false });
+    let customer: Stripe.Customer;
+    try {
+      customer = await stripe.customers.create({ email: 'stranger@example.test' });
+      await stripe.customers.update(customer.id, { email: 'still-a-stranger@example.test' });
+    } finally {
+      await control(t.service, '/webhooks/options', { enabled: true });
+    }
+    const [update] = (await stripe.events.list({ type: 'customer.updated', limit: 1 })).data;
+    await deliver(update).expect(200);
+    const row = await t.prisma.webhookEvent.findUniqueOrThrow({
+      where: { stripeEventId: update.id },
+    });
+    expect(row).toMatchObject({
+      status: 'IGNORED',
+      lastError: 'customer of no account',
+      stripeCustomerId: customer.id,
+    });
+  });
+});
