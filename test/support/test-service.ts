@@ -22,10 +22,6 @@ export interface TestServiceOptions {
   databaseOptions?: string;
   /** Put something (a fault-injecting proxy) between the SDK and the emulator. */
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
-    ? S extends { connectVia?: infer C }
-      ? C
-      : never
-    : never;
 }
 
 export async function startTestService(
