@@ -248,5 +248,5 @@ describe('webhook events in any order converge on Stripe state', () => {
       ),
       { numRuns: 12 },
     );
-  });
+  }, 300_000); // twelve full lifecycles delivered under load: minutes on a busy 2-core machine
 });
