@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, HttpStatus, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentAccount } from '../auth/current.decorators';
 import type { AccountRef } from '../auth/request-context';
@@ -13,7 +13,6 @@ export class PaymentsController {
   constructor(private readonly payments: PaymentsService) {}
 
   @Get()
-  @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: "The account's billing history, newest first",
     description:
