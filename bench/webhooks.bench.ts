@@ -189,13 +189,18 @@ async function main(): Promise<void> {
 
     const secret = `whsec_bench_${randomBytes(16).toString('hex')}`;
     const jwtSecret = randomBytes(32).toString('hex');
-    const profileDir = join(root, 'bench', 'results', 'profiles');
-    if (options.cpuProfile) await mkdir(profileDir, { recursive: true });
+    const resultsDir = join(root, 'bench', 'results');
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    // `.json` so that bench/results/*.json (git-ignored) covers it; DevTools loads it as it is.
+    const profileName = `webhooks-${stamp}.service.cpuprofile.json`;
+    if (options.cpuProfile) await mkdir(resultsDir, { recursive: true });
     service = await startServiceProcess({
       root,
       readyTimeoutMs: 60_000,
       nodeArgs: [
-        ...(options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+        ...(options.cpuProfile
+          ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=${profileName}`]
+          : []),
         ...options.serviceNodeArgs,
       ],
       env: {
@@ -511,9 +516,8 @@ async function main(): Promise<void> {
     if (webhooks.run.errorSamples.length > 0)
       log(`Error samples:\n${webhooks.run.errorSamples.join('\n')}`);
 
-    const resultsDir = join(root, 'bench', 'results');
     await mkdir(resultsDir, { recursive: true });
-    const file = join(resultsDir, `webhooks-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    const file = join(resultsDir, `webhooks-${stamp}.json`);
     await writeFile(file, `${JSON.stringify({ ...results, targets }, null, 2)}\n`);
     log(`Results written to ${file}`);
     process.exitCode = exactlyOnce ? 0 : 1;

@@ -391,6 +391,31 @@ describe('billing flows through the API, the emulator and PostgreSQL', () => {
       expect(sessions.data).toHaveLength(1);
     });
 
+    it('answers a concurrent duplicate with 409 or the replay, never a second session', async () => {
+      const { user, auth } = buyer();
+      const key = `race-${user.sub}`;
+      const responses = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          t.http
+            .post('/api/checkout/sessions')
+            .set(auth)
+            .set('Idempotency-Key', key)
+            .send({ priceId: 'price_credits_1000' }),
+        ),
+      );
+      const created = responses.filter((r) => r.status === 201);
+      const inFlight = responses.filter((r) => r.status === 409);
+      expect(created.length + inFlight.length).toBe(5);
+      expect(new Set(created.map((r) => r.body.sessionId as string)).size).toBe(1);
+      for (const r of inFlight) expect(r.body.error_code).toBe('IDEMPOTENCY_KEY_IN_PROGRESS');
+      const account = await t.prisma.account.findFirstOrThrow({ where: { externalId: user.sub } });
+      const sessions = await stripe.checkout.sessions.list({
+        customer: account.stripeCustomerId!,
+        limit: 100,
+      });
+      expect(sessions.data).toHaveLength(1);
+    });
+
     it('creates exactly one Stripe customer for 20 concurrent first checkouts', async () => {
       const { user, auth } = buyer();
       const responses = await Promise.all(
