@@ -112,19 +112,21 @@ export async function startService(
       bufferLogs: true,
     });
     configureHttp(app, config);
-    await app.listen(config.port, config.host);
-    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     closers.unshift(() => app.close());
 
-    if (sandbox !== undefined) {
-      const address = app.getHttpServer().address() as AddressInfo;
-      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const webhookHost =
+      config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    // Sandbox mode registers the app's endpoint, as an operator would in Stripe's dashboard, then
+    // seeds the catalog, whose product and price events then reach the app through it.
+    const connectSandbox = async (port: number): Promise<void> => {
+      if (sandbox === undefined) return;
       webhookSecrets.push(
-        await sandbox.registerWebhookEndpoint(`http://${host}:${address.port}/api/webhooks/stripe`),
+        await sandbox.registerWebhookEndpoint(`http://${webhookHost}:${port}/api/webhooks/stripe`),
       );
       await sandbox.seedCatalog();
-    }
-    if (config.sync.onStart) {
+    };
+    const syncCatalog = async (): Promise<void> => {
+      if (!config.sync.onStart) return;
       // A fresh database shows the plans at once; a failure here (Stripe unreachable) is logged,
       // not fatal: webhooks and the scheduled sync will catch up.
       await app
@@ -138,7 +140,20 @@ export async function startService(
           (error: unknown) =>
             options.log(`Catalog sync at start failed: ${(error as Error).message}`),
         );
+    };
+
+    if (config.port !== 0) {
+      // The port is known: everything is in place before the first request is accepted (the
+      // seeded catalog's events are retried by the emulator until the app listens).
+      await connectSandbox(config.port);
+      await syncCatalog();
+      await app.listen(config.port, config.host);
+    } else {
+      await app.listen(0, config.host);
+      await connectSandbox((app.getHttpServer().address() as AddressInfo).port);
+      await syncCatalog();
     }
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
     let closing: Promise<void> | undefined;
     return {
