@@ -1,9 +1,20 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiError } from '../errors/api-error';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/auth.decorators';
 import { ApiErrors } from '../errors/api-errors.decorator';
 import { AdminService } from './admin.service';
 import {
+  AdminAccountViewDto,
   EventsReplayQueryDto,
   ReplayOutcomeDto,
   SyncReportDto,
@@ -39,6 +50,19 @@ export class AdminController {
   )
   replayWebhookEvent(@Param('id') id: string): Promise<WebhookEventDto> {
     return this.admin.replayWebhookEvent(id);
+  }
+
+  @Get('accounts/:id')
+  @ApiOperation({
+    summary: 'One billing account: subscriptions, purchases, entitlements, recent payments',
+  })
+  @ApiOkResponse({ type: AdminAccountViewDto })
+  @ApiErrors('VALIDATION_FAILED', 'ACCOUNT_NOT_FOUND', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
+  account(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new ApiError('ACCOUNT_NOT_FOUND') }))
+    id: string,
+  ): Promise<AdminAccountViewDto> {
+    return this.admin.account(id);
   }
 
   @Post('sync')

@@ -1,10 +1,20 @@
 import { Module } from '@nestjs/common';
+import { EntitlementsModule } from '../entitlements/entitlements.module';
+import { PaymentsModule } from '../payments/payments.module';
+import { PurchasesModule } from '../purchases/purchases.module';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
 
 @Module({
-  imports: [WebhooksModule],
+  imports: [
+    WebhooksModule,
+    SubscriptionsModule,
+    PurchasesModule,
+    EntitlementsModule,
+    PaymentsModule,
+  ],
   controllers: [AdminController],
   providers: [AdminService],
 })

@@ -1,12 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
+import { AccountsRepository } from '../accounts/accounts.repository';
+import { EntitlementsService } from '../entitlements/entitlements.service';
 import { ApiError } from '../errors/api-error';
+import { PaymentsService } from '../payments/payments.service';
+import { PurchasesService } from '../purchases/purchases.service';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import type { WebhookEvent } from '../generated/prisma/client';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { ResyncService, type ResyncReport } from '../sync/resync.service';
 import { WebhookLedgerRepository } from '../webhooks/webhook-ledger.repository';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import type { ReplayOutcomeDto, WebhookEventDto, WebhookEventsQueryDto } from './dto/admin.dto';
+import type {
+  AdminAccountViewDto,
+  ReplayOutcomeDto,
+  WebhookEventDto,
+  WebhookEventsQueryDto,
+} from './dto/admin.dto';
 
 function toWebhookEventDto(row: WebhookEvent): WebhookEventDto {
   return {
@@ -29,8 +39,41 @@ export class AdminService {
     private readonly ledger: WebhookLedgerRepository,
     private readonly webhooks: WebhooksService,
     private readonly resync: ResyncService,
+    private readonly accounts: AccountsRepository,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly purchases: PurchasesService,
+    private readonly entitlements: EntitlementsService,
+    private readonly payments: PaymentsService,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
+
+  /** Everything support needs about one account, in the shapes its members see. */
+  async account(accountId: string): Promise<AdminAccountViewDto> {
+    const account = await this.accounts.findById(accountId);
+    if (account === null) throw new ApiError('ACCOUNT_NOT_FOUND');
+    const ref = { id: account.id, kind: account.kind, externalId: account.externalId };
+    const [subscriptions, purchases, entitlements, payments] = await Promise.all([
+      this.subscriptions.list(ref),
+      this.purchases.list(ref),
+      this.entitlements.list(ref),
+      this.payments.history(ref, { limit: 20 }),
+    ]);
+    return {
+      account: {
+        id: account.id,
+        kind: account.kind,
+        externalId: account.externalId,
+        email: account.email,
+        stripeCustomerId: account.stripeCustomerId,
+        hadTrial: account.hadTrial,
+        createdAt: account.createdAt,
+      },
+      subscriptions,
+      purchases,
+      entitlements,
+      recentPayments: payments.data,
+    };
+  }
 
   sync(): Promise<ResyncReport> {
     return this.resync.run('admin');

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../clock/clock';
 import type { AccountRef } from '../auth/request-context';
 import { ApiError } from '../errors/api-error';
 import { PurchasesRepository } from '../purchases/purchases.repository';
@@ -20,6 +21,7 @@ export class CatalogService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly purchases: PurchasesRepository,
     effects: SyncEffectsBus,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     effects.subscribe((changed) => {
       if (changed.catalogChanged) this.cached = undefined;
@@ -42,7 +44,7 @@ export class CatalogService {
     }
     if (account === undefined) return products;
 
-    const now = new Date();
+    const now = this.clock.now();
     const [live, current, lifetime] = await Promise.all([
       this.subscriptions.findLiveByAccount(account.id),
       this.subscriptions.findCurrentByAccount(account.id, now),

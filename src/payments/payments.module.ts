@@ -6,6 +6,6 @@ import { PaymentsService } from './payments.service';
 @Module({
   controllers: [PaymentsController],
   providers: [PaymentsRepository, PaymentsService],
-  exports: [PaymentsRepository],
+  exports: [PaymentsRepository, PaymentsService],
 })
 export class PaymentsModule {}

@@ -6,6 +6,6 @@ import { PurchasesService } from './purchases.service';
 @Module({
   controllers: [PurchasesController],
   providers: [PurchasesRepository, PurchasesService],
-  exports: [PurchasesRepository],
+  exports: [PurchasesRepository, PurchasesService],
 })
 export class PurchasesModule {}

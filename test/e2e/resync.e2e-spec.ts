@@ -118,6 +118,32 @@ describe('resync and replay', () => {
     expect(res.body.details[0].field).toBe('since');
   });
 
+  it('shows one account to support', async () => {
+    const a = await subscribeThroughStripe(t, { trialDays: 7 });
+    const view = await t.http.get(`/api/admin/accounts/${a.accountId}`).set(admin).expect(200);
+    expect(view.body.account).toMatchObject({
+      id: a.accountId,
+      kind: 'USER',
+      stripeCustomerId: a.customerId,
+      hadTrial: true,
+    });
+    expect(view.body.subscriptions).toEqual([
+      expect.objectContaining({ id: a.subscriptionId, status: 'trialing' }),
+    ]);
+    expect(view.body.entitlements.features).toEqual(['chat', 'export', 'rag']);
+    expect(view.body.recentPayments).toEqual([
+      expect.objectContaining({ status: 'COMPLETED', amount: 0 }),
+    ]);
+    expect(view.body.purchases).toEqual([]);
+    await t.http
+      .get('/api/admin/accounts/6f1c1f0e-8f9c-4a59-9a43-2d1f8b0f6c11')
+      .set(admin)
+      .expect(404);
+    const malformed = await t.http.get('/api/admin/accounts/not-an-id').set(admin).expect(404);
+    expect(malformed.body.error_code).toBe('ACCOUNT_NOT_FOUND');
+    await t.http.get(`/api/admin/accounts/${a.accountId}`).set(bearer(a.token)).expect(403);
+  });
+
   it('keeps ops routes to admins', async () => {
     await t.http
       .post('/api/admin/sync')

@@ -1,6 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { EntitlementsDto } from '../../entitlements/dto/entitlements.dto';
+import { PaymentDto } from '../../payments/dto/payments.dto';
+import { PurchaseDto } from '../../purchases/dto/purchase.dto';
+import { SubscriptionDto } from '../../subscriptions/dto/subscription.dto';
 
 const STATUSES = ['PROCESSED', 'FAILED', 'IGNORED'] as const;
 
@@ -110,4 +114,24 @@ export class SyncReportDto {
     description: 'Rows that were missing or differed from Stripe, now repaired.',
   })
   driftCount!: number;
+}
+
+export class AdminAccountDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['USER', 'ORGANIZATION'] }) kind!: string;
+  @ApiProperty({ description: 'The `sub` claim, or the organisation claim.' }) externalId!: string;
+  @ApiProperty({ nullable: true }) email!: string | null;
+  @ApiProperty({ nullable: true, example: 'cus_1Q…' }) stripeCustomerId!: string | null;
+  @ApiProperty({ description: 'Has had a subscription or trial: no further trial.' })
+  hadTrial!: boolean;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;
+}
+
+export class AdminAccountViewDto {
+  @ApiProperty({ type: AdminAccountDto }) account!: AdminAccountDto;
+  @ApiProperty({ type: [SubscriptionDto] }) subscriptions!: SubscriptionDto[];
+  @ApiProperty({ type: [PurchaseDto] }) purchases!: PurchaseDto[];
+  @ApiProperty({ type: EntitlementsDto }) entitlements!: EntitlementsDto;
+  @ApiProperty({ type: [PaymentDto], description: 'The 20 most recent lines of billing history.' })
+  recentPayments!: PaymentDto[];
 }
