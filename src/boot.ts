@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -112,7 +113,13 @@ export async function startService(
       bufferLogs: true,
     });
     configureHttp(app, config);
-    closers.unshift(() => app.close());
+    // Nest's close() runs the destroy hooks (the database pool) before it stops the HTTP server;
+    // stopping the server first lets requests in flight finish on a live pool.
+    closers.unshift(async () => {
+      const server = app.getHttpServer() as Server;
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    });
 
     const webhookHost =
       config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;

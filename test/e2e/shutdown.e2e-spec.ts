@@ -1,0 +1,48 @@
+import { Client } from 'pg';
+import Stripe from 'stripe';
+import { RUNTIME_WEBHOOK_SECRETS } from '../../src/stripe/stripe.module';
+import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
+import { subscribeThroughStripe } from '../support/flows';
+import { startTestService } from '../support/test-service';
+
+describe('graceful shutdown', () => {
+  it('finishes a request in flight before closing the pool', async () => {
+    const t = await startTestService();
+    const stripe = emulatorStripe(t.service);
+    const secrets = t.service.app.get<string[]>(RUNTIME_WEBHOOK_SECRETS);
+    const secret = secrets[secrets.length - 1];
+    await flushWebhooks(t.service);
+    const a = await subscribeThroughStripe(t);
+    await control(t.service, '/webhooks/options', { enabled: false });
+    await stripe.subscriptions.update(a.subscriptionId, { cancel_at_period_end: true });
+    const [event] = (await stripe.events.list({ type: 'customer.subscription.updated', limit: 1 }))
+      .data;
+    const payload = JSON.stringify(event);
+
+    // Hold the subscription table so the delivery is still running when shutdown starts.
+    const blocker = new Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE "Subscription" IN ACCESS EXCLUSIVE MODE');
+    const inFlight = fetch(`${t.service.url}/api/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret }),
+      },
+      body: payload,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const closing = t.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+
+    const response = await inFlight;
+    // The answer is sent only after the transaction committed: the event was applied in full.
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ received: true });
+    await closing;
+    await expect(fetch(`${t.service.url}/api/health`)).rejects.toThrow();
+  });
+});
