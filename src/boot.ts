@@ -116,7 +116,7 @@ export async function startService(
     // Nest's close() runs the destroy hooks (the database pool) before it stops the HTTP server;
     // stopping the server first lets requests in flight finish on a live pool.
     closers.unshift(async () => {
-      const server = app.getHttpServer() as Server;
+      const server = app.getHttpServer();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
     });
