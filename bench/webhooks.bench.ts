@@ -521,6 +521,13 @@ async function main(): Promise<void> {
     await writeFile(file, `${JSON.stringify({ ...results, targets }, null, 2)}\n`);
     log(`Results written to ${file}`);
     process.exitCode = exactlyOnce ? 0 : 1;
+  } catch (error) {
+    if (service !== undefined) {
+      const exit = service.child.process.exitCode ?? service.child.process.signalCode;
+      log(`Service process (exit: ${exit ?? 'still running'}), last output:`);
+      log(service.child.output().slice(-20).join('\n'));
+    }
+    throw error;
   } finally {
     await service?.child.stop(5_000).catch(() => undefined);
     await database

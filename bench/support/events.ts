@@ -14,7 +14,7 @@ export class EmulatorDriver {
       host: hostname,
       port: Number(port),
       protocol: 'http',
-      maxNetworkRetries: 2,
+      maxNetworkRetries: 5,
       timeout: 60_000,
     });
   }

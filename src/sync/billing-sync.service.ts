@@ -162,6 +162,15 @@ export class BillingSyncService {
     subscription: Stripe.Subscription,
     effects: SyncEffects,
   ): Promise<void> {
+    await this.applySubscription(tx, subscription, effects);
+  }
+
+  /** syncSubscription, answering the account the subscription was written to (null: none). */
+  private async applySubscription(
+    tx: Tx,
+    subscription: Stripe.Subscription,
+    effects: SyncEffects,
+  ): Promise<Account | null> {
     const fields = toSubscriptionFields(subscription);
     const account = await this.resolveAccount(
       tx,
@@ -170,19 +179,23 @@ export class BillingSyncService {
     );
     if (account === null) {
       effects.ignoredBecause = 'subscription of no account';
-      return;
+      return null;
     }
     effects.accounts.add(account.id);
     await this.ensurePrice(tx, subscription.items.data[0].price, effects);
 
-    const previous = await this.repo.subscriptionByStripeId(tx, fields.stripeId);
-    // The grace window runs from when the subscription became past_due, as first seen.
-    const pastDueSince =
-      fields.status === 'past_due'
-        ? ((previous?.status === 'past_due' ? previous.pastDueSince : null) ?? this.clock.now())
-        : null;
+    // The grace window runs from when the subscription became past_due, as first seen. Only a
+    // past_due subscription needs the stored row (one query fewer on the hot path otherwise).
+    let pastDueSince: Date | null = null;
+    if (fields.status === 'past_due') {
+      const previous = await this.repo.subscriptionByStripeId(tx, fields.stripeId);
+      pastDueSince =
+        (previous?.status === 'past_due' ? previous.pastDueSince : null) ?? this.clock.now();
+    }
     await this.repo.upsertSubscription(tx, account.id, fields, pastDueSince);
-    await this.repo.markHadTrial(tx, account.id);
+    // The account row was read in this transaction: an account that already had a trial needs
+    // no write (the update would match no row anyway).
+    if (!account.hadTrial) await this.repo.markHadTrial(tx, account.id);
 
     if (fields.status === 'canceled' || fields.status === 'incomplete_expired') {
       const endedAt = fields.endedAt ?? fields.canceledAt ?? this.clock.now();
@@ -198,6 +211,7 @@ export class BillingSyncService {
         occurredAt: endedAt,
       });
     }
+    return account;
   }
 
   async syncInvoice(tx: Tx, id: string, effects: SyncEffects): Promise<void> {
@@ -205,18 +219,25 @@ export class BillingSyncService {
     const customerId = idOf(invoice.customer);
     const subscriptionId = invoiceSubscriptionId(invoice);
     // The invoice's subscription first: it may be what links the customer to an account.
-    if (subscriptionId !== null) {
-      await this.syncSubscription(
-        tx,
-        await this.stripe.subscriptions.retrieve(subscriptionId),
-        effects,
-      );
-    }
-    const account = await this.resolveAccount(
-      tx,
-      customerId,
-      invoice.parent?.subscription_details?.metadata?.accountId,
-    );
+    const subscriptionAccount =
+      subscriptionId === null
+        ? null
+        : await this.applySubscription(
+            tx,
+            await this.stripe.subscriptions.retrieve(subscriptionId),
+            effects,
+          );
+    // An account linked to the invoice's customer is what resolveAccount would find first.
+    const account =
+      subscriptionAccount !== null &&
+      customerId !== null &&
+      subscriptionAccount.stripeCustomerId === customerId
+        ? subscriptionAccount
+        : await this.resolveAccount(
+            tx,
+            customerId,
+            invoice.parent?.subscription_details?.metadata?.accountId,
+          );
     if (account === null) {
       effects.ignoredBecause = 'invoice of no account';
       return;

@@ -17,13 +17,18 @@ export class SyncRepository {
 
   /** Runs `work` in one transaction holding an advisory lock on `lockKey` until it ends. */
   inLockedTransaction<T>(lockKey: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`;
-        return work(tx);
-      },
-      { maxWait: 10_000, timeout: 30_000 },
-    );
+    return this.inTransaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`;
+      return work(tx);
+    });
+  }
+
+  /**
+   * One transaction whose first statement must take the advisory lock itself (see
+   * `advisoryLockSql`): the webhook path takes it in the ledger insert, saving a round trip.
+   */
+  inTransaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(work, { maxWait: 10_000, timeout: 30_000 });
   }
 
   upsertProduct(tx: Tx, row: Prisma.ProductUncheckedCreateInput): Promise<unknown> {

@@ -19,16 +19,24 @@ export class WebhookLedgerRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Records the event inside the applying transaction and returns its status before this
-   * delivery: null when new. A concurrent delivery of the same event blocks on the unique
-   * index until the first transaction ends, then sees its outcome.
+   * Takes the transaction-scoped advisory lock on `lockKey` (the event's customer), then
+   * records the event, in one statement (one round trip): the lock is taken when the `lock`
+   * row is produced, before the insert. Returns the event's status before this delivery: null
+   * when new. A concurrent delivery of the same event waits on the lock (or the unique index)
+   * until the first transaction ends, then sees its outcome.
    */
-  async recordOnce(tx: Tx, entry: LedgerEntry): Promise<WebhookEventStatus | null> {
+  async recordOnce(
+    tx: Tx,
+    entry: LedgerEntry,
+    lockKey: string,
+  ): Promise<WebhookEventStatus | null> {
     const inserted = await tx.$queryRaw<{ id: string }[]>`
+      WITH "lock" AS (SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0)))
       INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
                                   "stripeCreatedAt", "receivedAt", "status", "attempts", "payload")
-      VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
-              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSING', 1, ${JSON.stringify(entry.payload)}::jsonb)
+      SELECT gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
+             ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSING', 1, ${JSON.stringify(entry.payload)}::jsonb
+      FROM "lock"
       ON CONFLICT ("stripeEventId") DO NOTHING
       RETURNING "id"`;
     if (inserted.length > 0) return null;

@@ -97,31 +97,33 @@ export class WebhooksService {
     const effects = new SyncEffects();
     let duplicate = false;
     try {
-      await this.syncRepository.inLockedTransaction(
-        route?.lockKey ?? `event:${event.id}`,
-        async (tx) => {
-          const before = await this.ledger.recordOnce(tx, entry);
-          if (!options.force && (before === 'PROCESSED' || before === 'IGNORED')) {
-            duplicate = true;
-            return;
-          }
-          if (route === null) {
-            await this.ledger.finish(tx, event.id, 'IGNORED', 'event type not handled');
-            return;
-          }
-          await this.sync.apply(tx, route.kind, route.objectId, effects);
-          const ignored =
-            effects.ignoredBecause !== undefined &&
-            effects.accounts.size === 0 &&
-            !effects.catalogChanged;
-          await this.ledger.finish(
-            tx,
-            event.id,
-            ignored ? 'IGNORED' : 'PROCESSED',
-            effects.ignoredBecause,
-          );
-        },
-      );
+      // The ledger insert takes the customer's advisory lock first, in the same statement.
+      await this.syncRepository.inTransaction(async (tx) => {
+        const before = await this.ledger.recordOnce(
+          tx,
+          entry,
+          route?.lockKey ?? `event:${event.id}`,
+        );
+        if (!options.force && (before === 'PROCESSED' || before === 'IGNORED')) {
+          duplicate = true;
+          return;
+        }
+        if (route === null) {
+          await this.ledger.finish(tx, event.id, 'IGNORED', 'event type not handled');
+          return;
+        }
+        await this.sync.apply(tx, route.kind, route.objectId, effects);
+        const ignored =
+          effects.ignoredBecause !== undefined &&
+          effects.accounts.size === 0 &&
+          !effects.catalogChanged;
+        await this.ledger.finish(
+          tx,
+          event.id,
+          ignored ? 'IGNORED' : 'PROCESSED',
+          effects.ignoredBecause,
+        );
+      });
     } catch (error) {
       this.metrics.failed(event.type);
       const text = errorText(error);
