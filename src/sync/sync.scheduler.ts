@@ -3,10 +3,14 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { IdempotencyRepository } from '../idempotency/idempotency.repository';
 import { WebhookLedgerRepository } from '../webhooks/webhook-ledger.repository';
 import { ResyncService } from './resync.service';
 
-/** The scheduled resync (SYNC_CRON) and the ledger's retention purge (WEBHOOK_RETENTION_DAYS). */
+/**
+ * The scheduled resync (SYNC_CRON), the ledger's retention purge (WEBHOOK_RETENTION_DAYS) and
+ * the purge of idempotency keys past their 24 h.
+ */
 @Injectable()
 export class SyncScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(SyncScheduler.name);
@@ -14,6 +18,7 @@ export class SyncScheduler implements OnApplicationBootstrap {
   constructor(
     private readonly resync: ResyncService,
     private readonly ledger: WebhookLedgerRepository,
+    private readonly idempotency: IdempotencyRepository,
     private readonly registry: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -41,6 +46,11 @@ export class SyncScheduler implements OnApplicationBootstrap {
     }
     const cutoff = new Date(Date.now() - this.config.sync.webhookRetentionDays * 86_400_000);
     const purged = await this.ledger.purgeOlderThan(cutoff).catch(() => 0);
-    if (purged > 0) this.logger.log({ purged }, 'purged old webhook events');
+    const keys = await this.idempotency.purgeExpired(new Date()).catch(() => 0);
+    if (purged + keys > 0)
+      this.logger.log(
+        { purged, expiredIdempotencyKeys: keys },
+        'purged old webhook events and idempotency keys',
+      );
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SyncModule } from '../sync/sync.module';
 import { SyncScheduler } from '../sync/sync.scheduler';
 import { WebhookLedgerRepository } from './webhook-ledger.repository';
@@ -7,7 +8,7 @@ import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 
 @Module({
-  imports: [SyncModule],
+  imports: [SyncModule, IdempotencyModule],
   controllers: [WebhooksController],
   providers: [WebhookLedgerRepository, WebhookMetrics, WebhooksService, SyncScheduler],
   exports: [WebhookLedgerRepository, WebhooksService],

@@ -1,3 +1,4 @@
+import { SyncScheduler } from '../../src/sync/sync.scheduler';
 import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
 import { subscribeThroughStripe } from '../support/flows';
 import { startTestService, type TestService } from '../support/test-service';
@@ -142,6 +143,58 @@ describe('resync and replay', () => {
     const malformed = await t.http.get('/api/admin/accounts/not-an-id').set(admin).expect(404);
     expect(malformed.body.error_code).toBe('ACCOUNT_NOT_FOUND');
     await t.http.get(`/api/admin/accounts/${a.accountId}`).set(bearer(a.token)).expect(403);
+  });
+
+  it('runs the scheduled resync and purges old ledger rows and expired idempotency keys', async () => {
+    const a = await subscribeThroughStripe(t);
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    await t.prisma.webhookEvent.create({
+      data: {
+        stripeEventId: 'evt_old_retention',
+        type: 'invoice.paid',
+        stripeCreatedAt: old,
+        receivedAt: old,
+        status: 'PROCESSED',
+        payload: {},
+      },
+    });
+    await t.prisma.webhookEvent.create({
+      data: {
+        stripeEventId: 'evt_old_failed',
+        type: 'invoice.paid',
+        stripeCreatedAt: old,
+        receivedAt: old,
+        status: 'FAILED',
+        payload: {},
+      },
+    });
+    await t.prisma.idempotencyRecord.create({
+      data: {
+        accountId: a.accountId,
+        key: 'expired-key',
+        method: 'POST',
+        path: '/api/checkout/sessions',
+        requestHash: 'x',
+        status: 'COMPLETED',
+        expiresAt: old,
+      },
+    });
+
+    await t.service.app.get(SyncScheduler).tick();
+
+    expect(
+      await t.prisma.webhookEvent.count({ where: { stripeEventId: 'evt_old_retention' } }),
+    ).toBe(0);
+    // Failures are kept for people to look at, whatever their age.
+    expect(await t.prisma.webhookEvent.count({ where: { stripeEventId: 'evt_old_failed' } })).toBe(
+      1,
+    );
+    expect(await t.prisma.idempotencyRecord.count({ where: { key: 'expired-key' } })).toBe(0);
+    const run = await t.prisma.syncRun.findFirstOrThrow({
+      where: { trigger: 'schedule' },
+      orderBy: { startedAt: 'desc' },
+    });
+    expect(run.succeeded).toBe(true);
   });
 
   it('keeps ops routes to admins', async () => {
