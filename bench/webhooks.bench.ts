@@ -67,7 +67,7 @@ function parseOptions(argv: string[]): Options {
     return parsed;
   };
   return {
-    customers: number('customers', 230, 10, 5_000),
+    customers: number('customers', 245, 10, 5_000),
     warmUpCustomers: number('warm-up-customers', 15, 1, 500),
     duplicateShare: number('duplicates', 0.3, 0, 0.9),
     concurrency: number('concurrency', 32, 1, 256),
