@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { passportJwtSecret } from 'jwks-rsa';
@@ -40,7 +41,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         }
       : {
           jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-          secretOrKey: jwt.secret ?? '',
+          // A KeyObject made once: given a string, jsonwebtoken first tries (and fails) to parse it
+          // as a public key on every request — measurable on the hot entitlement check.
+          secretOrKey: createSecretKey(Buffer.from(jwt.secret ?? '')) as unknown as string,
           algorithms: ['HS256'],
           issuer: jwt.issuer,
           audience: jwt.audience,
