@@ -12,7 +12,16 @@ function priceOrder(a: Price, b: Price): number {
   return days(a) - days(b) || (a.unitAmount ?? 0) - (b.unitAmount ?? 0) || a.id.localeCompare(b.id);
 }
 
-export function toPriceDto(price: Price, product: Pick<Product, 'lifetime'>): PriceDto {
+/**
+ * `defaultTrialDays` is TRIAL_DAYS: a recurring price without its own `trial_days` metadata
+ * offers that trial; 0 means none.
+ */
+export function toPriceDto(
+  price: Price,
+  product: Pick<Product, 'lifetime'>,
+  defaultTrialDays = 0,
+): PriceDto {
+  const trialDays = price.type === 'RECURRING' ? (price.trialDays ?? defaultTrialDays) : 0;
   return {
     id: price.id,
     type: price.type === 'RECURRING' ? 'recurring' : 'one_time',
@@ -23,18 +32,20 @@ export function toPriceDto(price: Price, product: Pick<Product, 'lifetime'>): Pr
     periodType: periodTypeOf({ ...price, lifetime: product.lifetime }),
     nickname: price.nickname,
     lookupKey: price.lookupKey,
-    trialDays: price.trialDays,
+    trialDays: trialDays > 0 ? trialDays : null,
   };
 }
 
-export function toProductDto(product: Product, prices: Price[]): ProductDto {
+export function toProductDto(product: Product, prices: Price[], defaultTrialDays = 0): ProductDto {
   return {
     id: product.id,
     name: product.name,
     description: product.description,
     features: product.features,
     metadata: (product.metadata ?? {}) as Record<string, string>,
-    prices: [...prices].sort(priceOrder).map((price) => toPriceDto(price, product)),
+    prices: [...prices]
+      .sort(priceOrder)
+      .map((price) => toPriceDto(price, product, defaultTrialDays)),
   };
 }
 

@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AccountsRepository } from '../accounts/accounts.repository';
 import { CLOCK, type Clock } from '../clock/clock';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import type { AccountRef } from '../auth/request-context';
 import { ApiError } from '../errors/api-error';
 import { PurchasesRepository } from '../purchases/purchases.repository';
@@ -21,7 +24,9 @@ export class CatalogService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly purchases: PurchasesRepository,
     effects: SyncEffectsBus,
+    private readonly accounts: AccountsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     effects.subscribe((changed) => {
       if (changed.catalogChanged) this.cached = undefined;
@@ -45,14 +50,19 @@ export class CatalogService {
     if (account === undefined) return products;
 
     const now = this.clock.now();
-    const [live, current, lifetime] = await Promise.all([
+    const [live, current, lifetime, trialUsed] = await Promise.all([
       this.subscriptions.findLiveByAccount(account.id),
       this.subscriptions.findCurrentByAccount(account.id, now),
       this.purchases.findActiveLifetimeByAccount(account.id),
+      this.trialUsed(account.id),
     ]);
     const held = new Set([...live.map((s) => s.productId), ...lifetime.map((p) => p.productId)]);
     const flagged = products.map((product) => ({
       ...product,
+      // The pricing page should not promise a trial checkout will not give (one per account).
+      prices: trialUsed
+        ? product.prices.map((price) => ({ ...price, trialDays: null }))
+        : product.prices,
       subscribed: held.has(product.id),
       current: current?.productId === product.id,
     }));
@@ -61,11 +71,16 @@ export class CatalogService {
       : flagged;
   }
 
+  private async trialUsed(accountId: string): Promise<boolean> {
+    const account = await this.accounts.findById(accountId);
+    return account?.hadTrial === true || (await this.subscriptions.countByAccount(accountId)) > 0;
+  }
+
   async getPrice(priceId: string): Promise<PriceWithProductDto> {
     const price = await this.catalog.findPrice(priceId);
     if (price === null || price.deleted) throw new ApiError('PRICE_NOT_FOUND');
     const { prices: _, ...product } = toProductDto(price.product, []);
-    return { ...toPriceDto(price, price.product), product };
+    return { ...toPriceDto(price, price.product, this.config.billing.trialDays), product };
   }
 
   private async activeProducts(): Promise<ProductDto[]> {
@@ -75,7 +90,7 @@ export class CatalogService {
     const rows = await this.catalog.findActiveProducts();
     const products = rows
       .filter((row) => row.prices.length > 0)
-      .map((row) => toProductDto(row, row.prices))
+      .map((row) => toProductDto(row, row.prices, this.config.billing.trialDays))
       .sort(productOrder);
     this.cached = { products, at: now };
     return products;

@@ -142,6 +142,7 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
         ['price_pro_yearly', 'YEARLY'],
       ]);
       expect(pro).not.toHaveProperty('subscribed');
+      expect(pro.prices.map((p: { trialDays: number | null }) => p.trialDays)).toEqual([7, 7]);
       const lifetime = res.body[3];
       expect(lifetime.prices[0]).toMatchObject({
         type: 'one_time',
@@ -193,6 +194,11 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
       const starter = flagged.body.find((p: { id: string }) => p.id === 'prod_starter');
       expect(starter).toMatchObject({ subscribed: false, current: false });
 
+      // One trial per account: the pricing page no longer offers one.
+      expect(pro.prices.map((p: { trialDays: number | null }) => p.trialDays)).toEqual([
+        null,
+        null,
+      ]);
       const pricing = await t.http
         .get('/api/catalog/products?excludeSubscribed=true')
         .set(bearer(token))

@@ -64,7 +64,13 @@ export class PriceDto {
   @ApiProperty({ nullable: true, example: 'pro_monthly' })
   lookupKey!: string | null;
 
-  @ApiProperty({ nullable: true, example: 7, description: 'Trial days a first subscription gets.' })
+  @ApiProperty({
+    nullable: true,
+    example: 7,
+    description:
+      'Trial days a first subscription on this price gets (its `trial_days` metadata, else TRIAL_DAYS); null for ' +
+      'one-time prices, and for a caller whose account already had a subscription or trial.',
+  })
   trialDays!: number | null;
 }
 
