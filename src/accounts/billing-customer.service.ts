@@ -23,10 +23,13 @@ export class BillingCustomerService {
       if (account.stripeCustomerId !== null) return account.stripeCustomerId;
       const customer = await this.stripe.customers.create(
         { email: email ?? account.email ?? undefined, metadata: { accountId } },
-        { idempotencyKey: `customer-for-account-${accountId}` },
+        // The row's version in the key: a retry after a crash finds the same customer, while an
+        // account whose customer was deleted (and so unlinked, changing the row) gets a new one.
+        { idempotencyKey: `customer-for-account-${accountId}-${account.updatedAt.getTime()}` },
       );
       await this.repo.linkCustomer(tx, accountId, customer.id);
-      return customer.id;
+      const linked = await this.repo.accountById(tx, accountId);
+      return linked?.stripeCustomerId ?? customer.id;
     });
   }
 }

@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
 import { adminKeyMatches } from './admin-key';
-import { ACCESS_LEVEL, IS_PUBLIC, type AccessLevel } from './auth.decorators';
+import { ACCESS_LEVEL, IS_PUBLIC, NO_USER_TOKEN, type AccessLevel } from './auth.decorators';
 import type { Principal } from './principal';
 import type { BillingRequest } from './request-context';
 
@@ -31,6 +31,8 @@ export class ApiAuthGuard extends AuthGuard('jwt') {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean | undefined>(NO_USER_TOKEN, targets) === true)
+      return true;
     const isPublic =
       this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) ?? false;
     const level =

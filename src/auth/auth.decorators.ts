@@ -3,6 +3,14 @@ import { SetMetadata } from '@nestjs/common';
 export const IS_PUBLIC = 'auth:public';
 export const ACCESS_LEVEL = 'auth:access';
 
+export const NO_USER_TOKEN = 'auth:no-user-token';
+
+/**
+ * Routes that are not called by users at all and authenticate otherwise (a Stripe signature,
+ * the metrics token): their Authorization header, if any, is not a user's JWT and is left alone.
+ */
+export const NoUserToken = (): MethodDecorator & ClassDecorator => SetMetadata(NO_USER_TOKEN, true);
+
 /** No token needed; a token that is sent is still verified and used. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
 

@@ -128,3 +128,12 @@ export function toPriceRow(
     stripeSyncedAt: new Date(),
   };
 }
+
+/**
+ * The trial a first subscription on a price gets: the price's own (`trial_days` metadata or
+ * Stripe's recurring trial), else TRIAL_DAYS — and none at all when TRIAL_DAYS is 0 (trials off).
+ */
+export function effectiveTrialDays(priceTrialDays: number | null, configTrialDays: number): number {
+  if (configTrialDays <= 0) return 0;
+  return priceTrialDays ?? configTrialDays;
+}

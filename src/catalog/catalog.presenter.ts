@@ -1,5 +1,5 @@
 import type { Price, Product } from '../generated/prisma/client';
-import { periodTypeOf } from './catalog.mappers';
+import { effectiveTrialDays, periodTypeOf } from './catalog.mappers';
 import type { PriceDto, ProductDto } from './dto/catalog.dto';
 
 const INTERVAL_DAYS: Record<string, number> = { day: 1, week: 7, month: 30, year: 365 };
@@ -21,7 +21,8 @@ export function toPriceDto(
   product: Pick<Product, 'lifetime'>,
   defaultTrialDays = 0,
 ): PriceDto {
-  const trialDays = price.type === 'RECURRING' ? (price.trialDays ?? defaultTrialDays) : 0;
+  const trialDays =
+    price.type === 'RECURRING' ? effectiveTrialDays(price.trialDays, defaultTrialDays) : 0;
   return {
     id: price.id,
     type: price.type === 'RECURRING' ? 'recurring' : 'one_time',

@@ -4,7 +4,9 @@ import { AccountsRepository } from '../accounts/accounts.repository';
 import { BillingCustomerService } from '../accounts/billing-customer.service';
 import type { Principal } from '../auth/principal';
 import type { AccountRef } from '../auth/request-context';
+import { effectiveTrialDays } from '../catalog/catalog.mappers';
 import { CatalogRepository, type PriceWithProduct } from '../catalog/catalog.repository';
+import { CLOCK, type Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
@@ -34,6 +36,7 @@ export class CheckoutService {
     private readonly syncRepository: SyncRepository,
     private readonly effectsBus: SyncEffectsBus,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
+    @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -68,6 +71,18 @@ export class CheckoutService {
         ? undefined
         : [{ promotion_code: await this.promotionCodeId(body.promotionCode) }];
     const customer = await this.customers.ensureCustomer(accountRef.id, principal.email);
+    if (mode === 'subscription')
+      await this.supersedeOpenSessions(
+        accountRef.id,
+        { mode: 'SUBSCRIPTION' },
+        'SUBSCRIPTION_ALREADY_ACTIVE',
+      );
+    else if (price.product.lifetime)
+      await this.supersedeOpenSessions(
+        accountRef.id,
+        { productId: price.productId },
+        'ALREADY_PURCHASED',
+      );
     const params = await this.sessionParams(
       accountRef,
       principal,
@@ -94,6 +109,13 @@ export class CheckoutService {
         error.param?.includes('price')
       ) {
         throw new ApiError('PRICE_OUT_OF_SYNC');
+      }
+      // A code that exists but does not apply here (another customer's, first-time only, minimum).
+      if (
+        error instanceof Stripe.errors.StripeInvalidRequestError &&
+        error.param?.startsWith('discounts')
+      ) {
+        throw new ApiError('PROMOTION_CODE_INVALID');
       }
       throw error;
     }
@@ -166,9 +188,45 @@ export class CheckoutService {
     };
   }
 
+  /**
+   * A buyer with an earlier checkout still open (another tab, an abandoned page) could pay both
+   * and end up with two subscriptions, two trials or a lifetime plan twice. The newest request
+   * wins: earlier open sessions are expired in Stripe first. One that was paid meanwhile is
+   * applied, and the new checkout refused as a conflict.
+   */
+  private async supersedeOpenSessions(
+    accountId: string,
+    scope: { mode: 'SUBSCRIPTION' } | { productId: string },
+    conflict: 'SUBSCRIPTION_ALREADY_ACTIVE' | 'ALREADY_PURCHASED',
+  ): Promise<void> {
+    for (const open of await this.sessions.findOpen(accountId, this.clock.now(), scope)) {
+      let completed = false;
+      try {
+        await this.stripe.checkout.sessions.expire(open.stripeId);
+      } catch (error) {
+        if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+        completed =
+          (await this.stripe.checkout.sessions.retrieve(open.stripeId)).status === 'complete';
+      }
+      await this.applySession(accountId, open.stripeId);
+      if (completed) throw new ApiError(conflict);
+    }
+  }
+
+  /** Applies a session's current Stripe state through the webhook path (lock, re-fetch, upserts). */
+  private async applySession(accountId: string, stripeId: string): Promise<void> {
+    const account = await this.accounts.findById(accountId);
+    const effects = new SyncEffects();
+    await this.syncRepository.inLockedTransaction(
+      account?.stripeCustomerId ? `customer:${account.stripeCustomerId}` : `object:${stripeId}`,
+      (tx) => this.sync.syncCheckoutSession(tx, stripeId, effects),
+    );
+    this.effectsBus.publish(effects);
+  }
+
   /** One trial per account, ever: not after any earlier subscription or trial (no trial farming). */
   private async trialDaysFor(accountId: string, price: PriceWithProduct): Promise<number> {
-    const days = price.trialDays ?? this.config.billing.trialDays;
+    const days = effectiveTrialDays(price.trialDays, this.config.billing.trialDays);
     if (days <= 0) return 0;
     const account = await this.accounts.findById(accountId);
     if (account === null || account.hadTrial) return 0;
@@ -189,15 +247,7 @@ export class CheckoutService {
   async status(accountRef: AccountRef, stripeId: string): Promise<CheckoutSessionStatusDto> {
     const known = await this.sessions.findForAccount(accountRef.id, stripeId);
     if (known === null) throw new ApiError('CHECKOUT_SESSION_NOT_FOUND');
-    if (known.status === 'open') {
-      const account = await this.accounts.findById(accountRef.id);
-      const effects = new SyncEffects();
-      await this.syncRepository.inLockedTransaction(
-        account?.stripeCustomerId ? `customer:${account.stripeCustomerId}` : `object:${stripeId}`,
-        (tx) => this.sync.syncCheckoutSession(tx, stripeId, effects),
-      );
-      this.effectsBus.publish(effects);
-    }
+    if (known.status === 'open') await this.applySession(accountRef.id, stripeId);
     const row = (await this.sessions.findForAccount(accountRef.id, stripeId)) ?? known;
     return {
       sessionId: row.stripeId,

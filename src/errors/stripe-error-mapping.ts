@@ -12,7 +12,12 @@ export function apiErrorFromStripe(
     case 'StripeCardError':
     case 'StripeInvalidRequestError':
     case 'StripeIdempotencyError':
-      return new ApiError('STRIPE_REQUEST_FAILED', error.message);
+      // Stripe's own message names internal ids (customers, prices); its code is enough.
+      return new ApiError(
+        'STRIPE_REQUEST_FAILED',
+        undefined,
+        error.code ? [{ message: error.code }] : [],
+      );
     case 'StripeAuthenticationError':
     case 'StripePermissionError':
     case 'StripeSignatureVerificationError':

@@ -16,6 +16,8 @@ import { IdempotencyRepository } from './idempotency.repository';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
+/** A first request still "in progress" after this long died with its process: the key is free. */
+const ABANDONED_AFTER_MS = 5 * 60 * 1000;
 
 export const IDEMPOTENCY_HEADER_DOC: ApiHeaderOptions = {
   name: 'Idempotency-Key',
@@ -74,6 +76,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
       .digest('hex');
     const now = new Date();
     await this.records.deleteExpired(accountId, key, now);
+    await this.records.releaseAbandoned(
+      accountId,
+      key,
+      new Date(now.getTime() - ABANDONED_AFTER_MS),
+    );
     const claimed = await this.records.claim({
       accountId,
       key,

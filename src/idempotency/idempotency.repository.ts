@@ -48,6 +48,12 @@ export class IdempotencyRepository {
     });
   }
 
+  async releaseAbandoned(accountId: string, key: string, startedBefore: Date): Promise<void> {
+    await this.prisma.idempotencyRecord.deleteMany({
+      where: { accountId, key, status: 'IN_PROGRESS', createdAt: { lt: startedBefore } },
+    });
+  }
+
   async deleteExpired(accountId: string, key: string, now: Date): Promise<void> {
     await this.prisma.idempotencyRecord.deleteMany({
       where: { accountId, key, expiresAt: { lt: now } },

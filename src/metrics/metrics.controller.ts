@@ -2,14 +2,14 @@ import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { adminKeyMatches } from '../auth/admin-key';
-import { Public } from '../auth/auth.decorators';
+import { NoUserToken } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
 import { MetricsRegistry } from './metrics.registry';
 
 @ApiTags('ops')
-@Public()
+@NoUserToken()
 @SkipThrottle()
 @Controller('metrics')
 export class MetricsController {

@@ -25,6 +25,12 @@ export class SyncEffects {
 export type SyncedObjectKind =
   'product' | 'price' | 'customer' | 'subscription' | 'invoice' | 'checkout_session' | 'charge';
 
+/** When the charge was (last) refunded, from Stripe's own timestamps. */
+function latestRefundTime(charge: Stripe.Charge): Date {
+  const times = (charge.refunds?.data ?? []).map((refund) => refund.created);
+  return new Date((times.length > 0 ? Math.max(...times) : charge.created) * 1000);
+}
+
 const isMissing = (error: unknown): boolean =>
   error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
 
@@ -150,6 +156,9 @@ export class BillingSyncService {
     const account = await this.repo.accountById(tx, claimed);
     if (account === null) return null;
     if (customerId !== null && account.stripeCustomerId === null) {
+      // A customer deleted in Stripe was unlinked on purpose; its late events must not relink it.
+      const customer = await this.stripe.customers.retrieve(customerId);
+      if ('deleted' in customer && customer.deleted) return account;
       await this.repo.linkCustomer(tx, account.id, customerId);
       return { ...account, stripeCustomerId: customerId };
     }
@@ -184,13 +193,16 @@ export class BillingSyncService {
     effects.accounts.add(account.id);
     await this.ensurePrice(tx, subscription.items.data[0].price, effects);
 
-    // The grace window runs from when the subscription became past_due, as first seen. Only a
-    // past_due subscription needs the stored row (one query fewer on the hot path otherwise).
+    // The grace window runs from the failed payment: the unpaid latest invoice's creation
+    // (renewals are charged when created), kept once known so later syncs cannot restart it.
+    // Only a past_due subscription needs this (no extra query on the hot path otherwise).
     let pastDueSince: Date | null = null;
     if (fields.status === 'past_due') {
       const previous = await this.repo.subscriptionByStripeId(tx, fields.stripeId);
       pastDueSince =
-        (previous?.status === 'past_due' ? previous.pastDueSince : null) ?? this.clock.now();
+        (previous?.status === 'past_due' ? previous.pastDueSince : null) ??
+        (await this.failedPaymentTime(subscription)) ??
+        this.clock.now();
     }
     await this.repo.upsertSubscription(tx, account.id, fields, pastDueSince);
     // The account row was read in this transaction: an account that already had a trial needs
@@ -212,6 +224,13 @@ export class BillingSyncService {
       });
     }
     return account;
+  }
+
+  private async failedPaymentTime(subscription: Stripe.Subscription): Promise<Date | null> {
+    const invoiceId = idOf(subscription.latest_invoice);
+    if (invoiceId === null) return null;
+    const invoice = await this.stripe.invoices.retrieve(invoiceId);
+    return invoice.status === 'open' ? new Date(invoice.created * 1000) : null;
   }
 
   async syncInvoice(tx: Tx, id: string, effects: SyncEffects): Promise<void> {
@@ -279,10 +298,14 @@ export class BillingSyncService {
     const charge =
       typeof session.payment_intent === 'object' ? session.payment_intent?.latest_charge : null;
     const refunded = typeof charge === 'object' && charge !== null && charge.refunded;
+    const refundedAt = refunded ? latestRefundTime(charge) : null;
+    // A 100 %-off promotion code completes with nothing to pay: still a purchase.
+    const fulfilled =
+      session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
     const createdAt = new Date(session.created * 1000);
 
     let purchaseId: string | null = null;
-    if (mode === 'PAYMENT' && status === 'complete' && session.payment_status === 'paid') {
+    if (mode === 'PAYMENT' && status === 'complete' && fulfilled) {
       const lifetime = await this.isLifetimeProduct(tx, price);
       purchaseId = await this.repo.upsertPurchase(tx, {
         accountId: account.id,
@@ -296,13 +319,27 @@ export class BillingSyncService {
         stripePaymentIntentId: paymentIntentId,
         purchasedAt: createdAt,
         status: refunded ? 'REFUNDED' : 'ACTIVE',
-        refundedAt: refunded ? this.clock.now() : null,
+        refundedAt,
       });
       await this.repo.upsertPayment(tx, {
         sourceKey: `session:${session.id}`,
         accountId: account.id,
         type: 'ONE_TIME',
         status: 'COMPLETED',
+        amount: session.amount_total ?? 0,
+        currency: session.currency ?? price.currency,
+        description: item?.description ?? null,
+        stripeCheckoutSessionId: session.id,
+        stripePaymentIntentId: paymentIntentId,
+        occurredAt: createdAt,
+      });
+    } else if (mode === 'PAYMENT' && status === 'complete') {
+      // A delayed payment method that failed (checkout.session.async_payment_failed).
+      await this.repo.upsertPayment(tx, {
+        sourceKey: `session:${session.id}`,
+        accountId: account.id,
+        type: 'ONE_TIME',
+        status: 'FAILED',
         amount: session.amount_total ?? 0,
         currency: session.currency ?? price.currency,
         description: item?.description ?? null,
@@ -336,7 +373,10 @@ export class BillingSyncService {
       stripeSubscriptionId: subscriptionId,
       purchaseId,
       expiresAt: new Date(session.expires_at * 1000),
-      completedAt: status === 'complete' ? this.clock.now() : null,
+      completedAt:
+        status === 'complete'
+          ? ((await this.repo.checkoutCompletedAt(tx, session.id)) ?? this.clock.now())
+          : null,
     });
 
     if (subscriptionId !== null) {
@@ -375,7 +415,7 @@ export class BillingSyncService {
     await this.writeRefunds(tx, account.id, charge);
     // A fully refunded one-time purchase grants nothing any more.
     if (charge.refunded && paymentIntentId !== null) {
-      await this.repo.markPurchaseRefunded(tx, paymentIntentId, this.clock.now());
+      await this.repo.markPurchaseRefunded(tx, paymentIntentId, latestRefundTime(charge));
     }
   }
 

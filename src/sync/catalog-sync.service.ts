@@ -25,28 +25,42 @@ export class CatalogSyncService {
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
-  async syncCatalog(): Promise<CatalogSyncReport> {
+  /**
+   * Every product and price, active and archived: Stripe lists only active prices unless asked
+   * for the inactive ones, and an archived price is still the plan of its existing subscribers.
+   */
+  async fetchCatalog(): Promise<{ products: Stripe.Product[]; prices: Stripe.Price[] }> {
     const products: Stripe.Product[] = [];
-    for await (const product of this.stripe.products.list({ limit: 100 })) products.push(product);
     const prices: Stripe.Price[] = [];
-    for await (const price of this.stripe.prices.list({ limit: 100 })) prices.push(price);
+    for (const active of [true, false]) {
+      for await (const product of this.stripe.products.list({ active, limit: 100 }))
+        products.push(product);
+      for await (const price of this.stripe.prices.list({ active, limit: 100 })) prices.push(price);
+    }
+    return { products, prices };
+  }
 
-    const removed = await this.repo.inLockedTransaction('catalog', async (tx) => {
+  async syncCatalog(): Promise<CatalogSyncReport> {
+    // Listed under the lock: a product created meanwhile, and written by its own webhook, is
+    // then either in the lists or not yet written — never marked deleted by a stale list.
+    const report = await this.repo.inLockedTransaction('catalog', async (tx) => {
+      const { products, prices } = await this.fetchCatalog();
       for (const product of products) await this.repo.upsertProduct(tx, toProductRow(product));
       for (const price of prices) {
         const row = toPriceRow(price);
         if (row !== null && products.some((p) => p.id === row.productId))
           await this.repo.upsertPrice(tx, row);
       }
-      return this.repo.markCatalogDeletedExcept(
+      const removed = await this.repo.markCatalogDeletedExcept(
         tx,
         products.map((p) => p.id),
         prices.map((p) => p.id),
       );
+      return { products: products.length, prices: prices.length, removed };
     });
     const effects = new SyncEffects();
     effects.catalogChanged = true;
     this.effects.publish(effects);
-    return { products: products.length, prices: prices.length, removed };
+    return report;
   }
 }

@@ -8,6 +8,7 @@ import { ApiError } from '../errors/api-error';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { BillingSyncService, SyncEffects } from './billing-sync.service';
+import { CatalogSyncService } from './catalog-sync.service';
 import { emptyDrift, type DriftKind, type DriftReport, type Snapshot } from './drift';
 import { idOf } from './stripe-ids';
 import { SyncEffectsBus } from './sync-effects.bus';
@@ -56,6 +57,7 @@ export class ResyncService {
   constructor(
     private readonly repo: SyncRepository,
     private readonly sync: BillingSyncService,
+    private readonly catalog: CatalogSyncService,
     private readonly effectsBus: SyncEffectsBus,
     private readonly metrics: MetricsRegistry,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
@@ -102,13 +104,10 @@ export class ResyncService {
     const since =
       Math.floor(this.clock.now().getTime() / 1000) - this.config.sync.lookbackDays * 86_400;
 
-    const products: Stripe.Product[] = [];
-    for await (const product of this.stripe.products.list({ limit: 100 })) products.push(product);
-    const prices: Stripe.Price[] = [];
-    for await (const price of this.stripe.prices.list({ limit: 100 })) prices.push(price);
-    scanned.products = products.length;
-    scanned.prices = prices.length;
     await this.applyCompared('catalog', drift, async (tx, effects, compare) => {
+      const { products, prices } = await this.catalog.fetchCatalog();
+      scanned.products = products.length;
+      scanned.prices = prices.length;
       for (const product of products)
         await compare(product.id, () => this.sync.applyProduct(tx, product, effects));
       for (const price of prices)
@@ -169,12 +168,18 @@ export class ResyncService {
       scanned.refunds += 1;
       const chargeId = idOf(refund.charge);
       if (chargeId === null) continue;
-      await this.applyCompared(`object:${chargeId}`, drift, async (tx, effects) => {
-        const before = await this.repo.refundPaymentSnapshot(tx, [refund.id]);
-        await this.sync.syncCharge(tx, chargeId, effects);
-        const after = await this.repo.refundPaymentSnapshot(tx, [refund.id]);
-        if (JSON.stringify(before) !== JSON.stringify(after)) drift.payments.push(refund.id);
-      });
+      // The same lock as the customer's webhooks, so a refund never races its checkout session.
+      const { customer } = await this.stripe.charges.retrieve(chargeId);
+      await this.applyCompared(
+        this.lockFor(idOf(customer), chargeId),
+        drift,
+        async (tx, effects) => {
+          const before = await this.repo.refundPaymentSnapshot(tx, [refund.id]);
+          await this.sync.syncCharge(tx, chargeId, effects);
+          const after = await this.repo.refundPaymentSnapshot(tx, [refund.id]);
+          if (JSON.stringify(before) !== JSON.stringify(after)) drift.payments.push(refund.id);
+        },
+      );
     }
 
     const driftCount = DRIFT_KINDS.reduce((sum, kind) => sum + drift[kind].length, 0);

@@ -6,9 +6,10 @@ import { SyncEffectsBus } from './sync-effects.bus';
 import { SyncRepository } from './sync.repository';
 
 /**
- * Writes a subscription object Stripe just returned to a command, through the webhook path's
- * lock and upserts: the response already shows the new state, and the webhook that follows
- * finds nothing to change.
+ * After a command changed a subscription in Stripe, writes it through the webhook path's lock
+ * and upserts, so the response already shows the new state and the webhook that follows finds
+ * nothing to change. The object is re-fetched under the lock rather than taken from the
+ * command's answer: an event applied meanwhile may carry newer state, which must not be undone.
  */
 @Injectable()
 export class SubscriptionWriter {
@@ -21,7 +22,7 @@ export class SubscriptionWriter {
   async write(subscription: Stripe.Subscription): Promise<void> {
     const effects = new SyncEffects();
     await this.repo.inLockedTransaction(`customer:${idOf(subscription.customer)}`, (tx) =>
-      this.sync.syncSubscription(tx, subscription, effects),
+      this.sync.apply(tx, 'subscription', subscription.id, effects),
     );
     this.effectsBus.publish(effects);
   }

@@ -68,44 +68,43 @@ export class SyncRepository {
    * applying Stripe's state: a difference is drift.
    */
   async snapshotRows(tx: Tx, stripeId: string): Promise<Record<DriftKind, Snapshot>> {
-    const [product, price, subscription, payments, session, purchase] = await Promise.all([
-      tx.product.findUnique({
-        where: { id: stripeId },
-        select: { name: true, active: true, deleted: true, features: true, lifetime: true },
-      }),
-      tx.price.findUnique({
-        where: { id: stripeId },
-        select: { active: true, deleted: true, unitAmount: true, interval: true, productId: true },
-      }),
-      tx.subscription.findUnique({
-        where: { stripeId },
-        select: {
-          status: true,
-          priceId: true,
-          quantity: true,
-          currentPeriodEnd: true,
-          cancelAtPeriodEnd: true,
-          canceledAt: true,
-          endedAt: true,
-          trialEnd: true,
-        },
-      }),
-      tx.payment.findMany({
-        where: {
-          sourceKey: { in: [`invoice:${stripeId}`, `session:${stripeId}`, `cancel:${stripeId}`] },
-        },
-        select: { sourceKey: true, status: true, amount: true },
-        orderBy: { sourceKey: 'asc' },
-      }),
-      tx.checkoutSession.findUnique({
-        where: { stripeId },
-        select: { status: true, paymentStatus: true, stripeSubscriptionId: true },
-      }),
-      tx.purchase.findUnique({
-        where: { stripeCheckoutSessionId: stripeId },
-        select: { status: true, amount: true, lifetime: true },
-      }),
-    ]);
+    // One after another: queries of one transaction share one connection.
+    const product = await tx.product.findUnique({
+      where: { id: stripeId },
+      select: { name: true, active: true, deleted: true, features: true, lifetime: true },
+    });
+    const price = await tx.price.findUnique({
+      where: { id: stripeId },
+      select: { active: true, deleted: true, unitAmount: true, interval: true, productId: true },
+    });
+    const subscription = await tx.subscription.findUnique({
+      where: { stripeId },
+      select: {
+        status: true,
+        priceId: true,
+        quantity: true,
+        currentPeriodEnd: true,
+        cancelAtPeriodEnd: true,
+        canceledAt: true,
+        endedAt: true,
+        trialEnd: true,
+      },
+    });
+    const payments = await tx.payment.findMany({
+      where: {
+        sourceKey: { in: [`invoice:${stripeId}`, `session:${stripeId}`, `cancel:${stripeId}`] },
+      },
+      select: { sourceKey: true, status: true, amount: true },
+      orderBy: { sourceKey: 'asc' },
+    });
+    const session = await tx.checkoutSession.findUnique({
+      where: { stripeId },
+      select: { status: true, paymentStatus: true, stripeSubscriptionId: true },
+    });
+    const purchase = await tx.purchase.findUnique({
+      where: { stripeCheckoutSessionId: stripeId },
+      select: { status: true, amount: true, lifetime: true },
+    });
     return {
       products: snapshotOf(product),
       prices: snapshotOf(price),
@@ -237,6 +236,14 @@ export class SyncRepository {
   ): Promise<void> {
     const { stripeId, accountId: _, ...fields } = row;
     await tx.checkoutSession.upsert({ where: { stripeId }, create: row, update: fields });
+  }
+
+  async checkoutCompletedAt(tx: Tx, stripeId: string): Promise<Date | null> {
+    const row = await tx.checkoutSession.findUnique({
+      where: { stripeId },
+      select: { completedAt: true },
+    });
+    return row?.completedAt ?? null;
   }
 
   checkoutSessionByStripeId(

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { Public } from '../auth/auth.decorators';
+import { NoUserToken } from '../auth/auth.decorators';
 import { ApiErrors } from '../errors/api-errors.decorator';
 import { WebhooksService, type WebhookOutcome } from './webhooks.service';
 
@@ -29,7 +29,7 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post('stripe')
-  @Public()
+  @NoUserToken()
   @SkipThrottle()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({

@@ -198,6 +198,63 @@ describe('billing flows through the API, the emulator and PostgreSQL', () => {
     });
   });
 
+  describe('checkouts left open', () => {
+    it('expires an earlier open subscription checkout when a new one starts', async () => {
+      const { auth } = buyer();
+      const first = await startCheckout(auth, { priceId: 'price_starter_monthly' });
+      const second = await startCheckout(auth, { priceId: 'price_pro_monthly' });
+      expect((await stripe.checkout.sessions.retrieve(first.sessionId)).status).toBe('expired');
+      await expect(
+        control(t.service, `/checkout/sessions/${first.sessionId}/complete`, {
+          card: '4242424242424242',
+        }),
+      ).rejects.toThrow();
+      await pay(second.sessionId);
+      const all = await t.http.get('/api/subscriptions').set(auth).expect(200);
+      expect(all.body).toHaveLength(1);
+      const firstStatus = await t.http
+        .get(`/api/checkout/sessions/${first.sessionId}`)
+        .set(auth)
+        .expect(200);
+      expect(firstStatus.body.status).toBe('expired');
+    });
+
+    it('grants a lifetime plan bought with a 100 % promotion code, once', async () => {
+      const coupon = await stripe.coupons.create({ percent_off: 100, duration: 'once' });
+      const code = `FREE${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+      await stripe.promotionCodes.create({
+        promotion: { type: 'coupon', coupon: coupon.id },
+        code,
+      });
+      const { auth } = buyer();
+      const started = await startCheckout(auth, { priceId: 'price_lifetime', promotionCode: code });
+      await pay(started.sessionId);
+      const status = await t.http
+        .get(`/api/checkout/sessions/${started.sessionId}`)
+        .set(auth)
+        .expect(200);
+      expect(status.body).toMatchObject({
+        status: 'complete',
+        paymentStatus: 'no_payment_required',
+      });
+      expect(status.body.purchaseId).toEqual(expect.any(String));
+      const entitled = await t.http.get('/api/entitlements/rag').set(auth).expect(200);
+      expect(entitled.body).toEqual({ feature: 'rag', entitled: true });
+      const again = await startCheckout(auth, { priceId: 'price_lifetime' }, 409);
+      expect(again.error_code).toBe('ALREADY_PURCHASED');
+    });
+
+    it('keeps redirect paths free of a query or fragment', async () => {
+      const { auth } = buyer();
+      const res = await t.http
+        .post('/api/checkout/sessions')
+        .set(auth)
+        .send({ successPath: '/done?x=1' })
+        .expect(400);
+      expect(res.body.details[0].field).toBe('successPath');
+    });
+  });
+
   describe('cancel, resume and change plan', () => {
     it('cancels at period end, resumes, and cancels again when the period ends', async () => {
       const { auth } = buyer();

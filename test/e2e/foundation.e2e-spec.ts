@@ -357,3 +357,22 @@ describe('throttling', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
+
+describe('metrics behind METRICS_TOKEN', () => {
+  let t: TestService;
+  const token = 'metrics-token-for-the-suite-0123456789';
+
+  beforeAll(async () => {
+    t = await startTestService({ METRICS_TOKEN: token });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('serves Prometheus text to the bearer of the metrics token only', async () => {
+    const ok = await t.http.get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(ok.text).toContain('billing_webhook_events_total');
+    await t.http.get('/metrics').expect(401);
+    await t.http.get('/metrics').set('Authorization', 'Bearer wrong').expect(401);
+  });
+});

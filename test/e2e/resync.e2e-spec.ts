@@ -197,6 +197,32 @@ describe('resync and replay', () => {
     expect(run.succeeded).toBe(true);
   });
 
+  it('lets a customer deleted in Stripe go, and starts the next checkout with a new one', async () => {
+    const a = await subscribeThroughStripe(t);
+    const stripe = emulatorStripe(t.service);
+    await stripe.customers.del(a.customerId);
+    await flushWebhooks(t.service);
+    const unlinked = await t.prisma.account.findUniqueOrThrow({ where: { id: a.accountId } });
+    expect(unlinked.stripeCustomerId).toBeNull();
+
+    // Late events and a resync name the account in metadata: the deleted customer stays gone.
+    await t.http.post('/api/admin/sync').set(admin).expect(200);
+    expect(
+      (await t.prisma.account.findUniqueOrThrow({ where: { id: a.accountId } })).stripeCustomerId,
+    ).toBeNull();
+
+    const next = await t.http
+      .post('/api/checkout/sessions')
+      .set(bearer(a.token))
+      .send({ priceId: 'price_credits_1000' })
+      .expect(201);
+    const session = await stripe.checkout.sessions.retrieve(next.body.sessionId as string);
+    expect(session.customer).not.toBe(a.customerId);
+    expect(
+      (await t.prisma.account.findUniqueOrThrow({ where: { id: a.accountId } })).stripeCustomerId,
+    ).toBe(session.customer);
+  });
+
   it('keeps ops routes to admins', async () => {
     await t.http
       .post('/api/admin/sync')

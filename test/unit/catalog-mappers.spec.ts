@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import {
+  effectiveTrialDays,
   featuresFromMetadata,
   isLifetime,
   periodTypeOf,
@@ -77,6 +78,15 @@ describe('lifetime and trial metadata', () => {
     expect(trialDaysFromMetadata({ trial_days: '-1' })).toBeNull();
     expect(trialDaysFromMetadata({ trial_days: 'two' })).toBeNull();
     expect(trialDaysFromMetadata({})).toBeNull();
+  });
+});
+
+describe('effectiveTrialDays', () => {
+  it("prefers the price's own trial, falls back to TRIAL_DAYS, and gives none when trials are off", () => {
+    expect(effectiveTrialDays(14, 7)).toBe(14);
+    expect(effectiveTrialDays(null, 7)).toBe(7);
+    expect(effectiveTrialDays(14, 0)).toBe(0);
+    expect(effectiveTrialDays(null, 0)).toBe(0);
   });
 });
 

@@ -8,8 +8,11 @@ export const PORTAL_FLOWS = [
 ] as const;
 export type PortalFlow = (typeof PORTAL_FLOWS)[number];
 
-/** A path on FRONTEND_URL: one leading slash, so no redirect can leave the frontend's host. */
-export const SAFE_PATH = /^\/(?!\/)[^\s\\]*$/;
+/**
+ * A path on FRONTEND_URL: one leading slash, so no redirect can leave the frontend's host; no
+ * query or fragment, so the `session_id` the service appends stays a readable parameter.
+ */
+export const SAFE_PATH = /^\/(?!\/)[^\s\\?#]*$/;
 
 export class CreatePortalSessionDto {
   @ApiPropertyOptional({
