@@ -32,4 +32,16 @@ export class BillingCustomerService {
       return linked?.stripeCustomerId ?? customer.id;
     });
   }
+
+  /** Replaces a customer Stripe no longer knows, unless another request already did. */
+  async replaceVanished(
+    accountId: string,
+    vanished: string,
+    email: string | undefined,
+  ): Promise<string> {
+    await this.repo.inLockedTransaction(`account:${accountId}`, (tx) =>
+      this.repo.unlinkCustomer(tx, vanished),
+    );
+    return this.ensureCustomer(accountId, email);
+  }
 }

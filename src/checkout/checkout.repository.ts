@@ -30,6 +30,13 @@ export class CheckoutRepository {
     });
   }
 
+  async markExpired(stripeId: string): Promise<void> {
+    await this.prisma.checkoutSession.updateMany({
+      where: { stripeId, status: 'open' },
+      data: { status: 'expired' },
+    });
+  }
+
   async recordCreated(row: Prisma.CheckoutSessionUncheckedCreateInput): Promise<void> {
     const { stripeId, ...fields } = row;
     // A webhook may have written the row first; what Stripe answered is no newer than that.

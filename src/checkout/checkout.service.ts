@@ -23,6 +23,15 @@ import type {
   CreateCheckoutSessionDto,
 } from './dto/checkout.dto';
 
+/** Stripe's "No such …" for a parameter, e.g. a price or customer it no longer knows. */
+function isMissing(error: unknown, param: string): boolean {
+  return (
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    error.code === 'resource_missing' &&
+    (error.param?.includes(param) ?? false)
+  );
+}
+
 @Injectable()
 export class CheckoutService {
   constructor(
@@ -83,41 +92,37 @@ export class CheckoutService {
         { productId: price.productId },
         'ALREADY_PURCHASED',
       );
-    const params = await this.sessionParams(
-      accountRef,
-      principal,
-      body,
-      price,
-      mode,
-      customer,
-      discounts,
-    );
-
     let session: Stripe.Checkout.Session;
     try {
-      session = await this.stripe.checkout.sessions.create(
-        params,
-        // The client's key, scoped to the account, also makes Stripe's side of a retry idempotent.
-        idempotencyKey === undefined
-          ? undefined
-          : { idempotencyKey: `checkout-${accountRef.id}-${idempotencyKey}` },
+      session = await this.createSession(
+        accountRef,
+        principal,
+        body,
+        price,
+        mode,
+        customer,
+        discounts,
+        idempotencyKey,
       );
     } catch (error) {
-      if (
-        error instanceof Stripe.errors.StripeInvalidRequestError &&
-        error.code === 'resource_missing' &&
-        error.param?.includes('price')
-      ) {
-        throw new ApiError('PRICE_OUT_OF_SYNC');
-      }
-      // A code that exists but does not apply here (another customer's, first-time only, minimum).
-      if (
-        error instanceof Stripe.errors.StripeInvalidRequestError &&
-        error.param?.startsWith('discounts')
-      ) {
-        throw new ApiError('PROMOTION_CODE_INVALID');
-      }
-      throw error;
+      if (!isMissing(error, 'customer')) throw error;
+      // The stored customer no longer exists at Stripe (deleted without a webhook reaching us,
+      // or a sandbox emulator started afresh): link a new one and try once more.
+      const replacement = await this.customers.replaceVanished(
+        accountRef.id,
+        customer,
+        principal.email,
+      );
+      session = await this.createSession(
+        accountRef,
+        principal,
+        body,
+        price,
+        mode,
+        replacement,
+        discounts,
+        idempotencyKey,
+      );
     }
     await this.sessions.recordCreated({
       stripeId: session.id,
@@ -137,6 +142,46 @@ export class CheckoutService {
       mode,
       expiresAt: new Date(session.expires_at * 1000),
     };
+  }
+
+  private async createSession(
+    accountRef: AccountRef,
+    principal: Principal,
+    body: CreateCheckoutSessionDto,
+    price: PriceWithProduct,
+    mode: 'subscription' | 'payment',
+    customer: string,
+    discounts: Stripe.Checkout.SessionCreateParams.Discount[] | undefined,
+    idempotencyKey: string | undefined,
+  ): Promise<Stripe.Checkout.Session> {
+    const params = await this.sessionParams(
+      accountRef,
+      principal,
+      body,
+      price,
+      mode,
+      customer,
+      discounts,
+    );
+    try {
+      return await this.stripe.checkout.sessions.create(
+        params,
+        // The client's key, scoped to the account and customer, makes Stripe's side of a retry idempotent.
+        idempotencyKey === undefined
+          ? undefined
+          : { idempotencyKey: `checkout-${accountRef.id}-${customer}-${idempotencyKey}` },
+      );
+    } catch (error) {
+      if (isMissing(error, 'price')) throw new ApiError('PRICE_OUT_OF_SYNC');
+      // A code that exists but does not apply here (another customer's, first-time only, minimum).
+      if (
+        error instanceof Stripe.errors.StripeInvalidRequestError &&
+        error.param?.startsWith('discounts')
+      ) {
+        throw new ApiError('PROMOTION_CODE_INVALID');
+      }
+      throw error;
+    }
   }
 
   private async sessionParams(
@@ -204,6 +249,11 @@ export class CheckoutService {
       try {
         await this.stripe.checkout.sessions.expire(open.stripeId);
       } catch (error) {
+        if (isMissing(error, 'session') || isMissing(error, 'id')) {
+          // Stripe has no such session any more (a sandbox emulator started afresh).
+          await this.sessions.markExpired(open.stripeId);
+          continue;
+        }
         if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
         completed =
           (await this.stripe.checkout.sessions.retrieve(open.stripeId)).status === 'complete';

@@ -244,6 +244,25 @@ describe('billing flows through the API, the emulator and PostgreSQL', () => {
       expect(again.error_code).toBe('ALREADY_PURCHASED');
     });
 
+    it('replaces a customer Stripe no longer knows instead of failing every checkout', async () => {
+      const { user, auth } = buyer();
+      const first = await startCheckout(auth, { priceId: 'price_credits_1000' });
+      await pay(first.sessionId);
+      const account = await t.prisma.account.findFirstOrThrow({ where: { externalId: user.sub } });
+      // Deleted at Stripe with no webhook reaching the service.
+      await control(t.service, '/webhooks/options', { enabled: false });
+      try {
+        await stripe.customers.del(account.stripeCustomerId!);
+      } finally {
+        await control(t.service, '/webhooks/options', { enabled: true });
+      }
+      const next = await startCheckout(auth, { priceId: 'price_credits_1000' });
+      const session = await stripe.checkout.sessions.retrieve(next.sessionId);
+      expect(session.customer).not.toBe(account.stripeCustomerId);
+      const relinked = await t.prisma.account.findUniqueOrThrow({ where: { id: account.id } });
+      expect(relinked.stripeCustomerId).toBe(session.customer);
+    });
+
     it('keeps redirect paths free of a query or fragment', async () => {
       const { auth } = buyer();
       const res = await t.http
