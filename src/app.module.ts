@@ -51,9 +51,11 @@ export class AppModule {
         MetricsModule,
         SyncModule,
         ScheduleModule.forRoot(),
-        ThrottlerModule.forRoot([
-          { ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit },
-        ]),
+        ThrottlerModule.forRoot({
+          throttlers: [{ ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit }],
+          // One budget per client across routes, keyed without hashing: cheaper on hot paths.
+          generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+        }),
         AccountsModule,
         AuthModule,
         HealthModule,
