@@ -12,11 +12,14 @@ import {
   toInvoicePayment,
   toSubscriptionFields,
 } from './sync.mappers';
+import { SyncEffectsBus } from './sync-effects.bus';
 import { SyncRepository, type Tx } from './sync.repository';
 
 /** What one application of Stripe state changed, for cache invalidation after commit. */
 export class SyncEffects {
   readonly accounts = new Set<string>();
+  /** Price ids known to have rows once the transaction commits. */
+  readonly seenPrices = new Set<string>();
   catalogChanged = false;
   /** Why nothing was written, when nothing could be (an object of no account of ours). */
   ignoredBecause?: string;
@@ -44,9 +47,12 @@ const isMissing = (error: unknown): boolean =>
 export class BillingSyncService {
   constructor(
     private readonly repo: SyncRepository,
+    bus: SyncEffectsBus,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    bus.subscribe((committed) => this.rememberPrices(committed.seenPrices));
+  }
 
   async apply(tx: Tx, kind: SyncedObjectKind, id: string, effects: SyncEffects): Promise<void> {
     switch (kind) {
@@ -116,9 +122,24 @@ export class BillingSyncService {
     await this.repo.upsertPrice(tx, row);
   }
 
+  /**
+   * Price rows are never removed (a deleted price is only flagged), so once seen a price id
+   * needs no further query on the hot path.
+   */
+  private readonly knownPrices = new Set<string>();
+
   private async ensurePrice(tx: Tx, price: Stripe.Price, effects: SyncEffects): Promise<void> {
+    if (this.knownPrices.has(price.id)) return;
     if (!(await this.repo.hasPrice(tx, price.id)))
       await this.upsertPriceWithProduct(tx, price, effects);
+    // Remembered only once this transaction has made or found the row; a rollback would leave
+    // a missing row behind a cached id, so the id is added after commit via the effects.
+    effects.seenPrices.add(price.id);
+  }
+
+  private rememberPrices(ids: Iterable<string>): void {
+    if (this.knownPrices.size > 100_000) this.knownPrices.clear();
+    for (const id of ids) this.knownPrices.add(id);
   }
 
   async syncCustomer(tx: Tx, id: string, effects: SyncEffects): Promise<void> {

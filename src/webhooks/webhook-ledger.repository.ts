@@ -23,7 +23,9 @@ export class WebhookLedgerRepository {
    * records the event, in one statement (one round trip): the lock is taken when the `lock`
    * row is produced, before the insert. Returns the event's status before this delivery: null
    * when new. A concurrent delivery of the same event waits on the lock (or the unique index)
-   * until the first transaction ends, then sees its outcome.
+   * until the first transaction ends, then sees its outcome. A new row is written as PROCESSED
+   * at once: nobody sees it before the transaction commits, and a failure rolls it back, so
+   * the common path needs no second write (`finish` is for the other outcomes).
    */
   async recordOnce(
     tx: Tx,
@@ -33,9 +35,9 @@ export class WebhookLedgerRepository {
     const inserted = await tx.$queryRaw<{ id: string }[]>`
       WITH "lock" AS (SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0)))
       INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
-                                  "stripeCreatedAt", "receivedAt", "status", "attempts", "payload")
+                                  "stripeCreatedAt", "receivedAt", "status", "processedAt", "attempts", "payload")
       SELECT gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
-             ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSING', 1, ${JSON.stringify(entry.payload)}::jsonb
+             ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSED', now(), 1, ${JSON.stringify(entry.payload)}::jsonb
       FROM "lock"
       ON CONFLICT ("stripeEventId") DO NOTHING
       RETURNING "id"`;

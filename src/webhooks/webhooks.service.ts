@@ -117,12 +117,15 @@ export class WebhooksService {
           effects.ignoredBecause !== undefined &&
           effects.accounts.size === 0 &&
           !effects.catalogChanged;
-        await this.ledger.finish(
-          tx,
-          event.id,
-          ignored ? 'IGNORED' : 'PROCESSED',
-          effects.ignoredBecause,
-        );
+        // A new event was recorded as PROCESSED with its insert; anything else is written here.
+        if (ignored || before !== null || effects.ignoredBecause !== undefined) {
+          await this.ledger.finish(
+            tx,
+            event.id,
+            ignored ? 'IGNORED' : 'PROCESSED',
+            effects.ignoredBecause,
+          );
+        }
       });
     } catch (error) {
       this.metrics.failed(event.type);
