@@ -13,6 +13,7 @@ import { PortalModule } from './portal/portal.module';
 import { PurchasesModule } from './purchases/purchases.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { SyncModule } from './sync/sync.module';
+import { FixedWindowThrottlerStorage } from './throttling/fixed-window.storage';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
@@ -53,8 +54,9 @@ export class AppModule {
         ScheduleModule.forRoot(),
         ThrottlerModule.forRoot({
           throttlers: [{ ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit }],
-          // One budget per client across routes, keyed without hashing: cheaper on hot paths.
+          // One budget per client across routes, keyed without hashing, counted in O(1).
           generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+          storage: new FixedWindowThrottlerStorage(),
         }),
         AccountsModule,
         AuthModule,
