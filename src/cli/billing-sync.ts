@@ -11,6 +11,7 @@ import jwt from 'jsonwebtoken';
 import { AppModule } from '../app.module';
 import { sandboxJwtSecret } from '../auth/sandbox-jwt-secret';
 import { systemClock } from '../clock/clock';
+import { ServiceLifecycle } from '../common/service-lifecycle';
 import { loadConfig, type AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/env-reader';
 import { migrationStatus } from '../database/migrator';
@@ -32,6 +33,7 @@ async function syncHere(config: AppConfig): Promise<unknown> {
       },
       webhookSecrets: config.stripe.webhookSecrets,
       clock: systemClock,
+      lifecycle: new ServiceLifecycle(),
     }),
     { logger: ['error', 'warn'] },
   );

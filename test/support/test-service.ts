@@ -1,5 +1,10 @@
 import supertest from 'supertest';
-import { startService, type BootOptions, type RunningService } from '../../src/boot';
+import {
+  startService,
+  type BootOptions,
+  type RunningService,
+  type ShutdownReport,
+} from '../../src/boot';
 import { loadConfig } from '../../src/config/app-config';
 import { PrismaService } from '../../src/database/prisma.service';
 import { createTestDatabase } from './test-database';
@@ -10,7 +15,7 @@ export interface TestService {
   http: ReturnType<typeof supertest>;
   prisma: PrismaService;
   databaseUrl: string;
-  close(): Promise<void>;
+  close(): Promise<ShutdownReport>;
 }
 
 /**
