@@ -1,14 +1,22 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { PrismaService } from './prisma.service';
+import { DatabaseOutageLog } from '../errors/database-failures';
+import { PrismaService, type PoolSettings } from './prisma.service';
 
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(url: string, poolSize: number): DynamicModule {
+  static forRoot(url: string, pool: PoolSettings): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [{ provide: PrismaService, useFactory: () => new PrismaService(url, poolSize) }],
-      exports: [PrismaService],
+      providers: [
+        DatabaseOutageLog,
+        {
+          provide: PrismaService,
+          inject: [DatabaseOutageLog],
+          useFactory: (outages: DatabaseOutageLog) => new PrismaService(url, pool, outages),
+        },
+      ],
+      exports: [PrismaService, DatabaseOutageLog],
     };
   }
 }

@@ -1,12 +1,75 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { DatabaseOutageLog, isClosedConnection } from '../errors/database-failures';
 import { PrismaClient } from '../generated/prisma/client';
+
+export interface PoolSettings {
+  size: number;
+  /** How long a query waits for a free connection (or for a new one to connect). */
+  acquireTimeoutMs: number;
+}
+
+type QueryArgs = [config: pg.QueryConfig, values?: unknown[]];
+
+/** The SQLSTATEs PostgreSQL sends as it terminates a backend: the query was never run. */
+const TERMINATED_BEFORE_RUN = /^57P0[12]$/;
+
+function ranNothing(error: unknown, sql: string): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && TERMINATED_BEFORE_RUN.test(code)) return true;
+  if ((error as Error).message?.includes('is not queryable')) return true;
+  // A connection that died mid-flight may have run the statement: only a read is safe to resend.
+  return /^\s*select\b/i.test(sql);
+}
+
+/**
+ * The pool behind Prisma: acquiring a connection waits at most `acquireTimeoutMs` (then
+ * pg-pool fails the query, answered 503 DATABASE_BUSY), and a statement outside a transaction
+ * that meets a connection the server closed (a terminated backend, a restart, a failover) is
+ * sent once more on a fresh connection instead of failing the request.
+ */
+function createPool(url: string, settings: PoolSettings, outages?: DatabaseOutageLog): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: settings.size,
+    connectionTimeoutMillis: settings.acquireTimeoutMs,
+  });
+  // An idle connection the server closes emits 'error' on the pool; pg-pool drops it. Without
+  // a listener the error would crash the process.
+  pool.on('error', () => undefined);
+  const query = pool.query.bind(pool) as (...args: QueryArgs) => Promise<pg.QueryResult>;
+  const resilientQuery = async (...args: QueryArgs): Promise<pg.QueryResult> => {
+    let result: pg.QueryResult;
+    try {
+      result = await query(...args);
+    } catch (error) {
+      if (!isClosedConnection(error) || !ranNothing(error, args[0].text)) throw error;
+      result = await query(...args);
+    }
+    outages?.recordSuccess();
+    return result;
+  };
+  // The adapter calls `query(config)` for statements outside transactions; pg-pool itself and
+  // callback-style callers keep the original.
+  Object.assign(pool, {
+    query: (...args: unknown[]) =>
+      typeof args[0] === 'object' && args[0] !== null && args.every((a) => typeof a !== 'function')
+        ? resilientQuery(...(args as QueryArgs))
+        : (query as (...rest: unknown[]) => unknown)(...args),
+  });
+  return pool;
+}
 
 /** The one Prisma client of the process; only repositories use it. */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
-  constructor(url: string, poolSize: number) {
-    super({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+  readonly pool: pg.Pool;
+
+  constructor(url: string, settings: PoolSettings, outages?: DatabaseOutageLog) {
+    const pool = createPool(url, settings, outages);
+    super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+    this.pool = pool;
   }
 
   async onModuleDestroy(): Promise<void> {
