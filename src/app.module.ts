@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
 import { CheckoutModule } from './checkout/checkout.module';
@@ -13,10 +12,11 @@ import { PortalModule } from './portal/portal.module';
 import { PurchasesModule } from './purchases/purchases.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { SyncModule } from './sync/sync.module';
-import { FixedWindowThrottlerStorage } from './throttling/fixed-window.storage';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { LifecycleModule } from './common/lifecycle.module';
+import type { ServiceLifecycle } from './common/service-lifecycle';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -35,6 +35,8 @@ export interface Runtime {
   /** Webhook signing secrets; may grow after start (sandbox mode registers its endpoint then). */
   webhookSecrets: string[];
   clock: Clock;
+  /** Set when shutdown starts; readiness reads it. */
+  lifecycle: ServiceLifecycle;
 }
 
 @Module({})
@@ -46,18 +48,16 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
-        DatabaseModule.forRoot(runtime.databaseUrl, config.database.poolSize),
+        LifecycleModule.forRoot(runtime.lifecycle),
+        DatabaseModule.forRoot(runtime.databaseUrl, {
+          size: config.database.poolSize,
+          acquireTimeoutMs: config.database.poolTimeoutMs,
+        }),
         StripeModule.forRoot(runtime.stripe, runtime.webhookSecrets),
         ClockModule.forRoot(runtime.clock),
         MetricsModule,
         SyncModule,
         ScheduleModule.forRoot(),
-        ThrottlerModule.forRoot({
-          throttlers: [{ ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit }],
-          // One budget per client across routes, keyed without hashing, counted in O(1).
-          generateKey: (_context, tracker, name) => `${name}:${tracker}`,
-          storage: new FixedWindowThrottlerStorage(),
-        }),
         AccountsModule,
         AuthModule,
         HealthModule,
@@ -72,11 +72,9 @@ export class AppModule {
         EntitlementsModule,
       ],
       controllers: [PublicConfigController],
-      providers: [
-        // Throttling runs before authentication, so floods of bad tokens are limited too.
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
-      ],
+      // Rate limiting is not a guard: it runs before routing (http-setup.ts), so unknown routes
+      // and webhook bodies are limited too.
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }
 }
