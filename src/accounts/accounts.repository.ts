@@ -23,6 +23,30 @@ export class AccountsRepository {
     return this.prisma.account.findUnique({ where: { id } });
   }
 
+  /**
+   * Links the account to a customer unless it is linked already (one conditional update), and
+   * returns the customer the account is linked to afterwards.
+   */
+  async linkCustomer(accountId: string, stripeCustomerId: string): Promise<string> {
+    await this.prisma.account.updateMany({
+      where: { id: accountId, stripeCustomerId: null },
+      data: { stripeCustomerId },
+    });
+    const linked = await this.prisma.account.findUnique({
+      where: { id: accountId },
+      select: { stripeCustomerId: true },
+    });
+    return linked?.stripeCustomerId ?? stripeCustomerId;
+  }
+
+  /** Unlinks a customer Stripe no longer has and moves the account to its next generation. */
+  async unlinkVanishedCustomer(accountId: string, stripeCustomerId: string): Promise<void> {
+    await this.prisma.account.updateMany({
+      where: { id: accountId, stripeCustomerId },
+      data: { stripeCustomerId: null, customerGeneration: { increment: 1 } },
+    });
+  }
+
   findByStripeCustomerId(stripeCustomerId: string): Promise<Account | null> {
     return this.prisma.account.findUnique({ where: { stripeCustomerId } });
   }

@@ -1,47 +1,47 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
-import { SyncRepository } from '../sync/sync.repository';
+import { AccountsRepository } from './accounts.repository';
 
 /**
- * The account's Stripe customer, created lazily on its first checkout — exactly once, even for
- * concurrent first checkouts: the account's advisory lock makes one request create while the
- * others wait and then find the link, and the Stripe idempotency key derived from the account id
- * makes a retry after a crash between Stripe's answer and our commit return the same customer.
+ * The account's Stripe customer, created lazily on its first checkout — exactly once, with no
+ * transaction open and no lock held while Stripe answers. Every request that finds the account
+ * unlinked asks Stripe with the same idempotency key (the account id and its customer
+ * generation), so concurrent first checkouts, and a retry after a crash between Stripe's answer
+ * and our write, all get the one customer Stripe made; linking it is a single conditional
+ * update, and whoever links second reads the link back.
  */
 @Injectable()
 export class BillingCustomerService {
   constructor(
-    private readonly repo: SyncRepository,
+    private readonly accounts: AccountsRepository,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
   async ensureCustomer(accountId: string, email: string | undefined): Promise<string> {
-    return this.repo.inLockedTransaction(`account:${accountId}`, async (tx) => {
-      const account = await this.repo.accountById(tx, accountId);
-      if (account === null) throw new Error(`account ${accountId} vanished`);
-      if (account.stripeCustomerId !== null) return account.stripeCustomerId;
-      const customer = await this.stripe.customers.create(
-        { email: email ?? account.email ?? undefined, metadata: { accountId } },
-        // The row's version in the key: a retry after a crash finds the same customer, while an
-        // account whose customer was deleted (and so unlinked, changing the row) gets a new one.
-        { idempotencyKey: `customer-for-account-${accountId}-${account.updatedAt.getTime()}` },
-      );
-      await this.repo.linkCustomer(tx, accountId, customer.id);
-      const linked = await this.repo.accountById(tx, accountId);
-      return linked?.stripeCustomerId ?? customer.id;
-    });
+    const account = await this.accounts.findById(accountId);
+    if (account === null) throw new Error(`account ${accountId} vanished`);
+    if (account.stripeCustomerId !== null) return account.stripeCustomerId;
+    const customer = await this.stripe.customers.create(
+      { email: email ?? account.email ?? undefined, metadata: { accountId } },
+      {
+        idempotencyKey: `customer-for-account-${accountId}-${account.customerGeneration}`,
+      },
+    );
+    return this.accounts.linkCustomer(accountId, customer.id);
   }
 
-  /** Replaces a customer Stripe no longer knows, unless another request already did. */
+  /**
+   * Replaces a customer Stripe no longer knows, unless another request already did: the
+   * generation moves on, so the next creation is a new customer rather than Stripe's replay of
+   * the vanished one.
+   */
   async replaceVanished(
     accountId: string,
     vanished: string,
     email: string | undefined,
   ): Promise<string> {
-    await this.repo.inLockedTransaction(`account:${accountId}`, (tx) =>
-      this.repo.unlinkCustomer(tx, vanished),
-    );
+    await this.accounts.unlinkVanishedCustomer(accountId, vanished);
     return this.ensureCustomer(accountId, email);
   }
 }
