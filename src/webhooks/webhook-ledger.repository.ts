@@ -13,6 +13,35 @@ export interface LedgerEntry {
   payload: Prisma.InputJsonValue;
 }
 
+/**
+ * PostgreSQL's jsonb cannot hold U+0000 (`\u0000`), and Stripe passes through whatever text a
+ * merchant put in metadata or descriptions. Such a payload is stored as its JSON text inside a
+ * one-key wrapper (`\u0000` stays six plain characters there), so the event is still recorded
+ * and can be replayed byte for byte; every other payload is stored as is.
+ */
+const ESCAPED_PAYLOAD_KEY = '$billingEscapedJson';
+
+export function storablePayload(payload: Prisma.InputJsonValue): Prisma.InputJsonValue {
+  const text = JSON.stringify(payload);
+  return text.includes('\\u0000') ? { [ESCAPED_PAYLOAD_KEY]: text } : payload;
+}
+
+/** The payload as Stripe sent it, whether it was stored as is or escaped. */
+export function originalPayload(stored: Prisma.JsonValue): Prisma.JsonValue {
+  if (typeof stored === 'object' && stored !== null && !Array.isArray(stored)) {
+    const escaped = stored[ESCAPED_PAYLOAD_KEY];
+    if (typeof escaped === 'string' && Object.keys(stored).length === 1) {
+      return JSON.parse(escaped) as Prisma.JsonValue;
+    }
+  }
+  return stored;
+}
+
+const withOriginalPayload = <T extends { payload: Prisma.JsonValue }>(row: T): T => ({
+  ...row,
+  payload: originalPayload(row.payload),
+});
+
 /** The ledger of Stripe events: one row per event id, whatever the number of deliveries. */
 @Injectable()
 export class WebhookLedgerRepository {
@@ -37,7 +66,7 @@ export class WebhookLedgerRepository {
       INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
                                   "stripeCreatedAt", "receivedAt", "status", "processedAt", "attempts", "payload")
       SELECT gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
-             ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSED', now(), 1, ${JSON.stringify(entry.payload)}::jsonb
+             ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSED', now(), 1, ${JSON.stringify(storablePayload(entry.payload))}::jsonb
       FROM "lock"
       ON CONFLICT ("stripeEventId") DO NOTHING
       RETURNING "id"`;
@@ -69,13 +98,20 @@ export class WebhookLedgerRepository {
   async recordFailure(entry: LedgerEntry, error: string): Promise<void> {
     await this.prisma.webhookEvent.upsert({
       where: { stripeEventId: entry.stripeEventId },
-      create: { ...entry, status: 'FAILED', attempts: 1, lastError: error },
+      create: {
+        ...entry,
+        payload: storablePayload(entry.payload),
+        status: 'FAILED',
+        attempts: 1,
+        lastError: error,
+      },
       update: { status: 'FAILED', attempts: { increment: 1 }, lastError: error },
     });
   }
 
-  findByStripeId(stripeEventId: string): Promise<WebhookEvent | null> {
-    return this.prisma.webhookEvent.findUnique({ where: { stripeEventId } });
+  async findByStripeId(stripeEventId: string): Promise<WebhookEvent | null> {
+    const row = await this.prisma.webhookEvent.findUnique({ where: { stripeEventId } });
+    return row === null ? null : withOriginalPayload(row);
   }
 
   knownIds(
@@ -87,12 +123,12 @@ export class WebhookLedgerRepository {
     });
   }
 
-  list(filter: {
+  async list(filter: {
     status?: WebhookEventStatus;
     limit: number;
     before?: Date;
   }): Promise<WebhookEvent[]> {
-    return this.prisma.webhookEvent.findMany({
+    const rows = await this.prisma.webhookEvent.findMany({
       where: {
         status: filter.status,
         receivedAt: filter.before ? { lt: filter.before } : undefined,
@@ -100,6 +136,7 @@ export class WebhookLedgerRepository {
       orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
       take: filter.limit,
     });
+    return rows.map(withOriginalPayload);
   }
 
   async purgeOlderThan(cutoff: Date): Promise<number> {
