@@ -6,17 +6,28 @@ import type { Account, AccountKind } from '../generated/prisma/client';
 export class AccountsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The account row for a principal, created on first use; safe under concurrent first calls. */
+  /**
+   * The account row for a principal, created on first use; safe under concurrent first calls:
+   * Prisma's upsert reads then inserts, so of two first calls one may lose the insert on the
+   * unique key — it then finds the row the other one made.
+   */
   async upsertByExternalId(
     kind: AccountKind,
     externalId: string,
     email: string | undefined,
   ): Promise<Account> {
-    return this.prisma.account.upsert({
-      where: { kind_externalId: { kind, externalId } },
-      create: { kind, externalId, email },
-      update: email === undefined ? {} : { email },
-    });
+    const upsert = (): Promise<Account> =>
+      this.prisma.account.upsert({
+        where: { kind_externalId: { kind, externalId } },
+        create: { kind, externalId, email },
+        update: email === undefined ? {} : { email },
+      });
+    try {
+      return await upsert();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'P2002') throw error;
+      return upsert();
+    }
   }
 
   findById(id: string): Promise<Account | null> {
