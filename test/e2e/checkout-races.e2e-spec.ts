@@ -21,7 +21,7 @@ describe('parallel checkouts of one account', () => {
     await t?.close();
   });
 
-  async function buyer() {
+  function buyer() {
     const user = newUser('race');
     const auth = bearer(signToken(user));
     return { user, auth };
@@ -56,7 +56,7 @@ describe('parallel checkouts of one account', () => {
   it.each([2, 10])(
     '%i parallel first subscription checkouts share one session, and paying it makes one subscription',
     async (parallel) => {
-      const { user, auth } = await buyer();
+      const { user, auth } = buyer();
       const answers = await Promise.all(
         Array.from({ length: parallel }, () => checkout(auth, { priceId: 'price_pro_monthly' })),
       );
@@ -87,7 +87,7 @@ describe('parallel checkouts of one account', () => {
   it.each([2, 10])(
     '%i parallel lifetime checkouts share one session, and paying it makes one purchase',
     async (parallel) => {
-      const { user, auth } = await buyer();
+      const { user, auth } = buyer();
       const answers = await Promise.all(
         Array.from({ length: parallel }, () => checkout(auth, { priceId: 'price_lifetime' })),
       );
@@ -110,7 +110,7 @@ describe('parallel checkouts of one account', () => {
   );
 
   it('leaves one payable session when parallel tabs ask for different plans', async () => {
-    const { user, auth } = await buyer();
+    const { user, auth } = buyer();
     const prices = ['price_pro_monthly', 'price_starter_monthly', 'price_pro_yearly'];
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) => checkout(auth, { priceId: prices[i % prices.length] })),
@@ -135,7 +135,7 @@ describe('parallel checkouts of one account', () => {
   });
 
   it('lets a subscription and a lifetime plan be checked out side by side', async () => {
-    const { user, auth } = await buyer();
+    const { user, auth } = buyer();
     const [subscription, lifetime] = await Promise.all([
       checkout(auth, { priceId: 'price_pro_monthly' }),
       checkout(auth, { priceId: 'price_lifetime' }),
