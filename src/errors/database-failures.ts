@@ -82,6 +82,11 @@ export function databaseFailureOf(error: unknown): DatabaseFailure | undefined {
     if (kind === 'postgres' && typeof code === 'string' && UNAVAILABLE_SQLSTATES.test(code)) {
       return 'unavailable';
     }
+    // PostgreSQL ends a session it will not serve with a FATAL error: the database refuses
+    // connections (55000), is starting or stopping (57P03), is gone (3D000)…
+    if (field(link, 'severity') === 'FATAL' || field(link, 'severity') === 'PANIC') {
+      return 'unavailable';
+    }
     if (
       typeof message === 'string' &&
       UNAVAILABLE_MESSAGES.some((known) => message.includes(known))

@@ -1,20 +1,7 @@
 import { Client } from 'pg';
+import { expectEnvelope } from '../support/envelope';
 import { startTestService, type TestService } from '../support/test-service';
 import { bearer, newUser, signToken, TEST_ADMIN_KEY } from '../support/tokens';
-
-/** The error envelope of DESIGN §4, with a request id. */
-function expectEnvelope(
-  body: Record<string, unknown>,
-  statusCode: number,
-  errorCode: string,
-): void {
-  expect(body).toMatchObject({ success: false, statusCode, error_code: errorCode });
-  expect(typeof body.message).toBe('string');
-  expect(Array.isArray(body.details)).toBe(true);
-  expect(typeof body.requestId).toBe('string');
-  expect((body.requestId as string).length).toBeGreaterThan(0);
-  expect(JSON.stringify(body)).not.toMatch(/at \w+ \(|node_modules|stack/);
-}
 
 describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
   let t: TestService;

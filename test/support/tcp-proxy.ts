@@ -14,6 +14,8 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private up = true;
   private holding = false;
+  /** Connections open when `cutOnNextWrite()` was called. */
+  private readonly doomed = new WeakSet<Socket>();
   private readonly held: (() => void)[] = [];
   private heldLines: string[] = [];
   private readonly heldWaiters: (() => void)[] = [];
@@ -36,6 +38,11 @@ export class TcpProxy {
         socket.on('error', () => undefined);
       }
       client.on('data', (chunk: Buffer) => {
+        if (this.doomed.has(client)) {
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
         const lines: string[] = [];
         for (const match of chunk.toString('latin1').matchAll(REQUEST_LINE)) {
           lines.push(`${match[1]} ${match[2].split('?')[0]}`);
@@ -88,6 +95,15 @@ export class TcpProxy {
   /** How many requests with this request line (`POST /v1/customers`) have passed. */
   count(requestLine: string): number {
     return this.requests.filter((line) => line === requestLine).length;
+  }
+
+  /**
+   * Every open connection dies silently (a NAT or firewall forgetting it): nothing happens until
+   * the client next sends, and then the connection is cut without the data going through.
+   * New connections work.
+   */
+  cutOnNextWrite(): void {
+    for (const socket of this.sockets) this.doomed.add(socket);
   }
 
   down(): void {

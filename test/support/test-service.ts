@@ -25,6 +25,8 @@ export interface TestService {
 export interface TestServiceOptions {
   /** PostgreSQL settings for the service's connections, e.g. `-c lock_timeout=500`. */
   databaseOptions?: string;
+  /** Put something (a fault-injecting proxy) between the service and PostgreSQL. */
+  databaseVia?: (server: { host: string; port: number }) => Promise<{ host: string; port: number }>;
   /** Put something (a fault-injecting proxy) between the SDK and the emulator. */
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
 }
@@ -34,13 +36,17 @@ export async function startTestService(
   options: TestServiceOptions = {},
 ): Promise<TestService> {
   const created = await createTestDatabase();
-  const database =
-    options.databaseOptions === undefined
-      ? created
-      : {
-          ...created,
-          url: `${created.url}?options=${encodeURIComponent(options.databaseOptions)}`,
-        };
+  let url = new URL(created.url);
+  if (options.databaseVia !== undefined) {
+    const via = await options.databaseVia({ host: url.hostname, port: Number(url.port || 5432) });
+    url = new URL(created.url);
+    url.hostname = via.host;
+    url.port = String(via.port);
+  }
+  if (options.databaseOptions !== undefined) {
+    url.searchParams.set('options', options.databaseOptions);
+  }
+  const database = { ...created, url: url.toString() };
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
