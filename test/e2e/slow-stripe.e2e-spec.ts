@@ -127,4 +127,22 @@ describe('a Stripe that does not answer', () => {
     const owners = customers.data.map((customer) => customer.metadata.accountId);
     expect(new Set(owners).size).toBe(owners.length);
   });
+
+  it('answers readiness from a cached Stripe status: no Stripe call per request, 200 while Stripe is out', async () => {
+    const probes = () => proxy!.count('GET /v1/products');
+    const before = probes();
+    for (let i = 0; i < 30; i += 1) {
+      const ready = await t.http.get('/api/health/ready').expect(200);
+      expect(ready.body.checks.database).toBe('up');
+    }
+    // At most one background probe per 30 s, however many readiness requests.
+    expect(probes() - before).toBeLessThanOrEqual(1);
+
+    proxy!.down();
+    try {
+      for (let i = 0; i < 5; i += 1) await t.http.get('/api/health/ready').expect(200);
+    } finally {
+      proxy!.restore();
+    }
+  });
 });
