@@ -98,13 +98,13 @@ export async function startServiceProcess(
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const listening = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
       emulatorUrl ??= /Stripe emulator running at (http:\/\/[^\s"]+)/.exec(line)?.[1];
       const url = /listening on (http:\/\/\S+)/.exec(line)?.[1];
       if (url !== undefined) resolve(url);
     });
-    createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
+    createInterface({ input: child.stderr }).on('line', (line) => lines.push(line));
     void exited.then((status) =>
       reject(
         new Error(
