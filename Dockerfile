@@ -11,6 +11,9 @@
 # does this in its `migrate` service). Every variable: docs/configuration.md.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
+# No install-time telemetry from dependencies (package.json also sets scarfSettings and denies
+# @scarf/scarf its install script).
+ARG SCARF_ANALYTICS=false
 
 # ---- build: all dependencies, Prisma client generation, TypeScript compile ----
 FROM ${NODE_IMAGE} AS build
