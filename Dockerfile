@@ -11,12 +11,12 @@
 # does this in its `migrate` service). Every variable: docs/configuration.md.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
-# No install-time telemetry from dependencies (package.json also sets scarfSettings and denies
-# @scarf/scarf its install script).
-ARG SCARF_ANALYTICS=false
 
 # ---- build: all dependencies, Prisma client generation, TypeScript compile ----
 FROM ${NODE_IMAGE} AS build
+# No install-time telemetry from dependencies (package.json also sets scarfSettings and denies
+# @scarf/scarf its install script).
+ENV SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
@@ -27,6 +27,7 @@ RUN npm run build
 
 # ---- production dependencies only ----
 FROM ${NODE_IMAGE} AS deps
+ENV SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund --omit=dev
