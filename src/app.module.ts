@@ -12,7 +12,7 @@ import { PaymentsModule } from './payments/payments.module';
 import { PortalModule } from './portal/portal.module';
 import { PurchasesModule } from './purchases/purchases.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
-import { SyncModule } from './sync/sync.module';
+import { SyncModule } from './sync';
 import { FixedWindowThrottlerStorage } from './throttling/fixed-window.storage';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { AuthModule } from './auth/auth.module';

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Runtime } from './app.module';
 import { sandboxJwtSecret } from './auth/sandbox-jwt-secret';
 import { systemClock } from './clock/clock';
-import { CatalogSyncService } from './sync/catalog-sync.service';
+import { BillingSync } from './sync';
 import type { AppConfig } from './config/app-config';
 import { openDatabase, type OpenDatabase } from './database/database-location';
 import { applyMigrations, migrationStatus } from './database/migrator';
@@ -136,7 +136,7 @@ export async function startService(
       // A fresh database shows the plans at once; a failure here (Stripe unreachable) is logged,
       // not fatal: webhooks and the scheduled sync will catch up.
       await app
-        .get(CatalogSyncService)
+        .get(BillingSync)
         .syncCatalog()
         .then(
           (report) =>

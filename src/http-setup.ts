@@ -2,10 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { raw } from 'express';
 import { requestIdFor } from './logging/logging.module';
 import helmet from 'helmet';
 import { WEBHOOK_PATH } from './webhooks/webhooks.controller';
+import { webhookIngress } from './webhooks/webhook-ingress';
+import { WebhooksService } from './webhooks/webhooks.service';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { ERROR_CATALOG } from './errors/error-codes';
@@ -14,9 +15,6 @@ import { ADMIN_KEY_HEADER } from './auth/api-auth.guard';
 import { createValidationPipe } from './errors/validation';
 
 export const API_PREFIX = 'api';
-
-/** Comfortably above the largest event Stripe sends. */
-const WEBHOOK_BODY_LIMIT = '2mb';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const errorTable = Object.entries(ERROR_CATALOG)
@@ -44,6 +42,9 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     requestIdFor(req, res);
     next();
   });
+  // Stripe's deliveries are served before the API's pipeline (helmet, CORS, parsers, guards,
+  // per-request logs): they need none of it, and the signature is checked on the raw bytes.
+  app.use(WEBHOOK_PATH, webhookIngress(app.get(WebhooksService)));
   app.useLogger(app.get(Logger));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
   app.set('trust proxy', config.trustProxy);
@@ -67,8 +68,6 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
   });
-  // Webhooks are verified on the exact bytes Stripe signed, and may be larger than API bodies.
-  app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
   app.useGlobalPipes(createValidationPipe());

@@ -71,7 +71,7 @@ export class AdminController {
   @ApiOkResponse({ type: SyncReportDto })
   @ApiErrors('SYNC_IN_PROGRESS', 'STRIPE_UNAVAILABLE', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
   sync(): Promise<SyncReportDto> {
-    return this.admin.sync();
+    return this.admin.resync();
   }
 
   @Post('events/replay')

@@ -6,7 +6,7 @@ import { NoUserToken } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
-import { MetricsRegistry } from './metrics.registry';
+import { MetricsRegistry } from '../common/metrics.registry';
 
 @ApiTags('ops')
 @NoUserToken()

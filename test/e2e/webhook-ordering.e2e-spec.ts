@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import { RUNTIME_WEBHOOK_SECRETS } from '../../src/stripe/stripe.module';
+import { BillingSync } from '../../src/sync';
 import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
 import { startTestService, type TestService } from '../support/test-service';
 import { newUser, signToken, bearer } from '../support/tokens';
@@ -134,6 +135,11 @@ describe('webhook events in any order converge on Stripe state', () => {
     await t.prisma.webhookEvent.deleteMany({
       where: { stripeEventId: { in: events.map((e) => e.id) } },
     });
+    // The engine's watermarks and its memory of recent events belong to that state too.
+    await t.prisma.stripeObjectWatermark.deleteMany({
+      where: { stripeId: { in: events.map((e) => (e.data.object as { id: string }).id) } },
+    });
+    t.service.app.get(BillingSync).forgetRecentEvents();
   }
 
   async function deliver(stream: Stripe.Event[]): Promise<void> {
