@@ -2,6 +2,7 @@
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint/layers.mjs';
 
 export default tseslint.config(
   {
@@ -35,6 +36,12 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
     },
+  },
+  {
+    // docs/architecture.json's "never" arrows, and the sync engine's one front door.
+    files: ['src/**/*.ts', 'emulator/src/**/*.ts'],
+    plugins: { layers },
+    rules: { 'layers/never-arrows': 'error' },
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
