@@ -38,6 +38,8 @@ export interface BootOptions {
       host: string;
       port: number;
     }) => Promise<{ host: string; port: number }>;
+    /** The service's clock this far from the emulator's (tests of clock skew); may change. */
+    clockOffset?: { ms: number };
   };
 }
 
@@ -98,7 +100,14 @@ export async function startService(
     // Shared by reference with the webhook verifier: sandbox mode adds its endpoint's secret
     // once the app's own URL (and so its port) is known.
     const webhookSecrets = [...config.stripe.webhookSecrets];
-    const clock = sandbox?.clock ?? systemClock;
+    const offset = options.sandbox?.clockOffset;
+    const sandboxClock = sandbox?.clock;
+    const clock =
+      sandboxClock === undefined
+        ? systemClock
+        : offset === undefined
+          ? sandboxClock
+          : { now: () => new Date(sandboxClock.now().getTime() + offset.ms) };
     const runtime: Runtime = {
       config,
       databaseUrl: database.url,

@@ -3,16 +3,57 @@ import { Counter } from 'prom-client';
 import { currentTransaction } from '../common/transaction-context';
 import type { MetricsRegistry } from '../common/metrics.registry';
 import { currentCallContext } from './stripe-call-context';
-import type { StripeBudget } from './stripe-budget';
+import { StripeBudgetExhaustedError, type StripeBudget } from './stripe-budget';
 
 type InnerClient = ReturnType<typeof Stripe.createNodeHttpClient>;
 type Response = Awaited<ReturnType<InnerClient['makeRequest']>>;
 
-/** A Stripe call was made while a database transaction was open: a bug, refused loudly. */
-export class StripeCallInTransactionError extends Error {
-  constructor(transaction: string) {
-    super(`Stripe was called inside the database transaction "${transaction}"`);
-    this.name = 'StripeCallInTransactionError';
+/** The header a refusal of the gate carries (the SDK turns it into its usual errors). */
+export const GATE_HEADER = 'billing-stripe-gate';
+
+export type GateRefusal = 'in-transaction' | 'budget-exhausted';
+
+/** Why the gate refused a call, read back from the error the SDK raised for it. */
+export function gateRefusalOf(error: unknown): GateRefusal | null {
+  if (!(error instanceof Stripe.errors.StripeError)) return null;
+  const value = (error.headers as Record<string, unknown> | undefined)?.[GATE_HEADER];
+  return value === 'in-transaction' || value === 'budget-exhausted' ? value : null;
+}
+
+/**
+ * The gate's answer instead of Stripe's, in Stripe's error shape and with `Stripe-Should-Retry:
+ * false`, so that the SDK raises its usual error at once rather than retrying: a 500 for a call
+ * made inside a transaction (a bug), a 429 when the budget has no token before the deadline
+ * (users then see Stripe as unavailable, never a 429; an event is deferred).
+ */
+class RefusedResponse extends Stripe.HttpClientResponse {
+  private readonly body: unknown;
+
+  constructor(reason: GateRefusal, message: string) {
+    super(reason === 'in-transaction' ? 500 : 429, {
+      'stripe-should-retry': 'false',
+      'request-id': `req_gate_${reason}`,
+      [GATE_HEADER]: reason,
+    });
+    this.body = {
+      error: {
+        type: reason === 'in-transaction' ? 'api_error' : 'invalid_request_error',
+        code: reason === 'in-transaction' ? 'call_in_transaction' : 'rate_limit',
+        message,
+      },
+    };
+  }
+
+  override getRawResponse(): unknown {
+    return null;
+  }
+
+  override toStream(): unknown {
+    throw new Error('a refused Stripe call has no stream');
+  }
+
+  override toJSON(): Promise<unknown> {
+    return Promise.resolve(this.body);
   }
 }
 
@@ -38,7 +79,7 @@ export class BudgetedHttpClient extends Stripe.HttpClient {
     super();
     this.calls = new Counter({
       name: 'billing_stripe_calls_total',
-      help: 'Requests sent to Stripe, by purpose and outcome (ok, error, rate_limited).',
+      help: 'Requests sent to Stripe, by purpose and outcome (ok, error, rate_limited; deferred: refused by the budget).',
       labelNames: ['purpose', 'outcome'],
       registers: [registry],
     });
@@ -72,11 +113,20 @@ export class BudgetedHttpClient extends Stripe.HttpClient {
     const transaction = currentTransaction();
     if (transaction !== undefined) {
       this.inTransaction.inc();
-      throw new StripeCallInTransactionError(transaction);
+      return new RefusedResponse(
+        'in-transaction',
+        `Stripe was called inside the database transaction "${transaction}".`,
+      ) as unknown as Response;
     }
     const { purpose, deadline } = currentCallContext();
     for (let attempt = 0; ; attempt++) {
-      await this.budget.acquire(purpose, deadline);
+      try {
+        await this.budget.acquire(purpose, deadline);
+      } catch (error) {
+        if (!(error instanceof StripeBudgetExhaustedError)) throw error;
+        this.calls.inc({ purpose, outcome: 'deferred' });
+        return new RefusedResponse('budget-exhausted', error.message) as unknown as Response;
+      }
       let response: Response;
       try {
         response = await this.inner.makeRequest(

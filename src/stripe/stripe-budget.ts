@@ -3,7 +3,6 @@ import { Logger } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
 import type { MetricsRegistry } from '../common/metrics.registry';
 import type { SqlClient } from '../database/sql-client';
-import { ApiError } from '../errors/api-error';
 import { sql } from '../database/sql';
 import { isUserFacing, type StripePurpose } from './stripe-call-context';
 
@@ -18,13 +17,10 @@ export interface StripeBudgetSettings {
   userMaxWaitMs: number;
 }
 
-/**
- * The budget ran out before a call's deadline: an event is deferred (503 inline, retried); a
- * user sees Stripe as unavailable (502), never a 429.
- */
-export class StripeBudgetExhaustedError extends ApiError {
+/** The budget ran out before a call's deadline (the gate answers the SDK with a refusal). */
+export class StripeBudgetExhaustedError extends Error {
   constructor(readonly purpose: StripePurpose) {
-    super('STRIPE_UNAVAILABLE', `Stripe API budget exhausted for ${purpose} calls; retry later.`);
+    super(`Stripe API budget exhausted for ${purpose} calls; retry later.`);
     this.name = 'StripeBudgetExhaustedError';
   }
 }

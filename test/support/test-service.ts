@@ -22,6 +22,8 @@ export interface TestServiceOptions {
   databaseOptions?: string;
   /** Put something (a fault-injecting proxy) between the SDK and the emulator. */
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
+  /** The service's clock this far from the emulator's; the test may change it. */
+  clockOffset?: { ms: number };
 }
 
 export async function startTestService(
@@ -50,7 +52,12 @@ export async function startTestService(
   const service = await startService(config, {
     log: () => undefined,
     database,
-    sandbox: { port: 0, webhookRetryDelaysMs: [50, 100, 200], connectVia: options.connectVia },
+    sandbox: {
+      port: 0,
+      webhookRetryDelaysMs: [50, 100, 200],
+      connectVia: options.connectVia,
+      clockOffset: options.clockOffset,
+    },
   });
   return {
     service,

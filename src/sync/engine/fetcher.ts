@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { outsideTransaction } from '../../common/transaction-context';
+import { gateRefusalOf } from '../../stripe/budgeted-http-client';
+import { StripeBudgetExhaustedError } from '../../stripe/stripe-budget';
 import { STRIPE_CLIENT } from '../../stripe/stripe.module';
 import { withStripePurpose, type StripePurpose } from '../../stripe/stripe-call-context';
 import type { StripeKind } from '../kinds/kind';
@@ -60,7 +62,15 @@ export class CoalescedFetcher {
       withStripePurpose(options.purpose, () => kind.fetch(this.stripe, id), {
         maxWaitMs: options.maxWaitMs,
       }),
-    ).then((object) => ({ object, startedAt, endedAt: this.clock.nowSeconds(), startedMonotonic }));
+    ).then(
+      (object) => ({ object, startedAt, endedAt: this.clock.nowSeconds(), startedMonotonic }),
+      (error: unknown) => {
+        // The shared budget had no room before the deadline: the event waits for a retry.
+        if (gateRefusalOf(error) === 'budget-exhausted')
+          throw new StripeBudgetExhaustedError(options.purpose);
+        throw error;
+      },
+    );
     const entry: InFlight = { startedMonotonic, promise };
     this.inFlight.set(key, entry);
     try {

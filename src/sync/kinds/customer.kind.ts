@@ -30,7 +30,7 @@ export const customerKind: StripeKind<CustomerObject, CustomerRow> = {
   catalog: false,
   lockKeyOf: (customer) => `customer:${customer.id}`,
   customerOf: (customer) => customer.id,
-  isComplete: () => true,
+  isComplete: (customer) => 'email' in customer,
   isDeleted: (customer) => 'deleted' in customer && customer.deleted === true,
   async fetch(stripe, id) {
     return stripe.customers.retrieve(id);

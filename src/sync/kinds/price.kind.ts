@@ -82,7 +82,7 @@ export const priceKind: StripeKind<PriceObject, PriceRow | { id: string; deleted
   catalog: true,
   lockKeyOf: () => 'catalog',
   customerOf: () => null,
-  isComplete: () => true,
+  isComplete: (price) => 'currency' in price && typeof price.currency === 'string',
   isDeleted: (price) => 'deleted' in price && price.deleted === true,
   async fetch(stripe, id) {
     return stripe.prices.retrieve(id);

@@ -100,7 +100,7 @@ export const productKind: StripeKind<ProductObject, ProductRow> = {
   catalog: true,
   lockKeyOf: () => 'catalog',
   customerOf: () => null,
-  isComplete: () => true,
+  isComplete: (product) => 'name' in product && typeof product.name === 'string',
   isDeleted: (product) => 'deleted' in product && product.deleted === true,
   async fetch(stripe, id) {
     return stripe.products.retrieve(id);

@@ -209,8 +209,12 @@ export const subscriptionKind: StripeKind<Stripe.Subscription, SubscriptionRow> 
   catalog: false,
   lockKeyOf: (subscription) => `customer:${idOf(subscription.customer) ?? subscription.id}`,
   customerOf: (subscription) => idOf(subscription.customer),
-  // A discount named only by id needs its coupon's terms for the amount.
-  isComplete: (subscription) => expandedDiscounts(subscription) !== null,
+  // A thin payload has no items; a discount named only by id needs its coupon's terms.
+  isComplete: (subscription) =>
+    typeof subscription.status === 'string' &&
+    Array.isArray(subscription.items?.data) &&
+    subscription.items.data.length > 0 &&
+    expandedDiscounts(subscription) !== null,
   isDeleted: () => false,
   async fetch(stripe, id) {
     try {
