@@ -13,6 +13,7 @@ export default tseslint.config(
       'src/generated/**',
       '.data/**',
       'bench/results/**',
+      'bench/.peer/**',
     ],
   },
   eslint.configs.recommended,
