@@ -6,6 +6,7 @@
 // WEBHOOK_SECRET, STRIPE_API_BASE (the emulator), STRIPE_SECRET_KEY.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { URL } from 'node:url';
 
 const env = (name) => {
   const value = process.env[name];

@@ -254,8 +254,7 @@ export async function checkPeerState(
       }
       for (const invoice of invoices) {
         result.invoices += 1;
-        if (storedInvoices.get(invoice.id as string)?.status !== invoice.status)
-          result.staleInvoices += 1;
+        if (storedInvoices.get(invoice.id)?.status !== invoice.status) result.staleInvoices += 1;
       }
     });
   } finally {
