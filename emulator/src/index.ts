@@ -12,6 +12,7 @@ import { registerControlRoutes } from './control/control-routes';
 import { defaultCatalogFile } from './emulator-paths';
 import { EmulatorServer } from './http/emulator-server';
 import { registerPages } from './pages/register-pages';
+import { StateStore } from './store/state-store';
 import {
   WebhookDispatcher,
   type DeliveryAttempt,
@@ -58,14 +59,19 @@ const GLOBAL_CLOCK_TICK_MS = 1_000;
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const log = options.logger ?? (() => undefined);
   const domain = new StripeDomain(Stripe.API_VERSION);
+  const store = new StateStore(domain.core.state, log);
   const dispatcher = new WebhookDispatcher(
-    domain.core.state,
+    store,
+    () => domain.core.clock.globalNow(),
     options.webhookRetryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
     options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
     log,
   );
   domain.core.events.onEvent((event) => dispatcher.enqueue(event));
-  const server = new EmulatorServer(domain, new Expander(domain), { apiKey: options.apiKey, log });
+  const server = new EmulatorServer(domain, store, new Expander(domain), {
+    apiKey: options.apiKey,
+    log,
+  });
   for (const register of [
     registerCustomerRoutes,
     registerCatalogRoutes,
@@ -77,14 +83,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   const reset = (): void => {
     dispatcher.reset();
-    server.resetIdempotency();
-    domain.core.state.clear();
-    domain.core.clock.reset();
+    store.clear();
   };
   registerControlRoutes(server.control, {
     domain,
     dispatcher,
     reset,
+    afterCommit: (callback) => store.afterCommit(callback),
     defaultCatalog: () =>
       JSON.parse(readFileSync(options.catalogFile ?? defaultCatalogFile(), 'utf8')) as unknown,
   });
@@ -96,8 +101,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   domain.core.baseUrl = url;
 
   const seed = (catalog: unknown): void => {
-    domain.core.events.withOrigin(null, () =>
-      seedCatalog(domain.catalog, domain.core.state, parseCatalogDocument(catalog)),
+    store.run(() =>
+      domain.core.events.withOrigin(null, () =>
+        seedCatalog(domain.catalog, domain.core.state, parseCatalogDocument(catalog)),
+      ),
     );
   };
   if (options.catalogFile !== undefined)
@@ -105,7 +112,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const tick = setInterval(() => {
     try {
-      domain.core.events.withOrigin(null, () => domain.lifecycle.catchUpGlobal());
+      store.run(() => domain.core.events.withOrigin(null, () => domain.lifecycle.catchUpGlobal()));
+      dispatcher.clockMoved();
     } catch (caught) {
       log(
         `emulator clock tick failed: ${caught instanceof Error ? caught.message : String(caught)}`,
@@ -123,11 +131,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return Promise.resolve();
     },
     flushWebhooks: () => dispatcher.flush(),
-    now: () => new Date(domain.core.clock.globalNow() * 1000),
+    now: () => new Date(store.read(() => domain.core.clock.globalNow()) * 1000),
     close: async () => {
       clearInterval(tick);
       dispatcher.close();
       await server.close();
+      store.units.commitImplicit();
     },
   };
 }

@@ -10,6 +10,8 @@ export interface ControlDependencies {
   dispatcher: WebhookDispatcher;
   reset: () => void;
   defaultCatalog: () => unknown;
+  /** Runs once the control request's atomic step has committed. */
+  afterCommit: (callback: () => void) => void;
 }
 
 function optionalNumber(body: Record<string, unknown>, key: string): number | undefined {
@@ -67,6 +69,7 @@ export function registerControlRoutes(
         to !== undefined ? 'to' : 'seconds',
       );
     domain.core.events.withOrigin(null, () => domain.lifecycle.advance(null, target));
+    deps.afterCommit(() => dispatcher.clockMoved());
     return { now: domain.core.clock.globalNow() };
   });
 
@@ -107,11 +110,8 @@ export function registerControlRoutes(
     const ids = Array.isArray(body.events)
       ? body.events.filter((id): id is string => typeof id === 'string')
       : [];
-    const events = ids
-      .map((id) => domain.core.state.events.get(id))
-      .filter((event) => event !== undefined);
     const endpoint = typeof body.endpoint === 'string' ? body.endpoint : undefined;
-    return { queued: dispatcher.redeliver(events, endpoint) };
+    return { queued: dispatcher.redeliver(ids, endpoint) };
   });
 
   router.add('POST', '/_emulator/payment_methods/:id/fail', ({ pathParams, body }) => {
