@@ -12,6 +12,7 @@ import { registerControlRoutes } from './control/control-routes';
 import { defaultCatalogFile } from './emulator-paths';
 import { EmulatorServer } from './http/emulator-server';
 import { registerPages } from './pages/register-pages';
+import { StateFile } from './store/state-file';
 import { StateStore } from './store/state-store';
 import {
   WebhookDispatcher,
@@ -34,6 +35,21 @@ export interface EmulatorOptions {
   /** Delay before each webhook retry; its length is the number of retries. */
   webhookRetryDelaysMs?: number[];
   deliveryTimeoutMs?: number;
+  /**
+   * Where the state is kept across restarts (see store/state-file.ts). Unset: in memory only.
+   * A folder is used by one emulator at a time.
+   */
+  dataDir?: string;
+  /** fsync every commit (also survives power loss, at a cost per request). */
+  fsync?: boolean;
+  /** For tests: compact the state file once its journal passes this many bytes. */
+  compactAfterBytes?: number;
+  /**
+   * The base URL people and browsers reach the emulator at, used in page links (checkout and
+   * portal URLs, hosted invoices) when it differs from the listening address: a container, a
+   * reverse proxy. Default: `http://host:port`.
+   */
+  publicUrl?: string;
 }
 
 export interface RunningEmulator {
@@ -41,6 +57,10 @@ export interface RunningEmulator {
   url: string;
   port: number;
   host: string;
+  /** The base of page links (`publicUrl`, or `url`). */
+  publicUrl: string;
+  /** True when the state was loaded from `dataDir` (not a first start). */
+  restored: boolean;
   /** Seeds a catalog document (see emulator/catalog/sandbox-catalog.json) through the API code path. */
   seedCatalog(catalog: unknown): Promise<void>;
   /** Resolves once every queued webhook delivery has settled (succeeded or used up its retries). */
@@ -60,6 +80,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const log = options.logger ?? (() => undefined);
   const domain = new StripeDomain(Stripe.API_VERSION);
   const store = new StateStore(domain.core.state, log);
+  const stateFile =
+    options.dataDir === undefined
+      ? null
+      : StateFile.open(options.dataDir, store, {
+          fsync: options.fsync,
+          log,
+          compactAfterBytes: options.compactAfterBytes,
+        });
+  const restored = stateFile !== null && !store.isEmpty();
   const dispatcher = new WebhookDispatcher(
     store,
     () => domain.core.clock.globalNow(),
@@ -96,9 +125,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   registerPages(server.pages, domain);
 
   const host = options.host ?? '127.0.0.1';
-  const address = await server.listen(options.port ?? 0, host);
-  const url = `http://${host}:${address.port}`;
-  domain.core.baseUrl = url;
+  let address: Awaited<ReturnType<EmulatorServer['listen']>>;
+  try {
+    address = await server.listen(options.port ?? 0, host);
+  } catch (error) {
+    stateFile?.close();
+    throw error;
+  }
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const publicUrl = (options.publicUrl ?? url).replace(/\/+$/, '');
+  domain.core.baseUrl = publicUrl;
 
   const seed = (catalog: unknown): void => {
     store.run(() =>
@@ -107,8 +143,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       ),
     );
   };
-  if (options.catalogFile !== undefined)
+  // A restored account keeps what it has: reseeding would bring back what was deleted since.
+  if (options.catalogFile !== undefined && !restored)
     seed(JSON.parse(readFileSync(options.catalogFile, 'utf8')));
+  // Deliveries a previous run still owed (a restart resumes them, as Stripe would).
+  dispatcher.resume();
 
   const tick = setInterval(() => {
     try {
@@ -126,6 +165,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url,
     port: address.port,
     host,
+    publicUrl,
+    restored,
     seedCatalog: (catalog) => {
       seed(catalog);
       return Promise.resolve();
@@ -137,6 +178,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       dispatcher.close();
       await server.close();
       store.units.commitImplicit();
+      stateFile?.close();
     },
   };
 }

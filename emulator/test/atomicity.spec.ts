@@ -62,7 +62,7 @@ describe('per-request atomicity', () => {
       .update(customer.id, {
         email: 'after@example.com',
         metadata: { plan: 'b' },
-        payment_method: 'pm_does_not_exist',
+        invoice_settings: { default_payment_method: 'pm_does_not_exist' },
       })
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ statusCode: 404, code: 'resource_missing' });
@@ -125,7 +125,10 @@ describe('per-request atomicity', () => {
       stripe.customers
         .update(
           customer.id,
-          { email: 'changed@example.com', payment_method: 'pm_missing' },
+          {
+            email: 'changed@example.com',
+            invoice_settings: { default_payment_method: 'pm_missing' },
+          },
           { idempotencyKey: 'atomic-replay' },
         )
         .catch((caught: unknown) => caught);

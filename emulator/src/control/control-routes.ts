@@ -3,7 +3,12 @@ import type { StripeDomain } from '../billing/stripe-domain';
 import type { ControlHandler } from '../http/emulator-server';
 import type { Router } from '../http/router';
 import { invalidRequest, parameterMissing } from '../http/stripe-error';
-import type { WebhookDeliveryOptions, WebhookDispatcher } from '../webhooks/webhook-dispatcher';
+import {
+  RETRY_SCHEDULES,
+  type RetrySchedule,
+  type WebhookDeliveryOptions,
+  type WebhookDispatcher,
+} from '../webhooks/webhook-dispatcher';
 
 export interface ControlDependencies {
   domain: StripeDomain;
@@ -97,6 +102,19 @@ export function registerControlRoutes(
     if (reorder !== undefined) patch.reorderWindow = Math.max(1, Math.floor(reorder));
     const concurrency = optionalNumber(body, 'concurrency');
     if (concurrency !== undefined) patch.concurrency = Math.max(1, Math.floor(concurrency));
+    const delayMs = optionalNumber(body, 'delayMs');
+    if (delayMs !== undefined) patch.delayMs = Math.max(0, Math.floor(delayMs));
+    const jitterMs = optionalNumber(body, 'jitterMs');
+    if (jitterMs !== undefined) patch.jitterMs = Math.max(0, Math.floor(jitterMs));
+    if (body.retrySchedule !== undefined) {
+      if (!RETRY_SCHEDULES.includes(body.retrySchedule as RetrySchedule))
+        throw invalidRequest(
+          `\`retrySchedule\` must be one of ${RETRY_SCHEDULES.join(', ')}.`,
+          'parameter_invalid',
+          'retrySchedule',
+        );
+      patch.retrySchedule = body.retrySchedule as RetrySchedule;
+    }
     return dispatcher.setOptions(patch);
   });
 

@@ -83,6 +83,7 @@ export class EmulatorServer {
   readonly pages = new Router<PageHandler>();
   private readonly idempotency: IdempotencyStore;
   private readonly server: Server;
+  private closing = false;
 
   constructor(
     private readonly domain: StripeDomain,
@@ -107,10 +108,20 @@ export class EmulatorServer {
     });
   }
 
-  close(): Promise<void> {
+  /**
+   * Stops accepting connections and lets requests in flight finish (their responses are durable
+   * anyway), cutting whatever is still open after `graceMs`.
+   */
+  close(graceMs = 2_000): Promise<void> {
+    this.closing = true;
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
+      const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      timer.unref();
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.server.closeIdleConnections();
     });
   }
 
@@ -142,6 +153,8 @@ export class EmulatorServer {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),
       ...extraHeaders,
+      // Shutting down: the client should not reuse this connection.
+      ...(this.closing ? { connection: 'close' } : {}),
     });
     response.end(text);
   }

@@ -11,7 +11,8 @@ import { signWebhookPayload } from './webhook-signature';
 export type { DeliveryAttempt };
 
 /** How failed deliveries are retried. */
-export type RetrySchedule = 'fixed' | 'stripe-test' | 'stripe-live';
+export const RETRY_SCHEDULES = ['fixed', 'stripe-test', 'stripe-live'] as const;
+export type RetrySchedule = (typeof RETRY_SCHEDULES)[number];
 
 export interface WebhookDeliveryOptions {
   /** false pauses delivery: events are still recorded, but nothing is sent (a missed delivery). */
