@@ -2,7 +2,7 @@ import { parseCatalogDocument, seedCatalog } from '../billing/catalog-seed';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { ControlHandler } from '../http/emulator-server';
 import type { Router } from '../http/router';
-import { invalidRequest, parameterMissing } from '../http/stripe-error';
+import { invalidRequest, parameterMissing, resourceMissing } from '../http/stripe-error';
 import {
   RETRY_SCHEDULES,
   type RetrySchedule,
@@ -130,6 +130,21 @@ export function registerControlRoutes(
       : [];
     const endpoint = typeof body.endpoint === 'string' ? body.endpoint : undefined;
     return { queued: dispatcher.redeliver(ids, endpoint) };
+  });
+
+  /**
+   * Reveals an endpoint's signing secret, as the Dashboard does (the API shows it on create
+   * only): a sandbox app restarting against a persisted emulator reuses its endpoint with it.
+   */
+  router.add('GET', '/_emulator/webhook_endpoints/:id', ({ pathParams }) => {
+    const record = domain.core.state.webhookEndpoints.get(pathParams.id);
+    if (record === undefined) throw resourceMissing('webhook_endpoint', pathParams.id);
+    return {
+      id: record.id,
+      url: record.endpoint.url,
+      status: record.endpoint.status,
+      secret: record.secret,
+    };
   });
 
   router.add('POST', '/_emulator/payment_methods/:id/fail', ({ pathParams, body }) => {
