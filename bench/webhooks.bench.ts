@@ -129,7 +129,9 @@ const median = (values: (number | null)[]): number | null => {
   const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
   if (present.length === 0) return null;
   const middle = Math.floor(present.length / 2);
-  return present.length % 2 === 1 ? present[middle] : (present[middle - 1] + present[middle]) / 2;
+  return round2(
+    present.length % 2 === 1 ? present[middle] : (present[middle - 1] + present[middle]) / 2,
+  );
 };
 
 /** One measured delivery of the stream to one target. */

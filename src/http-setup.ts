@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestIdFor } from './logging/logging.module';
 import helmet from 'helmet';
 import { WEBHOOK_PATH } from './webhooks/webhooks.controller';
-import { webhookIngress } from './webhooks/webhook-ingress';
+import { installWebhookIngress } from './webhooks/webhook-ingress';
 import { WebhooksService } from './webhooks/webhooks.service';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
@@ -42,9 +42,10 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     requestIdFor(req, res);
     next();
   });
-  // Stripe's deliveries are served before the API's pipeline (helmet, CORS, parsers, guards,
-  // per-request logs): they need none of it, and the signature is checked on the raw bytes.
-  app.use(WEBHOOK_PATH, webhookIngress(app.get(WebhooksService)));
+  // Stripe's deliveries are served in front of Express and the API's pipeline (helmet, CORS,
+  // parsers, guards, per-request logs): they need none of it; the signature is checked on the
+  // raw bytes, and errors still have the envelope.
+  installWebhookIngress(app.getHttpServer(), WEBHOOK_PATH, app.get(WebhooksService));
   app.useLogger(app.get(Logger));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
   app.set('trust proxy', config.trustProxy);

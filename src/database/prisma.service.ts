@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool } from 'pg';
+import { Pool, type PoolConfig } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 
 /**
@@ -12,7 +12,9 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   readonly pool: Pool;
 
   constructor(url: string, poolSize: number) {
-    const pool = new Pool({ connectionString: url, max: poolSize });
+    // Pipelined connections: a statement is sent without waiting for the one before (answers
+    // still come in order), so a transaction's BEGIN and COMMIT travel with its statements.
+    const pool = new Pool({ connectionString: url, max: poolSize, pipeline: true } as PoolConfig);
     // An idle connection the server closed is dropped by the pool; it must not crash the process.
     pool.on('error', () => undefined);
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });

@@ -14,6 +14,11 @@ export type StatementName = string | true | undefined;
 /** One open transaction: statements run on its connection, one after another. */
 export interface SqlTransaction {
   query<R extends QueryResultRow>(statement: Sql, name?: StatementName): Promise<R[]>;
+  /**
+   * The transaction's last statement, sent together with COMMIT (one round trip for both);
+   * the transaction commits when the work returns.
+   */
+  finish(statement: Sql, name?: StatementName): Promise<void>;
 }
 
 function queryConfig(
@@ -31,7 +36,7 @@ function queryConfig(
 
 /**
  * A 64-bit advisory lock key for a text key, computed here so that taking the lock needs no
- * parameter and can travel with BEGIN in one round trip.
+ * parameter and can travel with BEGIN in one message.
  */
 export function advisoryKey(key: string): bigint {
   return createHash('sha256').update(key).digest().readBigInt64BE(0);
@@ -39,14 +44,16 @@ export function advisoryKey(key: string): bigint {
 
 /**
  * Plain SQL over the pool Prisma uses. `transaction` is the one helper for locked writes on the
- * hot paths: BEGIN and the advisory lock in one round trip, the work, COMMIT — and the work runs
- * in the transaction context, so a Stripe call made inside it is caught (DESIGN §6).
+ * hot paths. The pool's connections pipeline (a statement is sent without waiting for the one
+ * before), so BEGIN with the advisory lock travels with the first statement, and the last
+ * statement with COMMIT: a read-decide-write transaction costs two round trips. The work runs
+ * in the transaction context, so a Stripe call made inside it is refused (DESIGN §6).
  */
 @Injectable()
 export class SqlClient {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** One statement in its own implicit transaction. `name` prepares it once per connection. */
+  /** One statement in its own implicit transaction. */
   async query<R extends QueryResultRow>(statement: Sql, name?: StatementName): Promise<R[]> {
     const result = await this.prisma.pool.query<R>(queryConfig(statement, name));
     return result.rows;
@@ -58,15 +65,18 @@ export class SqlClient {
   ): Promise<T> {
     const client = await this.prisma.pool.connect();
     let broken = false;
+    const begin = client.query(
+      lockKey === null
+        ? 'BEGIN'
+        : `BEGIN; SELECT pg_advisory_xact_lock(${advisoryKey(lockKey).toString()})`,
+    );
+    // Awaited below; a failure here fails the statements behind it too.
+    begin.catch(() => undefined);
+    const tx = new PooledTransaction(client, begin);
     try {
-      await client.query(
-        lockKey === null
-          ? 'BEGIN'
-          : `BEGIN; SELECT pg_advisory_xact_lock(${advisoryKey(lockKey).toString()})`,
-      );
-      const tx = new PooledTransaction(client);
       const result = await runInTransactionContext(lockKey ?? 'transaction', () => work(tx));
-      await client.query('COMMIT');
+      await begin;
+      await (tx.committed ?? client.query('COMMIT'));
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {
@@ -81,10 +91,25 @@ export class SqlClient {
 }
 
 class PooledTransaction implements SqlTransaction {
-  constructor(private readonly client: PoolClient) {}
+  committed?: Promise<unknown>;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly begin: Promise<unknown>,
+  ) {}
 
   async query<R extends QueryResultRow>(statement: Sql, name?: StatementName): Promise<R[]> {
-    const result = await this.client.query<R>(queryConfig(statement, name));
-    return result.rows;
+    const result = this.client.query<R>(queryConfig(statement, name));
+    await this.begin;
+    return (await result).rows;
+  }
+
+  async finish(statement: Sql, name?: StatementName): Promise<void> {
+    const result = this.client.query(queryConfig(statement, name));
+    this.committed = this.client.query('COMMIT');
+    // COMMIT after a failed statement answers ROLLBACK; the statement's error is what counts.
+    this.committed.catch(() => undefined);
+    await this.begin;
+    await result;
   }
 }

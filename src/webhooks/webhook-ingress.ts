@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { ApiError } from '../errors/api-error';
 import { toApiError } from '../errors/all-exceptions.filter';
 import type { ErrorEnvelope } from '../errors/error-envelope';
+import { requestIdFor } from '../logging/logging.module';
 import type { WebhooksService } from './webhooks.service';
 
 /** Comfortably above the largest event Stripe sends. */
@@ -92,4 +93,35 @@ export function webhookIngress(service: WebhooksService) {
         (error: unknown) => sendError(request, response, error),
       );
   };
+}
+
+type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+
+/**
+ * Puts the webhook route in front of the HTTP server's own listener (Express and Nest): a
+ * `POST` to `path` is answered here with no router, no middleware and no per-request logging;
+ * everything else goes on to Express as before. The response still carries X-Request-Id.
+ */
+export function installWebhookIngress(
+  server: Server,
+  path: string,
+  service: WebhooksService,
+): void {
+  const handle = webhookIngress(service);
+  const listeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  const next: RequestListener = (request, response) => {
+    for (const listener of listeners) listener.call(server, request, response);
+  };
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (
+      request.method === 'POST' &&
+      (request.url === path || request.url?.startsWith(`${path}?`))
+    ) {
+      requestIdFor(request, response);
+      handle(request, response, () => next(request, response));
+      return;
+    }
+    next(request, response);
+  });
 }

@@ -316,7 +316,7 @@ export class ApplyEngine {
     const record = ledger === null ? null : this.ledger.recordStatement(ledger.entry, ledger.force);
     const [context] = await tx.query<ContextRow>(
       contextStatement(candidate.id, ownership, record),
-      true,
+      record === null ? 'sync_context' : 'sync_context_ledger',
     );
     const readAt = performance.now();
     if (context.recorded === 0) return { type: 'duplicate' };
@@ -375,7 +375,7 @@ export class ApplyEngine {
       parts.push(
         this.ledger.markStatement(ledger.entry.stripeEventId, 'IGNORED', outcome.reason ?? null),
       );
-    if (parts.length > 0) await tx.query(statement(parts), true);
+    if (parts.length > 0) await tx.finish(statement(parts), true);
     return { type: 'done', outcome, effects };
   }
 

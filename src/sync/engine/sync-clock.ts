@@ -47,6 +47,8 @@ export class SyncClock {
   fetchBounds(startedAt: number, endedAt: number, causedBy?: number): StateBounds {
     const from = Math.max(Math.floor(startedAt - this.skew), causedBy ?? -Infinity);
     const trusted = this.clockBehindUntil < endedAt;
-    return { from, until: trusted ? Math.ceil(endedAt + this.skew) : null };
+    // Strictly after the end: a clock read in whole seconds (the emulator's) is up to a second
+    // behind the instant it names.
+    return { from, until: trusted ? Math.floor(endedAt + this.skew) + 1 : null };
   }
 }
