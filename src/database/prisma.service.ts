@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool, type PoolConfig } from 'pg';
+import { Pool } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 
 /**
@@ -14,7 +14,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   constructor(url: string, poolSize: number) {
     // Pipelined connections: a statement is sent without waiting for the one before (answers
     // still come in order), so a transaction's BEGIN and COMMIT travel with its statements.
-    const pool = new Pool({ connectionString: url, max: poolSize, pipeline: true } as PoolConfig);
+    const pool = new Pool({ connectionString: url, max: poolSize, pipeline: true });
     // An idle connection the server closed is dropped by the pool; it must not crash the process.
     pool.on('error', () => undefined);
     super({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });

@@ -131,7 +131,19 @@ export class ApplyEngine {
       payload,
     };
     if (kind === undefined) {
-      const recorded = await this.ledger.recordIgnored(entry, 'event type not handled');
+      // Nothing to replay for a type this service does not apply: the record keeps what names it.
+      const stub = JSON.stringify({
+        id: event.id,
+        object: 'event',
+        type: event.type,
+        created: event.created,
+        api_version: event.api_version ?? null,
+        data: { object: { id: entry.objectId } },
+      });
+      const recorded = await this.ledger.recordIgnored(
+        { ...entry, payload: stub },
+        'event type not handled',
+      );
       const outcome = recorded ? null : await this.duplicateOrRetry(entry);
       if (outcome !== null) return outcome;
       this.remember(event.id);

@@ -37,7 +37,7 @@ export class EventLedgerRepository {
       INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
                                   "stripeCreatedAt", "receivedAt", "status", "processedAt", "attempts", "payload")
       VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
-              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSED', now(), 1, ${entry.payload}::jsonb)
+              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSED', now(), 1, ${entry.payload}::json)
       ON CONFLICT ("stripeEventId") DO UPDATE SET
         "status" = 'PROCESSED', "processedAt" = now(), "lastError" = NULL,
         "attempts" = "WebhookEvent"."attempts" + 1
@@ -52,7 +52,7 @@ export class EventLedgerRepository {
       INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
                                   "stripeCreatedAt", "receivedAt", "status", "processedAt", "attempts", "payload", "lastError")
       VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
-              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'IGNORED', now(), 1, ${entry.payload}::jsonb, ${note})
+              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'IGNORED', now(), 1, ${entry.payload}::json, ${note})
       ON CONFLICT ("stripeEventId") DO NOTHING
       RETURNING 1`,
       'ledger_record_ignored',
@@ -74,7 +74,7 @@ export class EventLedgerRepository {
       INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
                                   "stripeCreatedAt", "receivedAt", "status", "attempts", "payload", "lastError")
       VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
-              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'FAILED', 1, ${entry.payload}::jsonb, ${error})
+              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'FAILED', 1, ${entry.payload}::json, ${error})
       ON CONFLICT ("stripeEventId") DO UPDATE SET
         "status" = 'FAILED', "attempts" = "WebhookEvent"."attempts" + 1, "lastError" = ${error}
       WHERE "WebhookEvent"."status" NOT IN ('PROCESSED', 'IGNORED')`,
