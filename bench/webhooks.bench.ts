@@ -449,6 +449,14 @@ async function main(): Promise<void> {
         await runPeer();
       }
       if (options.stripeLatencyMs !== null || options.rateLimit !== null) {
+        const supported = await setRealism(emulator.url, { latency: null, rateLimit: null }).then(
+          () => true,
+          () => false,
+        );
+        if (!supported) {
+          log('  this emulator build has no realism switches (latency, rate limit): run skipped');
+          continue;
+        }
         log(
           `Run ${run}/${options.runs}: this service with Stripe at ${options.stripeLatencyMs ?? 0} ms p50, ` +
             `limit ${options.rateLimit ?? 'none'}/s…`,
