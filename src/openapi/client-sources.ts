@@ -70,7 +70,9 @@ function openapiTypescriptCli(): string {
 export async function clientSources(document: OpenAPIObject): Promise<ClientSources> {
   const openapiJson = serialiseOpenApiDocument(document);
   // The CLI reads the document from stdin when given no path; feed it the exact committed text.
-  const child = run(process.execPath, [openapiTypescriptCli()], {
+  // Defaults describe what the service assumes when a field is left out: request fields with a
+  // default stay optional.
+  const child = run(process.execPath, [openapiTypescriptCli(), '--default-non-nullable=false'], {
     cwd: CLIENT_DIR(),
     maxBuffer: 32 * 1024 * 1024,
   });

@@ -22,6 +22,8 @@ export interface TestServiceOptions {
   databaseOptions?: string;
   /** Put something (a fault-injecting proxy) between the SDK and the emulator. */
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
+  /** The built demo frontend to serve at `/` (default web/dist, when built). */
+  demoDir?: string;
 }
 
 export async function startTestService(
@@ -50,6 +52,7 @@ export async function startTestService(
   const service = await startService(config, {
     log: () => undefined,
     database,
+    demoDir: options.demoDir,
     sandbox: { port: 0, webhookRetryDelaysMs: [50, 100, 200], connectVia: options.connectVia },
   });
   return {

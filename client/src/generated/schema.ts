@@ -688,7 +688,7 @@ export interface components {
              * @description true: keep access until the period ends, then stop; false: cancel now.
              * @default true
              */
-            atPeriodEnd: boolean;
+            atPeriodEnd?: boolean;
         };
         ChangeSubscriptionDto: {
             /** @example price_pro_yearly */
@@ -699,7 +699,7 @@ export interface components {
              * @default create_prorations
              * @enum {string}
              */
-            prorationBehavior: "create_prorations" | "none" | "always_invoice";
+            prorationBehavior?: "create_prorations" | "none" | "always_invoice";
         };
         WebhookOutcomeDto: {
             /** @example true */
@@ -714,7 +714,7 @@ export interface components {
              */
             priceId?: string;
             /** @default 1 */
-            quantity: number;
+            quantity?: number;
             /**
              * @description Applied as a discount; must exist and be active.
              * @example WELCOME10
@@ -724,7 +724,7 @@ export interface components {
              * @default hosted
              * @enum {string}
              */
-            uiMode: "hosted" | "embedded";
+            uiMode?: "hosted" | "embedded";
             /**
              * @description Path on FRONTEND_URL after payment.
              * @example /billing/success
