@@ -105,6 +105,23 @@ describe('sandbox mode: the demo at /, and its sign-in', () => {
     });
   });
 
+  it("answers a new account's first requests, sent together as a page does, with one account", async () => {
+    for (const identity of [
+      { userId: 'user_parallel_1' },
+      { userId: 'user_parallel_2', orgId: 'org_parallel', role: 'member' },
+    ]) {
+      const { token } = (await t.http.post('/api/sandbox/sign-in').send(identity).expect(201))
+        .body as { token: string };
+      const paths = ['/api/account', '/api/subscriptions/current', '/api/entitlements'];
+      const answers = await Promise.all(
+        [...paths, ...paths, ...paths].map((path) => t.http.get(path).set(bearer(token))),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+      const externalId = identity.orgId ?? identity.userId;
+      expect(await t.prisma.account.count({ where: { externalId } })).toBe(1);
+    }
+  });
+
   it('refuses sign-in input it cannot vouch for, and never grants the admin role', async () => {
     for (const [body, field] of [
       [{}, 'userId'],

@@ -115,6 +115,7 @@ ${promotion}
 <button type="submit" id="pay">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button>
 </form>
 <p class="muted">Test cards: 4242 4242 4242 4242 succeeds; 4000 0000 0000 9995 is declined.</p>
+<style>body{background:transparent}main{margin:0 auto;box-shadow:none;max-width:none;padding:16px 24px}</style>
 <script>
 (function () {
   var form = document.getElementById('pay-form');
