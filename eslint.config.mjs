@@ -14,6 +14,7 @@ export default tseslint.config(
       '.data/**',
       'bench/results/**',
       'client/dist/**',
+      'client/.test-build-*/**',
       'client/src/generated/**',
       'web/dist/**',
       'test-results/**',

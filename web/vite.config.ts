@@ -18,7 +18,12 @@ export default defineConfig({
   server: {
     port: 5173,
     strictPort: true,
-    proxy: { '/api': process.env.BILLING_API_URL ?? 'http://localhost:3000' },
+    proxy: Object.fromEntries(
+      ['/api', '/docs', '/docs-json'].map((path) => [
+        path,
+        process.env.BILLING_API_URL ?? 'http://localhost:3000',
+      ]),
+    ),
   },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
 });
