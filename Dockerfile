@@ -5,7 +5,9 @@
 #   docker build -t stripe-billing-service .
 #   docker run -p 3000:3000 -e DATABASE_URL=postgresql://... stripe-billing-service
 #
-# With no STRIPE_SECRET_KEY the container runs in sandbox mode (the Stripe emulator in-process).
+# With no STRIPE_SECRET_KEY the container runs in sandbox mode (the Stripe emulator in-process,
+# or the one at STRIPE_API_BASE). The same image runs the emulator alone:
+#   docker run -p 12111:12111 stripe-billing-service node dist/emulator/src/main.js --host 0.0.0.0
 # With one, it runs against Stripe and needs DATABASE_URL, STRIPE_WEBHOOK_SECRETS and JWT_SECRET
 # or JWT_JWKS_URL; apply migrations first with `node dist/src/cli/migrate.js` (docker-compose.yml
 # does this in its `migrate` service). Every variable: docs/configuration.md.
@@ -49,9 +51,10 @@ COPY package.json ./
 # The sandbox catalog the emulator is seeded with in sandbox mode, and the demo frontend.
 COPY emulator/catalog ./emulator/catalog
 COPY --from=build /app/web/dist ./web/dist
-# The one writable folder: the sandbox JWT secret and, without DATABASE_URL, the embedded
-# PostgreSQL data live in .data/ under the working directory.
-RUN mkdir -p /app/.data && chown node:node /app/.data
+# The one writable folder: the sandbox JWT secret, the emulator's state and, without
+# DATABASE_URL, the embedded PostgreSQL data live in .data/ under the working directory.
+# (.data/emulator exists in the image so that a volume mounted there starts owned by `node`.)
+RUN mkdir -p /app/.data/emulator && chown -R node:node /app/.data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \

@@ -58,7 +58,7 @@ describe('the client package against a running sandbox', () => {
   it('reads the public config, including where Stripe.js comes from in sandbox mode', async () => {
     const config = await createBillingClient({ baseUrl: t.service.url }).config();
     expect(config).toMatchObject({ mode: 'sandbox', publishableKey: 'pk_test_sandbox' });
-    expect(config.stripeJsUrl).toBe(`${t.service.sandbox?.emulator.url}/v3/`);
+    expect(config.stripeJsUrl).toBe(`${t.service.sandbox?.url}/v3/`);
     const script = await fetch(config.stripeJsUrl);
     expect(script.headers.get('content-type')).toContain('javascript');
     expect(await script.text()).toContain('initEmbeddedCheckout');

@@ -38,10 +38,10 @@ describe('sandbox mode: the demo at /, and its sign-in', () => {
       const page = await t.http.get(path).set('Accept', 'text/html,*/*').expect(200);
       expect(page.text).toBe(INDEX);
       expect(page.headers['content-security-policy']).toContain(
-        `script-src 'self' ${t.service.sandbox?.emulator.url}`,
+        `script-src 'self' ${t.service.sandbox?.url}`,
       );
       expect(page.headers['content-security-policy']).toContain(
-        `frame-src ${t.service.sandbox?.emulator.url}`,
+        `frame-src ${t.service.sandbox?.url}`,
       );
     }
     const asset = await t.http.get('/assets/index-abc123.js').expect(200);

@@ -65,7 +65,7 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
         defaultPriceId: 'price_pro_monthly',
         currency: 'usd',
         // Sandbox mode: the emulator's offline Stripe.js, for embedded checkout.
-        stripeJsUrl: `${t.service.sandbox?.emulator.url}/v3/`,
+        stripeJsUrl: `${t.service.sandbox?.url}/v3/`,
       });
     });
   });

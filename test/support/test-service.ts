@@ -1,6 +1,7 @@
 import supertest from 'supertest';
 import { startService, type BootOptions, type RunningService } from '../../src/boot';
 import { loadConfig } from '../../src/config/app-config';
+import type { OpenDatabase } from '../../src/database/database-location';
 import { PrismaService } from '../../src/database/prisma.service';
 import { createTestDatabase } from './test-database';
 import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from './tokens';
@@ -10,6 +11,7 @@ export interface TestService {
   http: ReturnType<typeof supertest>;
   prisma: PrismaService;
   databaseUrl: string;
+  database: OpenDatabase;
   close(): Promise<void>;
 }
 
@@ -24,13 +26,17 @@ export interface TestServiceOptions {
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
   /** The built demo frontend to serve at `/` (default web/dist, when built). */
   demoDir?: string;
+  /** Use this database instead of a fresh clone (a restart on the same data). */
+  database?: OpenDatabase;
+  /** The in-process emulator's state folder (default: in memory). */
+  emulatorDataDir?: string;
 }
 
 export async function startTestService(
   env: Record<string, string> = {},
   options: TestServiceOptions = {},
 ): Promise<TestService> {
-  const created = await createTestDatabase();
+  const created = options.database ?? (await createTestDatabase());
   const database =
     options.databaseOptions === undefined
       ? created
@@ -53,13 +59,19 @@ export async function startTestService(
     log: () => undefined,
     database,
     demoDir: options.demoDir,
-    sandbox: { port: 0, webhookRetryDelaysMs: [50, 100, 200], connectVia: options.connectVia },
+    sandbox: {
+      port: 0,
+      webhookRetryDelaysMs: [50, 100, 200],
+      connectVia: options.connectVia,
+      dataDir: options.emulatorDataDir ?? null,
+    },
   });
   return {
     service,
     http: supertest(service.app.getHttpServer()),
     prisma: service.app.get(PrismaService),
     databaseUrl: created.url,
+    database: created,
     close: () => service.close(),
   };
 }

@@ -4,6 +4,7 @@ import type { ApiHandler, ApiRouter } from '../api/api-call';
 import type { Expander } from '../api/expansion';
 import type { StripeDomain } from '../billing/stripe-domain';
 import { newId } from '../store/ids';
+import type { StateStore } from '../store/state-store';
 import { parseFormBody, type ParamObject } from './form-body';
 import { IdempotencyStore } from './idempotency-store';
 import { RequestParams } from './request-params';
@@ -62,6 +63,9 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+const keepsEffects = (error: unknown): boolean =>
+  error instanceof StripeApiError && error.keepsEffects;
+
 function maskKey(key: string): string {
   return `${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}`;
 }
@@ -69,19 +73,25 @@ function maskKey(key: string): string {
 /**
  * The HTTP front: `/v1/*` speaks Stripe's wire protocol (auth, form bodies, idempotency,
  * expansion, error JSON), `/_emulator/*` is the JSON control API, everything else is a page.
+ *
+ * Every request that can change state runs as one atomic step of the store (a unit of work):
+ * what it changed is undone when it fails, and made durable before its response is sent.
  */
 export class EmulatorServer {
   readonly api: ApiRouter = new Router<ApiHandler>();
   readonly control = new Router<ControlHandler>();
   readonly pages = new Router<PageHandler>();
-  private readonly idempotency = new IdempotencyStore();
+  private readonly idempotency: IdempotencyStore;
   private readonly server: Server;
+  private closing = false;
 
   constructor(
     private readonly domain: StripeDomain,
+    private readonly store: StateStore,
     private readonly expander: Expander,
     private readonly options: { apiKey?: string; log: (line: string) => void },
   ) {
+    this.idempotency = new IdempotencyStore(store.state.idempotencyRecords);
     this.server = createServer((request, response) => {
       void this.handle(request, response);
     });
@@ -98,15 +108,21 @@ export class EmulatorServer {
     });
   }
 
-  close(): Promise<void> {
+  /**
+   * Stops accepting connections and lets requests in flight finish (their responses are durable
+   * anyway), cutting whatever is still open after `graceMs`.
+   */
+  close(graceMs = 2_000): Promise<void> {
+    this.closing = true;
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
+      const timer = setTimeout(() => this.server.closeAllConnections(), graceMs);
+      timer.unref();
+      this.server.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.server.closeIdleConnections();
     });
-  }
-
-  resetIdempotency(): void {
-    this.idempotency.clear();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -137,6 +153,8 @@ export class EmulatorServer {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),
       ...extraHeaders,
+      // Shutting down: the client should not reuse this connection.
+      ...(this.closing ? { connection: 'close' } : {}),
     });
     response.end(text);
   }
@@ -200,7 +218,7 @@ export class EmulatorServer {
     const fingerprint = `${method} ${url.pathname}?${url.search}\n${body}`;
     if (idempotencyKey !== null) {
       headers['idempotency-key'] = idempotencyKey;
-      const stored = this.idempotency.get(apiKey, idempotencyKey);
+      const stored = this.store.run(() => this.idempotency.get(apiKey, idempotencyKey));
       if (stored !== undefined) {
         if (stored.fingerprint !== fingerprint) throw idempotencyMismatch(idempotencyKey);
         this.sendJson(response, stored.statusCode, stored.body, {
@@ -217,32 +235,40 @@ export class EmulatorServer {
     let status = 200;
     let payload: string;
     try {
-      const result = this.domain.core.events.withOrigin(
-        { requestId, idempotencyKey, apiVersion },
-        () => match.handler({ pathParams: match.pathParams, params, path: url.pathname }),
-      );
-      payload = JSON.stringify(this.applyExpansion(result, params.expand()));
+      // One atomic step: the handler, the expansion of its answer and the idempotency record.
+      payload = this.store.run(() => {
+        const result = this.domain.core.events.withOrigin(
+          { requestId, idempotencyKey, apiVersion },
+          () => match.handler({ pathParams: match.pathParams, params, path: url.pathname }),
+        );
+        const text = JSON.stringify(this.applyExpansion(result, params.expand()));
+        if (idempotencyKey !== null)
+          this.idempotency.put(apiKey, idempotencyKey, {
+            fingerprint,
+            statusCode: 200,
+            body: text,
+          });
+        return text;
+      }, keepsEffects);
     } catch (caught) {
       if (!(caught instanceof StripeApiError)) throw caught;
+      // The step was undone (an error changes nothing and sends no event), unless the error is
+      // a declined payment, which Stripe records.
       status = caught.statusCode;
       payload = JSON.stringify(caught.toJSON());
       // Stripe saves no result for requests that failed validation, so they may be retried with the same key.
       const validationFailure = status === 400 && caught.body.type === 'invalid_request_error';
-      if (idempotencyKey !== null && !validationFailure)
-        this.idempotency.put(apiKey, idempotencyKey, {
-          fingerprint,
-          statusCode: status,
-          body: payload,
-        });
-      this.sendJson(response, status, payload, headers);
-      return;
+      if (idempotencyKey !== null && !validationFailure) {
+        const errorPayload = payload;
+        this.store.run(() =>
+          this.idempotency.put(apiKey, idempotencyKey, {
+            fingerprint,
+            statusCode: status,
+            body: errorPayload,
+          }),
+        );
+      }
     }
-    if (idempotencyKey !== null)
-      this.idempotency.put(apiKey, idempotencyKey, {
-        fingerprint,
-        statusCode: status,
-        body: payload,
-      });
     this.sendJson(response, status, payload, headers);
   }
 
@@ -285,12 +311,16 @@ export class EmulatorServer {
         return;
       }
     }
-    const result = await match.handler({
+    const control: ControlRequest = {
       body:
         typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {},
       pathParams: match.pathParams,
       query: url.searchParams,
-    });
+    };
+    // Reads take no before-images; writes are one atomic step (their synchronous part).
+    const result = await (method === 'GET'
+      ? this.store.read(() => match.handler(control))
+      : this.store.run(() => match.handler(control)));
     this.sendJson(response, 200, result ?? { ok: true });
   }
 
@@ -301,12 +331,14 @@ export class EmulatorServer {
       response.end('Not found');
       return;
     }
-    const result = match.handler({
-      method,
-      pathParams: match.pathParams,
-      form: parseFormBody(body),
-      query: url.searchParams,
-    });
+    const result = this.store.run(() =>
+      match.handler({
+        method,
+        pathParams: match.pathParams,
+        form: parseFormBody(body),
+        query: url.searchParams,
+      }),
+    );
     if (result.redirect !== undefined) {
       response.writeHead(result.status, { location: result.redirect });
       response.end();

@@ -14,11 +14,24 @@ export interface StripeErrorBody {
 }
 
 export class StripeApiError extends Error {
+  /**
+   * A request that fails changes nothing — except a payment attempt, which Stripe records even
+   * when it is declined (the failed charge, the invoice's attempt count, `charge.failed`): such
+   * an error keeps the request's effects (see `recordingAttempt`).
+   */
+  keepsEffects = false;
+
   constructor(
     readonly statusCode: number,
     readonly body: StripeErrorBody,
   ) {
     super(body.message);
+  }
+
+  /** Marks a decline that Stripe records as an attempt: the request's effects are committed. */
+  recordingAttempt(): this {
+    this.keepsEffects = true;
+    return this;
   }
 
   toJSON(): { error: StripeErrorBody } {
