@@ -1,6 +1,7 @@
 // @ts-check
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 import layers from './scripts/eslint/layers.mjs';
 
@@ -14,13 +15,18 @@ export default tseslint.config(
       '.data/**',
       'bench/results/**',
       'bench/.peer/**',
+      'client/dist/**',
+      'client/.test-build-*/**',
+      'client/src/generated/**',
+      'web/dist/**',
+      'test-results/**',
     ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -43,6 +49,11 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'emulator/src/**/*.ts'],
     plugins: { layers },
     rules: { 'layers/never-arrows': 'error' },
+  },
+  {
+    // The demo frontend: React's rules of hooks.
+    files: ['web/src/**/*.tsx', 'web/src/**/*.ts'],
+    ...reactHooks.configs.flat.recommended,
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],

@@ -56,6 +56,7 @@ export class WebhooksController {
     'WEBHOOK_PAYLOAD_INVALID',
     'WEBHOOK_PROCESSING_FAILED',
     'WEBHOOK_DEFERRED',
+    'PAYLOAD_TOO_LARGE',
   )
   receive(
     @Req() request: Request & { rawBody?: Buffer },

@@ -26,6 +26,8 @@ export interface TestServiceOptions {
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
   /** The service's clock this far from the emulator's; the test may change it. */
   clockOffset?: { ms: number };
+  /** The built demo frontend to serve at `/` (default web/dist, when built). */
+  demoDir?: string;
   /** Use this database instead of a fresh clone (a restart on the same data). */
   database?: OpenDatabase;
   /** The in-process emulator's state folder (default: in memory). */
@@ -58,6 +60,7 @@ export async function startTestService(
   const service = await startService(config, {
     log: () => undefined,
     database,
+    demoDir: options.demoDir,
     sandbox: {
       port: 0,
       webhookRetryDelaysMs: [50, 100, 200],
