@@ -45,6 +45,7 @@ export class AdminController {
   @ApiErrors(
     'WEBHOOK_EVENT_NOT_FOUND',
     'WEBHOOK_PROCESSING_FAILED',
+    'WEBHOOK_DEFERRED',
     'UNAUTHENTICATED',
     'ADMIN_REQUIRED',
   )
@@ -84,6 +85,7 @@ export class AdminController {
     ...STRIPE_ERRORS,
     'VALIDATION_FAILED',
     'WEBHOOK_PROCESSING_FAILED',
+    'WEBHOOK_DEFERRED',
     'UNAUTHENTICATED',
     'ADMIN_REQUIRED',
   )

@@ -10,22 +10,22 @@ export class SubscriptionDiscountDto {
   @ApiProperty({ example: 'WELCOME10' })
   couponId!: string;
 
-  @ApiProperty({ nullable: true, example: 'Welcome 10 %' })
+  @ApiProperty({ type: String, nullable: true, example: 'Welcome 10 %' })
   name!: string | null;
 
-  @ApiProperty({ nullable: true, example: 10 })
+  @ApiProperty({ type: Number, nullable: true, example: 10 })
   percentOff!: number | null;
 
-  @ApiProperty({ nullable: true, example: null, description: 'Minor units.' })
+  @ApiProperty({ type: Number, nullable: true, example: null, description: 'Minor units.' })
   amountOff!: number | null;
 
-  @ApiProperty({ nullable: true, example: null })
+  @ApiProperty({ type: String, nullable: true, example: null })
   currency!: string | null;
 
   @ApiProperty({ enum: ['once', 'repeating', 'forever'], example: 'forever' })
   duration!: string;
 
-  @ApiProperty({ nullable: true, example: null })
+  @ApiProperty({ type: Number, nullable: true, example: null })
   durationInMonths!: number | null;
 
   @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null })
