@@ -76,6 +76,8 @@ interface Options {
   cpuProfile: boolean;
   /** Extra Node.js options for the service process (`--node-arg <option>`, repeatable). */
   serviceNodeArgs: string[];
+  /** Extra environment for the service process (`--service-env NAME=VALUE`, repeatable). */
+  serviceEnv: Record<string, string>;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -113,6 +115,13 @@ function parseOptions(argv: string[]): Options {
     cpuProfile: argv.includes('--cpu-prof'),
     serviceNodeArgs: argv.flatMap((arg, i) =>
       arg === '--node-arg' && i + 1 < argv.length ? [argv[i + 1]] : [],
+    ),
+    serviceEnv: Object.fromEntries(
+      argv.flatMap((arg, i) => {
+        if (arg !== '--service-env' || i + 1 >= argv.length) return [];
+        const [name, ...rest] = argv[i + 1].split('=');
+        return [[name, rest.join('=')]];
+      }),
     ),
   };
 }
@@ -347,6 +356,7 @@ async function main(): Promise<void> {
           STRIPE_API_BASE: emulator.url,
           // The operator's secret, as with `stripe listen`.
           STRIPE_WEBHOOK_SECRETS: secret,
+          ...options.serviceEnv,
         },
       });
       cleanups.unshift(() => service.child.stop(5_000));
