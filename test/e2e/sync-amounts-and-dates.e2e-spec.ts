@@ -40,6 +40,27 @@ describe('amounts and dates written by the sync engine', () => {
       amount: 1450,
       discount: { couponId: 'HALF', percentOff: 50, amountOff: null, duration: 'forever' },
     });
+
+    // The discount's terms are known now: later states of the subscription, which name the
+    // discount by id only, are complete without a fetch from Stripe.
+    const fetches = async () => {
+      const text = (await t.http.get('/metrics').expect(200)).text;
+      return text
+        .split('\n')
+        .filter((line) =>
+          line.startsWith('billing_sync_fetches_total{kind="subscription",reason="incomplete"'),
+        )
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    };
+    const before = await fetches();
+    const cancelled = await t.http
+      .post('/api/subscriptions/current/cancel')
+      .set(auth)
+      .send({})
+      .expect(200);
+    expect(cancelled.body.subscription).toMatchObject({ cancelAtPeriodEnd: true, amount: 1450 });
+    await flushWebhooks(t.service);
+    expect(await fetches()).toBe(before);
   });
 
   it('dates an expired checkout superseded by a new one when it expired, not at its planned expiry', async () => {

@@ -119,8 +119,9 @@ export class ApplyEngine {
     }
     this.metrics.event(event.type, 'received');
     this.clock.observeEvent(event.created);
-    const object = event.data.object as { id: string };
     const kind = kindOfEvent(event.type);
+    const raw = event.data.object as { id: string };
+    const object = kind?.enrich?.(raw) ?? raw;
     const entry: LedgerEntry = {
       stripeEventId: event.id,
       type: event.type,
@@ -182,13 +183,14 @@ export class ApplyEngine {
    * this service's clock): a command's answer, a listed object in a resync.
    */
   async applyObject(
-    object: { id: string; object?: string },
+    received: { id: string; object?: string },
     startedAt: number,
     purpose: StripePurpose,
     options: { repair?: boolean } = {},
   ): Promise<EventOutcome> {
-    const kind = kindOfObject(object);
-    if (kind === undefined) throw new Error(`no Stripe kind for object ${String(object.object)}`);
+    const kind = kindOfObject(received);
+    if (kind === undefined) throw new Error(`no Stripe kind for object ${String(received.object)}`);
+    const object = kind.enrich?.(received) ?? received;
     const deleted = kind.isDeleted(object);
     const complete = deleted || kind.isComplete(object);
     const candidate: Candidate | null = complete

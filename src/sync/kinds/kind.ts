@@ -68,6 +68,8 @@ export interface StripeKind<O extends { id: string } = { id: string }, R = unkno
   customerOf(object: O): string | null;
   /** False for a thin payload, or one that lacks what a row needs (a session's line items). */
   isComplete(object: O): boolean;
+  /** Fills in what this process already knows and never changes (a discount's coupon). */
+  enrich?(object: O): O;
   /** The current state from Stripe; null when Stripe no longer has the object. */
   fetch(stripe: Stripe, id: string): Promise<O | null>;
   /** Pure: the object as rows (throws on a shape it cannot store). */

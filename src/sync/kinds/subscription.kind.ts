@@ -167,17 +167,25 @@ export function toSubscriptionRow(subscription: Stripe.Subscription): Subscripti
 
 /** Coupon terms never change at Stripe: fetched once per process. */
 const coupons = new Map<string, Stripe.Coupon>();
+/** Nor do a discount's coupon and end: a discount seen once needs no fetch again. */
+const discounts = new Map<string, Stripe.Discount>();
+
+function remember(discount: Stripe.Discount): void {
+  if (discounts.size > 10_000) discounts.clear();
+  discounts.set(discount.id, discount);
+}
 
 async function withCoupons(
   stripe: Stripe,
   subscription: Stripe.Subscription,
 ): Promise<Stripe.Subscription> {
-  const discounts: Stripe.Discount[] = [];
+  const expandedList: Stripe.Discount[] = [];
   for (const entry of subscription.discounts ?? []) {
     if (typeof entry === 'string') return subscription;
     const couponId = entry.source?.coupon;
     if (typeof couponId !== 'string') {
-      discounts.push(entry);
+      remember(entry);
+      expandedList.push(entry);
       continue;
     }
     let coupon = coupons.get(couponId);
@@ -186,9 +194,11 @@ async function withCoupons(
       if (coupons.size > 10_000) coupons.clear();
       coupons.set(couponId, coupon);
     }
-    discounts.push({ ...entry, source: { ...entry.source, coupon } });
+    const expanded = { ...entry, source: { ...entry.source, coupon } };
+    remember(expanded);
+    expandedList.push(expanded);
   }
-  return { ...subscription, discounts };
+  return { ...subscription, discounts: expandedList };
 }
 
 const isMissing = (error: unknown): boolean =>
@@ -216,6 +226,16 @@ export const subscriptionKind: StripeKind<Stripe.Subscription, SubscriptionRow> 
     subscription.items.data.length > 0 &&
     expandedDiscounts(subscription) !== null,
   isDeleted: () => false,
+  enrich(subscription) {
+    const entries = subscription.discounts ?? [];
+    if (entries.every((entry) => typeof entry !== 'string')) return subscription;
+    return {
+      ...subscription,
+      discounts: entries.map((entry) =>
+        typeof entry === 'string' ? (discounts.get(entry) ?? entry) : entry,
+      ),
+    };
+  },
   async fetch(stripe, id) {
     try {
       const subscription = await stripe.subscriptions.retrieve(id, {
