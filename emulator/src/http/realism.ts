@@ -47,8 +47,8 @@ export interface RealismOptions {
    */
   rateLimit: 'stripe' | number | null;
   /**
-   * Writes to one object (the ids in the path, and `customer` of a create) hold a lock while
-   * they run; another write to it waits up to `waitMs`, then gets 429 `lock_timeout`.
+   * Writes to one object (the ids in the path) hold a lock while they run; another write to it
+   * waits up to `waitMs`, then gets 429 `lock_timeout`.
    */
   locks: { waitMs: number } | null;
   faults: FaultSetting | null;
