@@ -17,17 +17,23 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # ---- build: all dependencies, Prisma client generation, TypeScript compile ----
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# The workspaces' manifests too: npm installs the client package's and the demo's dependencies.
 COPY package.json package-lock.json ./
+COPY client/package.json ./client/
+COPY web/package.json ./web/
 RUN npm install --no-audit --no-fund
 COPY . .
 # `npm run build` = scripts/prisma-generate.js (the Prisma client, generated into src/generated
-# with no engine download) followed by `nest build` into dist/.
+# with no engine download), `nest build` into dist/, then the client package and the demo
+# frontend (web/dist, served at / in sandbox mode).
 RUN npm run build
 
 # ---- production dependencies only ----
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY client/package.json ./client/
+COPY web/package.json ./web/
 RUN npm install --no-audit --no-fund --omit=dev
 
 # ---- runtime ----
@@ -42,8 +48,9 @@ COPY --from=build /app/dist ./dist
 # Migrations are read at runtime (by the migrate command, and at start to check or apply them).
 COPY prisma ./prisma
 COPY package.json ./
-# The sandbox catalog the emulator is seeded with in sandbox mode.
+# The sandbox catalog the emulator is seeded with in sandbox mode, and the demo frontend.
 COPY emulator/catalog ./emulator/catalog
+COPY --from=build /app/web/dist ./web/dist
 # The one writable folder: the sandbox JWT secret, the emulator's state and, without
 # DATABASE_URL, the embedded PostgreSQL data live in .data/ under the working directory.
 # (.data/emulator exists in the image so that a volume mounted there starts owned by `node`.)

@@ -9,6 +9,7 @@ import { CatalogSyncService } from './sync/catalog-sync.service';
 import type { AppConfig } from './config/app-config';
 import { openDatabase, type OpenDatabase } from './database/database-location';
 import { applyMigrations, migrationStatus } from './database/migrator';
+import { defaultDemoDir, serveDemoSite } from './demo-site/demo-site';
 import { configureHttp } from './http-setup';
 import {
   SANDBOX_SECRET_KEY,
@@ -31,6 +32,8 @@ export interface RunningService {
 
 export interface BootOptions {
   log: (line: string) => void;
+  /** The built demo frontend served at `/` in sandbox mode; default web/dist. */
+  demoDir?: string;
   /** An already-open database (tests pass a cloned one); otherwise opened from config. */
   database?: OpenDatabase;
   /**
@@ -134,12 +137,21 @@ export async function startService(
       options.log(`Stripe API calls go to ${config.stripe.apiBase.url} (STRIPE_API_BASE)`);
     }
 
+    // In sandbox mode browsers load Stripe.js from the emulator, which serves an offline
+    // stand-in, at the address browsers reach its pages at.
+    const browserEmulatorUrl =
+      sandbox?.emulator?.publicUrl ?? config.stripe.emulatorPublicUrl ?? sandbox?.url;
+    const appConfig: AppConfig =
+      browserEmulatorUrl === undefined
+        ? config
+        : { ...config, stripe: { ...config.stripe, jsUrl: `${browserEmulatorUrl}/v3/` } };
+
     // Shared by reference with the webhook verifier: sandbox mode adds its endpoint's secret
     // once the app's own URL (and so its port) is known.
     const webhookSecrets = [...config.stripe.webhookSecrets];
     const clock = sandbox?.clock ?? systemClock;
     const runtime: Runtime = {
-      config,
+      config: appConfig,
       databaseUrl: database.url,
       stripe: connection,
       webhookSecrets,
@@ -150,7 +162,15 @@ export async function startService(
       bodyParser: false,
       bufferLogs: true,
     });
-    configureHttp(app, config);
+    configureHttp(app, appConfig);
+    if (sandbox !== undefined) {
+      const demoDir = options.demoDir ?? defaultDemoDir();
+      if (!serveDemoSite(app, appConfig, demoDir)) {
+        options.log(
+          `The demo frontend is not built (${demoDir}); \`npm run build:web\` builds it.`,
+        );
+      }
+    }
     // Nest's close() runs the destroy hooks (the database pool) before it stops the HTTP server;
     // stopping the server first lets requests in flight finish on a live pool.
     closers.unshift(async () => {
@@ -205,7 +225,7 @@ export async function startService(
     return {
       app,
       url,
-      config,
+      config: appConfig,
       sandbox,
       close: () => {
         closing ??= (async () => {

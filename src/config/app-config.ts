@@ -38,6 +38,11 @@ export interface StripeConfig {
   emulatorHost: string;
   emulatorPort: number;
   /**
+   * Where a browser loads Stripe.js (embedded checkout): Stripe's own in stripe mode; in sandbox
+   * mode boot points it at the emulator's stand-in, which works offline.
+   */
+  jsUrl: string;
+  /**
    * Only in sandbox mode: the in-process emulator's state folder. Unset: next to the embedded
    * database (`.data/emulator`), or in memory when DATABASE_URL is set.
    */
@@ -92,6 +97,9 @@ export interface AppConfig {
   trustProxy: number;
 }
 
+/** Stripe.js, as Stripe serves it; a page must load it from there, never from a copy. */
+export const STRIPE_JS_URL = 'https://js.stripe.com/v3/';
+
 /** The price the sandbox catalog marks as the default plan. */
 export const SANDBOX_DEFAULT_PRICE_ID = 'price_pro_monthly';
 
@@ -144,7 +152,9 @@ export function loadConfig(env: Env): AppConfig {
   const live = mode !== 'sandbox';
   // Checkout and portal send paying customers back here: a forgotten value must not mean localhost.
   if (live) read.requiredString('FRONTEND_URL', 'when STRIPE_SECRET_KEY is set');
-  const frontendUrl = read.url('FRONTEND_URL', 'http://localhost:5173').replace(/\/+$/, '');
+  const port = read.int('PORT', 3000, { min: 0, max: 65535 });
+  // Sandbox mode serves the demo frontend itself, so checkout and the portal return into it.
+  const frontendUrl = read.url('FRONTEND_URL', `http://localhost:${port}`).replace(/\/+$/, '');
 
   const jwt: JwtConfig = {
     secret: read.optionalString('JWT_SECRET'),
@@ -209,7 +219,7 @@ export function loadConfig(env: Env): AppConfig {
   return {
     mode,
     nodeEnv: read.string('NODE_ENV', 'development'),
-    port: read.int('PORT', 3000, { min: 0, max: 65535 }),
+    port,
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf(
       'LOG_LEVEL',
@@ -236,6 +246,7 @@ export function loadConfig(env: Env): AppConfig {
       secretKey,
       publishableKey,
       webhookSecrets,
+      jsUrl: STRIPE_JS_URL,
       apiBase: apiBase(read),
       emulatorHost: read.string('EMULATOR_HOST', '127.0.0.1'),
       emulatorPort: read.int('EMULATOR_PORT', 12111, { min: 0, max: 65535 }),

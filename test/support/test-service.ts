@@ -24,6 +24,8 @@ export interface TestServiceOptions {
   databaseOptions?: string;
   /** Put something (a fault-injecting proxy) between the SDK and the emulator. */
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
+  /** The built demo frontend to serve at `/` (default web/dist, when built). */
+  demoDir?: string;
   /** Use this database instead of a fresh clone (a restart on the same data). */
   database?: OpenDatabase;
   /** The in-process emulator's state folder (default: in memory). */
@@ -74,6 +76,7 @@ export async function startTestService(
   const service = await startService(config, {
     log: () => undefined,
     database,
+    demoDir: options.demoDir,
     sandbox: {
       port: 0,
       webhookRetryDelaysMs: [50, 100, 200],
