@@ -78,7 +78,9 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A pause that does not keep the process alive on its own (the listening server does). */
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The objects a write locks: the ones named in its path (`POST /v1/customers/cus_…`,
@@ -298,7 +300,9 @@ export class EmulatorServer {
       }
       const latency = sampleLatency(realism.latency);
       if (latency > 0) await sleep(latency);
-      const fault = planFault(realism.faults);
+      // A lost answer is recoverable only through Stripe's idempotency layer: a request without
+      // an Idempotency-Key (GET, DELETE, a bare POST) gets its fault before it changes anything.
+      const fault = planFault(realism.faults, idempotencyKey !== null);
       if (fault?.phase === 'before') {
         done();
         this.counters.fault(apiKey, fault.kind);
