@@ -11,6 +11,7 @@ import { StripeDomain } from './billing/stripe-domain';
 import { registerControlRoutes } from './control/control-routes';
 import { defaultCatalogFile } from './emulator-paths';
 import { EmulatorServer } from './http/emulator-server';
+import { REALISM_OFF, type RealismOptions } from './http/realism';
 import { registerPages } from './pages/register-pages';
 import { StateFile } from './store/state-file';
 import { StateStore } from './store/state-store';
@@ -20,7 +21,7 @@ import {
   type WebhookDeliveryOptions,
 } from './webhooks/webhook-dispatcher';
 
-export type { CatalogDocument, DeliveryAttempt, WebhookDeliveryOptions };
+export type { CatalogDocument, DeliveryAttempt, RealismOptions, WebhookDeliveryOptions };
 export { defaultCatalogFile };
 
 export interface EmulatorOptions {
@@ -50,6 +51,10 @@ export interface EmulatorOptions {
    * reverse proxy. Default: `http://host:port`.
    */
   publicUrl?: string;
+  /** Realism switches in force from the start (all off by default; see http/realism.ts). */
+  realism?: Partial<RealismOptions>;
+  /** Webhook delivery options in force from the start (delay, jitter, retry schedule…). */
+  webhooks?: Partial<WebhookDeliveryOptions>;
 }
 
 export interface RunningEmulator {
@@ -101,6 +106,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     apiKey: options.apiKey,
     log,
   });
+  // What a reset goes back to: the switches the emulator was started with.
+  const initialRealism: RealismOptions = { ...REALISM_OFF, ...options.realism };
+  const initialWebhooks: Partial<WebhookDeliveryOptions> = { ...options.webhooks };
+  server.realism = structuredClone(initialRealism);
+  dispatcher.setOptions(initialWebhooks);
   for (const register of [
     registerCustomerRoutes,
     registerCatalogRoutes,
@@ -112,13 +122,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   const reset = (): void => {
     dispatcher.reset();
+    dispatcher.setOptions(initialWebhooks);
     store.clear();
+    server.realism = structuredClone(initialRealism);
+    server.limiter.reset();
+    server.counters.reset();
   };
   registerControlRoutes(server.control, {
     domain,
     dispatcher,
     reset,
     afterCommit: (callback) => store.afterCommit(callback),
+    realism: {
+      get: () => server.realism,
+      update: (patch) => {
+        server.realism = { ...server.realism, ...patch };
+        return server.realism;
+      },
+    },
+    counters: server.counters,
     defaultCatalog: () =>
       JSON.parse(readFileSync(options.catalogFile ?? defaultCatalogFile(), 'utf8')) as unknown,
   });

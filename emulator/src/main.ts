@@ -1,4 +1,5 @@
 import { defaultCatalogFile, startEmulator } from './index';
+import { REALISM_OFF, describeRealism } from './http/realism';
 import { OptionError, parseServiceOptions, usage } from './service-options';
 
 /** `npm run emulator -- [options]`: the emulator as a standalone service (`--help`). */
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const seeded = options.seed && !emulator.restored ? ', sandbox catalog seeded' : '';
   const pages = emulator.publicUrl === emulator.url ? '' : `, pages at ${emulator.publicUrl}`;
   console.log(`Stripe emulator listening on ${emulator.url} (${state}${seeded}${pages})`);
+  console.log(`Realism: ${describeRealism({ ...REALISM_OFF, ...options.emulator.realism })}`);
 
   let stopping = false;
   const stop = (): void => {

@@ -1,4 +1,19 @@
+import {
+  DEFAULT_FAULT_TIMEOUT_MS,
+  FAULT_KINDS,
+  FAULT_PHASES,
+  type FaultKind,
+  type FaultPhase,
+  type FaultSetting,
+  type LatencySetting,
+  type RealismOptions,
+} from './http/realism';
 import type { EmulatorOptions } from './index';
+import {
+  RETRY_SCHEDULES,
+  type RetrySchedule,
+  type WebhookDeliveryOptions,
+} from './webhooks/webhook-dispatcher';
 
 /**
  * The emulator as a service: its settings from command-line flags and environment variables
@@ -63,6 +78,76 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     env: 'EMULATOR_FSYNC',
     help: 'fsync every commit, to survive power loss as well as a killed process',
     fallback: 'false',
+  },
+  {
+    flag: 'latency',
+    env: 'EMULATOR_LATENCY',
+    value: 'SPEC',
+    help: 'latency of every API request: MS (fixed) or p50=MS,p99=MS (a tail), or off',
+    fallback: 'off',
+  },
+  {
+    flag: 'rate-limit',
+    env: 'EMULATOR_RATE_LIMIT',
+    value: 'SPEC',
+    help: "Stripe's rate limiter per key: stripe (25 reads + 25 writes/s in test mode, 100 live), N per second, or off",
+    fallback: 'off',
+  },
+  {
+    flag: 'lock-timeout',
+    env: 'EMULATOR_LOCK_TIMEOUT_MS',
+    value: 'MS',
+    help: 'writes to one object queue behind each other and get 429 lock_timeout after MS, or off',
+    fallback: 'off',
+  },
+  {
+    flag: 'fault-rate',
+    env: 'EMULATOR_FAULT_RATE',
+    value: 'R',
+    help: 'share of API requests (0-1) that get an injected fault',
+    fallback: '0',
+  },
+  {
+    flag: 'faults',
+    env: 'EMULATOR_FAULTS',
+    value: 'KINDS',
+    help: 'which faults, comma-separated: 500, 503, timeout, reset',
+    fallback: '500,503',
+  },
+  {
+    flag: 'fault-phase',
+    env: 'EMULATOR_FAULT_PHASE',
+    value: 'PHASE',
+    help: 'before (nothing done), after (done, answer lost; the idempotent retry replays) or both',
+    fallback: 'both',
+  },
+  {
+    flag: 'fault-timeout',
+    env: 'EMULATOR_FAULT_TIMEOUT_MS',
+    value: 'MS',
+    help: 'how long a timeout fault holds the connection before dropping it',
+    fallback: '30000',
+  },
+  {
+    flag: 'webhook-delay',
+    env: 'EMULATOR_WEBHOOK_DELAY_MS',
+    value: 'MS',
+    help: 'delay before the first attempt of every webhook delivery',
+    fallback: '0',
+  },
+  {
+    flag: 'webhook-jitter',
+    env: 'EMULATOR_WEBHOOK_JITTER_MS',
+    value: 'MS',
+    help: 'plus a random delay up to MS per delivery',
+    fallback: '0',
+  },
+  {
+    flag: 'webhook-retries',
+    env: 'EMULATOR_WEBHOOK_RETRIES',
+    value: 'SCHEDULE',
+    help: "retries of failed deliveries: fixed (1s, 5s, 30s, 2min), or Stripe's stripe-test / stripe-live on the emulated clock",
+    fallback: 'fixed',
   },
   { flag: 'help', env: '', help: 'print this help and exit' },
 ];
@@ -163,6 +248,78 @@ export class OptionReader {
   }
 }
 
+function isOff(text: string): boolean {
+  return ['off', 'none', 'false', '0'].includes(text.toLowerCase());
+}
+
+/** `150` (fixed) or `p50=150,p99=600`. */
+function latencyOption(read: OptionReader): LatencySetting | null {
+  const text = read.string('latency');
+  if (text === undefined || isOff(text)) return null;
+  const bad = (): never => {
+    throw new OptionError(
+      `${read.source('latency')} must be MS or p50=MS,p99=MS (or off), got "${text}".`,
+    );
+  };
+  if (/^\d+(\.\d+)?$/.test(text)) return { fixedMs: Number(text) };
+  const parts = new Map<string, number>();
+  for (const part of text.split(',')) {
+    const match = /^\s*(p50|p99)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
+    if (match === null) bad();
+    parts.set(match![1], Number(match![2]));
+  }
+  if (!parts.has('p50')) bad();
+  const p50Ms = parts.get('p50') as number;
+  const p99Ms = parts.get('p99') ?? p50Ms;
+  if (p99Ms < p50Ms) throw new OptionError(`${read.source('latency')}: p99 must be at least p50.`);
+  return { p50Ms, p99Ms };
+}
+
+function rateLimitOption(read: OptionReader): RealismOptions['rateLimit'] {
+  const text = read.string('rate-limit');
+  if (text === undefined || isOff(text)) return null;
+  if (text === 'stripe') return 'stripe';
+  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
+  throw new OptionError(
+    `${read.source('rate-limit')} must be stripe, a number per second, or off, got "${text}".`,
+  );
+}
+
+function faultOption(read: OptionReader): FaultSetting | null {
+  const rate = read.number('fault-rate', 0, 1) ?? 0;
+  if (rate === 0) return null;
+  const kinds = (read.string('faults') ?? '500,503').split(',').map((kind) => kind.trim());
+  for (const kind of kinds)
+    if (!(FAULT_KINDS as readonly string[]).includes(kind))
+      throw new OptionError(
+        `${read.source('faults')} must list ${FAULT_KINDS.join(', ')}; got "${kind}".`,
+      );
+  const phase = read.string('fault-phase') ?? 'both';
+  if (!(FAULT_PHASES as readonly string[]).includes(phase))
+    throw new OptionError(
+      `${read.source('fault-phase')} must be one of ${FAULT_PHASES.join(', ')}.`,
+    );
+  return {
+    rate,
+    kinds: kinds as FaultKind[],
+    phase: phase as FaultPhase,
+    timeoutMs: read.integer('fault-timeout', DEFAULT_FAULT_TIMEOUT_MS, 0, 600_000),
+  };
+}
+
+function webhookOptions(read: OptionReader): Partial<WebhookDeliveryOptions> {
+  const schedule = read.string('webhook-retries') ?? 'fixed';
+  if (!(RETRY_SCHEDULES as readonly string[]).includes(schedule))
+    throw new OptionError(
+      `${read.source('webhook-retries')} must be one of ${RETRY_SCHEDULES.join(', ')}.`,
+    );
+  return {
+    delayMs: read.integer('webhook-delay', 0, 0, 3_600_000),
+    jitterMs: read.integer('webhook-jitter', 0, 0, 3_600_000),
+    retrySchedule: schedule as RetrySchedule,
+  };
+}
+
 export function parseServiceOptions(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
@@ -184,8 +341,21 @@ export function parseServiceOptions(
       catalogFile: seed ? (read.string('catalog') ?? defaultCatalog) : undefined,
       apiKey,
       fsync: read.boolean('fsync', false),
+      realism: {
+        latency: latencyOption(read),
+        rateLimit: rateLimitOption(read),
+        locks: lockOption(read),
+        faults: faultOption(read),
+      },
+      webhooks: webhookOptions(read),
     },
   };
+}
+
+function lockOption(read: OptionReader): RealismOptions['locks'] {
+  const text = read.string('lock-timeout');
+  if (text === undefined || text.toLowerCase() === 'off') return null;
+  return { waitMs: read.integer('lock-timeout', 0, 0, 60_000) };
 }
 
 export function usage(): string {

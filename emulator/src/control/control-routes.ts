@@ -1,6 +1,8 @@
 import { parseCatalogDocument, seedCatalog } from '../billing/catalog-seed';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { ControlHandler } from '../http/emulator-server';
+import { parseRealismPatch, type RealismOptions } from '../http/realism';
+import type { RequestCounters } from '../http/request-counters';
 import type { Router } from '../http/router';
 import { invalidRequest, parameterMissing, resourceMissing } from '../http/stripe-error';
 import {
@@ -13,6 +15,12 @@ import {
 export interface ControlDependencies {
   domain: StripeDomain;
   dispatcher: WebhookDispatcher;
+  /** The realism switches in force, and a way to change some of them. */
+  realism: {
+    get: () => RealismOptions;
+    update: (patch: Partial<RealismOptions>) => RealismOptions;
+  };
+  counters: RequestCounters;
   reset: () => void;
   defaultCatalog: () => unknown;
   /** Runs once the control request's atomic step has committed. */
@@ -146,6 +154,16 @@ export function registerControlRoutes(
       secret: record.secret,
     };
   });
+
+  router.add('GET', '/_emulator/realism', () => deps.realism.get());
+  router.add('POST', '/_emulator/realism', ({ body }) =>
+    deps.realism.update(parseRealismPatch(body)),
+  );
+
+  router.add('GET', '/_emulator/counters', ({ query }) =>
+    deps.counters.read(query.get('key') ?? undefined),
+  );
+  router.add('POST', '/_emulator/counters/reset', () => deps.counters.reset());
 
   router.add('POST', '/_emulator/payment_methods/:id/fail', ({ pathParams, body }) => {
     const declineCode = typeof body.declineCode === 'string' ? body.declineCode : 'generic_decline';

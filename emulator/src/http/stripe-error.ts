@@ -100,3 +100,45 @@ export function routeNotFound(method: string, path: string): StripeApiError {
     message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
   });
 }
+
+/** 429 from Stripe's rate limiter (Stripe's own wording and code). */
+export function rateLimited(): StripeApiError {
+  return new StripeApiError(429, {
+    type: 'invalid_request_error',
+    code: 'rate_limit',
+    message:
+      'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.',
+    doc_url: `${DOCS}rate-limit`,
+  });
+}
+
+/** 429 when another request holds the object (Stripe's own wording and code). */
+export function lockTimeout(): StripeApiError {
+  return new StripeApiError(429, {
+    type: 'invalid_request_error',
+    code: 'lock_timeout',
+    message:
+      'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. If you see this error intermittently, retry the request. If you see this error frequently and are making multiple concurrent requests to a single object, make your requests serially or at a lower rate.',
+    doc_url: `${DOCS}lock-timeout`,
+  });
+}
+
+/** 409 while the first request with this `Idempotency-Key` is still running. */
+export function idempotencyKeyInUse(key: string): StripeApiError {
+  return new StripeApiError(409, {
+    type: 'idempotency_error',
+    code: 'idempotency_key_in_use',
+    message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+  });
+}
+
+/** An injected 500 or 503, in the shape Stripe's server errors have. */
+export function serverError(status: number): StripeApiError {
+  return new StripeApiError(status, {
+    type: 'api_error',
+    message:
+      status === 503
+        ? 'Stripe is temporarily unavailable. Please try again later.'
+        : 'An unknown error occurred. Please try again later.',
+  });
+}
