@@ -204,6 +204,14 @@ describe('realism switches', () => {
       expect(seen.idempotentReplays).toBe(1);
     });
 
+    it('a request without an idempotency key (a DELETE) gets its fault before doing anything', async () => {
+      const customer = await harness.stripe.customers.create({ email: 'deleted@example.com' });
+      await setRealism({ faults: { next: 1, kinds: ['500'], phase: 'after' } });
+      const deleted = await client({ maxNetworkRetries: 1 }).customers.del(customer.id);
+      expect(deleted).toMatchObject({ id: customer.id, deleted: true });
+      expect((await counters()).faults['500']).toBe(1);
+    });
+
     it('a connection reset after the change is recovered by the idempotent retry', async () => {
       await setRealism({ faults: { next: 1, kinds: ['reset'], phase: 'after' } });
       const created = await client({ maxNetworkRetries: 1 }).customers.create({

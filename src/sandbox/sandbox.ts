@@ -13,6 +13,9 @@ export const SANDBOX_SECRET_KEY = 'sk_test_sandbox';
 export const sandboxCatalogFile = (): string =>
   join(packageRoot(), 'emulator', 'catalog', 'sandbox-catalog.json');
 
+/** Retries of the sandbox's own set-up calls (webhook endpoint registration). */
+const SETUP_RETRIES = 3;
+
 /** How often the app reads a standalone emulator's clock (its sense of "now" may lag this much). */
 const REMOTE_CLOCK_POLL_MS = 1_000;
 
@@ -91,7 +94,12 @@ export async function startSandbox(
     clock = await RemoteClock.start(url, options.log ?? (() => undefined));
   }
   const running = emulator;
-  const stripe = createStripeClient(connection);
+  // Setting the sandbox up must survive a flaky emulator (its realism switches) even when the
+  // service's own calls are configured not to retry.
+  const stripe = createStripeClient({
+    ...connection,
+    maxNetworkRetries: Math.max(connection.maxNetworkRetries, SETUP_RETRIES),
+  });
   return {
     emulator,
     url,

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
@@ -9,6 +8,7 @@ import {
 } from '../../emulator/test/support/emulator-process';
 import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
 import { subscribeThroughStripe } from '../support/flows';
+import { freePort } from '../support/free-port';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { createTestDatabase } from '../support/test-database';
 import { startTestService, type TestService } from '../support/test-service';
@@ -21,19 +21,6 @@ function sdkAt(url: string): Stripe {
     port: Number(port),
     protocol: 'http',
     maxNetworkRetries: 2,
-  });
-}
-
-/** A port free right now, for a service that must come back on the same address. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

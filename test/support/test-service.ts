@@ -34,6 +34,24 @@ export interface TestServiceOptions {
   emulatorDataDir?: string;
 }
 
+/**
+ * The "hostile Stripe" run (`npm run test:e2e:hostile`, or HOSTILE_STRIPE=true): every test
+ * service's emulator answers like a loaded, distant Stripe — latency with a tail, Stripe's
+ * test-mode rate limit (25 reads and 25 writes per second per key), concurrent writes to one
+ * object queued and refused with `lock_timeout` after a second, and 1 % of API calls failing with
+ * a 500 or 503, before or after doing their work.
+ */
+export const HOSTILE_STRIPE = process.env.HOSTILE_STRIPE === 'true';
+
+export const HOSTILE_REALISM: NonNullable<NonNullable<BootOptions['sandbox']>['emulator']> = {
+  realism: {
+    latency: { p50Ms: 150, p99Ms: 600 },
+    rateLimit: 'stripe',
+    locks: { waitMs: 1_000 },
+    faults: { rate: 0.01, kinds: ['500', '503'], phase: 'both', timeoutMs: 30_000 },
+  },
+};
+
 export async function startTestService(
   env: Record<string, string> = {},
   options: TestServiceOptions = {},
@@ -67,6 +85,7 @@ export async function startTestService(
       connectVia: options.connectVia,
       clockOffset: options.clockOffset,
       dataDir: options.emulatorDataDir ?? null,
+      emulator: HOSTILE_STRIPE ? HOSTILE_REALISM : undefined,
     },
   });
   return {

@@ -78,13 +78,17 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A pause that does not keep the process alive on its own (the listening server does). */
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms).unref());
 
-/** The objects a write changes, for its locks: the ids in its path and the customer it names. */
-function lockedObjects(pathParams: Record<string, string>, tree: ParamObject): string[] {
-  const ids = Object.values(pathParams);
-  if (typeof tree.customer === 'string' && tree.customer !== '') ids.push(tree.customer);
-  return ids;
+/**
+ * The objects a write locks: the ones named in its path (`POST /v1/customers/cus_…`,
+ * `/v1/subscriptions/sub_…/…`, `/v1/invoices/in_…/pay`). A create locks nothing: Stripe's
+ * `lock_timeout` is about concurrent changes to one existing object.
+ */
+function lockedObjects(pathParams: Record<string, string>): string[] {
+  return Object.values(pathParams);
 }
 
 const keepsEffects = (error: unknown): boolean =>
@@ -284,10 +288,7 @@ export class EmulatorServer {
     };
     try {
       if (write && realism.locks !== null) {
-        release = await this.locks.acquire(
-          lockedObjects(match.pathParams, tree),
-          realism.locks.waitMs,
-        );
+        release = await this.locks.acquire(lockedObjects(match.pathParams), realism.locks.waitMs);
         if (release === null) {
           this.counters.lockTimeout(apiKey);
           this.sendJson(response, 429, lockTimeout().toJSON(), {
@@ -299,7 +300,9 @@ export class EmulatorServer {
       }
       const latency = sampleLatency(realism.latency);
       if (latency > 0) await sleep(latency);
-      const fault = planFault(realism.faults);
+      // A lost answer is recoverable only through Stripe's idempotency layer: a request without
+      // an Idempotency-Key (GET, DELETE, a bare POST) gets its fault before it changes anything.
+      const fault = planFault(realism.faults, idempotencyKey !== null);
       if (fault?.phase === 'before') {
         done();
         this.counters.fault(apiKey, fault.kind);

@@ -32,6 +32,7 @@ export interface FaultSetting {
    * `before`: the request is refused or dropped before it changes anything. `after`: it is done
    * (and its idempotent result stored), but the answer is lost — a retry with the same
    * `Idempotency-Key` then gets the stored answer, as with Stripe. `both`: either, half each.
+   * Requests without an `Idempotency-Key` (GET, DELETE) always get theirs `before`.
    */
   phase: FaultPhase;
   /** How long a `timeout` holds the connection before dropping it. */
@@ -47,8 +48,8 @@ export interface RealismOptions {
    */
   rateLimit: 'stripe' | number | null;
   /**
-   * Writes to one object (the ids in the path, and `customer` of a create) hold a lock while
-   * they run; another write to it waits up to `waitMs`, then gets 429 `lock_timeout`.
+   * Writes to one object (the ids in the path) hold a lock while they run; another write to it
+   * waits up to `waitMs`, then gets 429 `lock_timeout`.
    */
   locks: { waitMs: number } | null;
   faults: FaultSetting | null;
@@ -194,15 +195,18 @@ export interface PlannedFault {
   timeoutMs: number;
 }
 
-/** Whether this request gets a fault, and which. */
-export function planFault(setting: FaultSetting | null): PlannedFault | null {
+/**
+ * Whether this request gets a fault, and which. `after` faults only go to requests Stripe could
+ * replay (`replayable`: they carry an `Idempotency-Key`); the others get theirs `before`.
+ */
+export function planFault(setting: FaultSetting | null, replayable = true): PlannedFault | null {
   if (setting === null) return null;
   if (setting.next !== undefined && setting.next > 0) setting.next -= 1;
   else if (setting.rate <= 0 || Math.random() >= setting.rate) return null;
   const kind = setting.kinds[Math.floor(Math.random() * setting.kinds.length)];
   const phase =
     setting.phase === 'both' ? (Math.random() < 0.5 ? 'before' : 'after') : setting.phase;
-  return { kind, phase, timeoutMs: setting.timeoutMs };
+  return { kind, phase: replayable ? phase : 'before', timeoutMs: setting.timeoutMs };
 }
 
 /** One line for logs: which switches are on. */
