@@ -1,7 +1,9 @@
 // @ts-check
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint/layers.mjs';
 
 export default tseslint.config(
   {
@@ -12,13 +14,19 @@ export default tseslint.config(
       'src/generated/**',
       '.data/**',
       'bench/results/**',
+      'bench/.peer/**',
+      'client/dist/**',
+      'client/.test-build-*/**',
+      'client/src/generated/**',
+      'web/dist/**',
+      'test-results/**',
     ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -35,6 +43,17 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
     },
+  },
+  {
+    // docs/architecture.json's "never" arrows, and the sync engine's one front door.
+    files: ['src/**/*.ts', 'emulator/src/**/*.ts'],
+    plugins: { layers },
+    rules: { 'layers/never-arrows': 'error' },
+  },
+  {
+    // The demo frontend: React's rules of hooks.
+    files: ['web/src/**/*.tsx', 'web/src/**/*.ts'],
+    ...reactHooks.configs.flat.recommended,
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],

@@ -15,7 +15,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
 import { parseArgs } from 'node:util';
+
+const { fetch } = globalThis;
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -82,7 +85,9 @@ const run = (seconds, rate) =>
     connections: Number(values.connections),
     duration: seconds,
     ...(rate ? { overallRate: rate } : {}),
-    requests: [{ setupRequest: (request) => ({ ...request, ...requests[next++ % requests.length] }) }],
+    requests: [
+      { setupRequest: (request) => ({ ...request, ...requests[next++ % requests.length] }) },
+    ],
   });
 
 // Accounts exist and caches are warm before measuring, as in a service that has been running.

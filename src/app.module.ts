@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AccountsModule } from './accounts/accounts.module';
+import { AccountViewModule } from './account-view/account-view.module';
 import { AdminModule } from './admin/admin.module';
 import { CheckoutModule } from './checkout/checkout.module';
 import type { Clock } from './clock/clock';
@@ -10,13 +11,14 @@ import { MetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PortalModule } from './portal/portal.module';
 import { PurchasesModule } from './purchases/purchases.module';
+import { SandboxSignInModule } from './sandbox-sign-in/sandbox-sign-in.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
-import { SyncModule } from './sync/sync.module';
+import { SyncModule } from './sync';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { LifecycleModule } from './common/lifecycle.module';
-import type { ServiceLifecycle } from './common/service-lifecycle';
+import { ServiceLifecycle } from './common/service-lifecycle';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -35,8 +37,8 @@ export interface Runtime {
   /** Webhook signing secrets; may grow after start (sandbox mode registers its endpoint then). */
   webhookSecrets: string[];
   clock: Clock;
-  /** Set when shutdown starts; readiness reads it. */
-  lifecycle: ServiceLifecycle;
+  /** Set when shutdown starts; readiness reads it. A process that serves no HTTP may omit it. */
+  lifecycle?: ServiceLifecycle;
 }
 
 @Module({})
@@ -48,7 +50,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
-        LifecycleModule.forRoot(runtime.lifecycle),
+        LifecycleModule.forRoot(runtime.lifecycle ?? new ServiceLifecycle()),
         DatabaseModule.forRoot(runtime.databaseUrl, {
           size: config.database.poolSize,
           acquireTimeoutMs: config.database.poolTimeoutMs,
@@ -70,6 +72,8 @@ export class AppModule {
         PaymentsModule,
         PurchasesModule,
         EntitlementsModule,
+        AccountViewModule,
+        ...SandboxSignInModule.forConfig(config),
       ],
       controllers: [PublicConfigController],
       // Rate limiting is not a guard: it runs before routing (http-setup.ts), so unknown routes

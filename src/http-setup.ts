@@ -3,55 +3,35 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { json, raw } from 'express';
+import { json } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { accountKeyOf } from './auth/principal';
-import {
-  ADMIN_KEY_HEADER,
-  ENTITLEMENTS_KEY_HEADER,
-  RequestAuthenticator,
-} from './auth/request-authenticator';
+import { RequestAuthenticator } from './auth/request-authenticator';
 import type { ServiceLifecycle } from './common/service-lifecycle';
 import type { AppConfig } from './config/app-config';
 import { ApiError } from './errors/api-error';
 import { ERROR_CATALOG } from './errors/error-codes';
-import { ErrorEnvelope, sendApiError } from './errors/error-envelope';
+import { envelopeOf, type ErrorEnvelope, sendApiError } from './errors/error-envelope';
 import { jsonBodyProblem, requestTargetProblem } from './errors/input-guards';
 import { createValidationPipe } from './errors/validation';
 import { requestIdFor } from './logging/logging.module';
 import { FixedWindowStore, type RateLimitStore } from './throttling/rate-limit.store';
 import { RateLimiter } from './throttling/rate-limiter';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+import { installWebhookIngress } from './webhooks/webhook-ingress';
 import { WEBHOOK_PATH } from './webhooks/webhooks.controller';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 export const API_PREFIX = 'api';
 
-/** Comfortably above the largest event Stripe sends. */
-const WEBHOOK_BODY_LIMIT = '2mb';
-
 type Middleware = (req: Request, res: Response, next: NextFunction) => void;
 
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const errorTable = Object.entries(ERROR_CATALOG)
-    .map(([code, { status, message }]) => `| \`${code}\` | ${status} | ${message} |`)
-    .join('\n');
-  const config = new DocumentBuilder()
-    .setTitle('Billing service')
-    .setDescription(
-      'Stripe subscription billing for SaaS products: catalog, checkout, portal, subscriptions, ' +
-        'billing history, entitlements, webhooks and ops.\n\n' +
-        'Every error has the envelope `ErrorEnvelope`; `error_code` is one of:\n\n' +
-        '| error_code | status | message |\n|---|---|---|\n' +
-        errorTable,
-    )
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .addApiKey({ type: 'apiKey', in: 'header', name: ADMIN_KEY_HEADER }, 'admin-key')
-    .addApiKey({ type: 'apiKey', in: 'header', name: ENTITLEMENTS_KEY_HEADER }, 'entitlements-key')
-    .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelope] });
+/** The `/api` prefix; `/metrics` stays at the root, where Prometheus looks for it. */
+export function setRoutePrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
 }
 
 /**
@@ -69,7 +49,8 @@ export class InFlightRequests {
     return this.count;
   }
 
-  readonly middleware: Middleware = (req, res, next) => {
+  /** Counts one request until its response is sent or its connection closes. */
+  track(res: ServerResponse): void {
     this.count += 1;
     let done = false;
     const finished = (): void => {
@@ -82,8 +63,7 @@ export class InFlightRequests {
     res.once('finish', finished);
     res.once('close', finished);
     if (this.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
-    next();
-  };
+  }
 
   /**
    * Stops accepting connections and waits for the requests in flight, at most `timeoutMs`;
@@ -188,7 +168,6 @@ function methodNotAllowed(app: NestExpressApplication): Middleware {
  * One budget per client across the API, counted before routing so that unknown routes and
  * refused tokens count too: the account when a valid token is sent (so clients behind one
  * proxy do not share a budget), a service key's own larger budget, otherwise the client IP.
- * Webhooks have their own, generous budget per sending IP, checked before the body is read.
  */
 function rateLimit(
   app: NestExpressApplication,
@@ -198,22 +177,17 @@ function rateLimit(
   const windowMs = config.throttle.ttlSeconds * 1000;
   const clients = new RateLimiter(store, 'api', config.throttle.limit, windowMs);
   const services = new RateLimiter(store, 'service', config.throttle.serviceLimit, windowMs);
-  const webhooks = new RateLimiter(store, 'webhooks', config.throttle.webhookLimit, windowMs);
   const authenticator = app.get(RequestAuthenticator);
   const decide = async (req: Request): Promise<ApiError | undefined> => {
     let limiter = clients;
     let key = `ip:${req.ip ?? 'unknown'}`;
-    if (req.path === WEBHOOK_PATH) limiter = webhooks;
-    else {
-      const authentication = await authenticator.authenticate(req);
-      const { serviceKey, token } = authentication;
-      if (serviceKey === 'admin' || serviceKey === 'entitlements') {
-        limiter = services;
-        key = `key:${serviceKey}`;
-      } else if (token?.ok === true) {
-        const account = accountKeyOf(token.principal);
-        key = `account:${account.kind}:${account.externalId}`;
-      }
+    const { serviceKey, token } = await authenticator.authenticate(req);
+    if (serviceKey === 'admin' || serviceKey === 'entitlements') {
+      limiter = services;
+      key = `key:${serviceKey}`;
+    } else if (token?.ok === true) {
+      const account = accountKeyOf(token.principal);
+      key = `account:${account.kind}:${account.externalId}`;
     }
     const decision = await limiter.check(key);
     if (decision.allowed) return undefined;
@@ -223,6 +197,74 @@ function rateLimit(
   return (req, _res, next) => {
     decide(req).then(next, next);
   };
+}
+
+/**
+ * The client's address as Express computes it with `trust proxy` set to a number of hops: the
+ * socket's peer, or the entry that many hops back in X-Forwarded-For.
+ */
+export function clientAddress(req: IncomingMessage, trustedProxies: number): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (trustedProxies === 0) return peer;
+  const forwarded = req.headers['x-forwarded-for'];
+  const chain = [
+    peer,
+    ...(typeof forwarded === 'string'
+      ? forwarded
+          .split(',')
+          .map((a) => a.trim())
+          .reverse()
+      : []),
+  ];
+  return chain[Math.min(trustedProxies, chain.length - 1)];
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The server's own front door, in front of every other request listener (Express with Nest,
+ * and the webhook route that sits before Express): each request gets its id and is counted for
+ * the shutdown drain, and a webhook delivery is counted against the webhook budget of its
+ * sender before a byte of its body is read.
+ */
+function installFrontDoor(
+  server: Server,
+  config: AppConfig,
+  inFlight: InFlightRequests,
+  store: RateLimitStore,
+): void {
+  const windowMs = config.throttle.ttlSeconds * 1000;
+  const webhooks = new RateLimiter(store, 'webhooks', config.throttle.webhookLimit, windowMs);
+  const listeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  const pass: RequestListener = (req, res) => {
+    for (const listener of listeners) listener.call(server, req, res);
+  };
+  server.on('request', (req: IncomingMessage & { id?: unknown }, res: ServerResponse) => {
+    requestIdFor(req, res);
+    inFlight.track(res);
+    const url = req.url ?? '';
+    if (req.method !== 'POST' || (url !== WEBHOOK_PATH && !url.startsWith(`${WEBHOOK_PATH}?`))) {
+      pass(req, res);
+      return;
+    }
+    void webhooks.check(`ip:${clientAddress(req, config.trustProxy)}`).then((decision) => {
+      if (decision.allowed) {
+        pass(req, res);
+        return;
+      }
+      const error = new ApiError('TOO_MANY_REQUESTS');
+      const body = JSON.stringify(envelopeOf(error, req.id));
+      res.writeHead(error.status, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+        'Retry-After': String(decision.retryAfterSeconds),
+        // The body is not read: the connection cannot be reused.
+        Connection: 'close',
+      });
+      res.end(body);
+    });
+  });
 }
 
 /**
@@ -269,8 +311,9 @@ function answerClientErrors(server: Server): void {
 
 /**
  * Everything about the HTTP surface that is not a route, in the order a request meets it:
- * request id, in-flight tracking, target checks, security headers, CORS, rate limit, method and
- * media type checks, body parsing (with depth and control-character checks), validation.
+ * request id, in-flight tracking and the webhook budget (the server's front door), the webhook
+ * route, then in Express: target checks, security headers, CORS, rate limit, method and media
+ * type checks, body parsing (with depth and control-character checks), validation.
  */
 export function configureHttp(
   app: NestExpressApplication,
@@ -278,13 +321,19 @@ export function configureHttp(
   lifecycle: ServiceLifecycle,
 ): InFlightRequests {
   const inFlight = new InFlightRequests(lifecycle);
+  const counts = new FixedWindowStore();
   app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
     requestIdFor(req, res);
     next();
   });
-  app.use(inFlight.middleware);
+  const server = app.getHttpServer();
+  // Stripe's deliveries are served in front of Express and the API's pipeline (helmet, CORS,
+  // parsers, guards, per-request logs): they need none of it; the signature is checked on the
+  // raw bytes, and errors still have the envelope.
+  installWebhookIngress(server, WEBHOOK_PATH, app.get(WebhooksService));
+  installFrontDoor(server, config, inFlight, counts);
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
+  setRoutePrefix(app);
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.use(refuseBadTargets);
@@ -309,11 +358,9 @@ export function configureHttp(
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
   });
-  app.use(rateLimit(app, config, new FixedWindowStore()));
+  app.use(rateLimit(app, config, counts));
   app.use(methodNotAllowed(app));
   app.use(refuseNonJsonBodies);
-  // Webhooks are verified on the exact bytes Stripe signed, and may be larger than API bodies.
-  app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
   app.use(
     json({
       limit: config.bodyLimitBytes,
@@ -330,7 +377,7 @@ export function configureHttp(
     jsonDocumentUrl: 'docs-json',
     useGlobalPrefix: false,
   });
-  answerClientErrors(app.getHttpServer());
+  answerClientErrors(server);
   // No app.enableShutdownHooks(): Nest's hooks would close the pool and the sockets before
   // requests in flight finish, then re-raise the signal. main.ts owns the one shutdown path.
   return inFlight;

@@ -28,6 +28,12 @@ async function main(): Promise<void> {
   log(
     `Billing service (${config.mode} mode) listening on ${service.url} in ${Date.now() - started} ms — API ${service.url}/api, docs ${service.url}/docs`,
   );
+  if (config.mode === 'sandbox') {
+    // The demo's origin must be the one checkout returns to (its sign-in lives in that origin).
+    process.stdout.write(
+      `\n  Open ${service.config.frontendUrl}/ to try it: the demo frontend.\n\n`,
+    );
+  }
 
   // The one shutdown path (no Nest shutdown hooks): readiness 503 at once, stop accepting,
   // let requests in flight finish within SHUTDOWN_TIMEOUT_MS, close the pool, the emulator and

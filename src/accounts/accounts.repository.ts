@@ -6,11 +6,7 @@ import type { Account, AccountKind } from '../generated/prisma/client';
 export class AccountsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /**
-   * The account row for a principal, created on first use; safe under concurrent first calls:
-   * Prisma's upsert reads then inserts, so of two first calls one may lose the insert on the
-   * unique key — it then finds the row the other one made.
-   */
+  /** The account row for a principal, created on first use; safe under concurrent first calls. */
   async upsertByExternalId(
     kind: AccountKind,
     externalId: string,
@@ -25,6 +21,9 @@ export class AccountsRepository {
     try {
       return await upsert();
     } catch (error) {
+      // A new account's first requests arrive together (a page loads its plan, catalog and
+      // features at once): Prisma's upsert reads then inserts, so all but one insert hit the
+      // unique key. The row exists now; the retry takes the update path.
       if ((error as { code?: unknown }).code !== 'P2002') throw error;
       return upsert();
     }

@@ -11,7 +11,7 @@ import {
 import { ApiError } from '../errors/api-error';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/auth.decorators';
-import { ApiErrors } from '../errors/api-errors.decorator';
+import { ApiErrors, STRIPE_ERRORS } from '../errors/api-errors.decorator';
 import { AdminService } from './admin.service';
 import {
   AdminAccountViewDto,
@@ -45,6 +45,7 @@ export class AdminController {
   @ApiErrors(
     'WEBHOOK_EVENT_NOT_FOUND',
     'WEBHOOK_PROCESSING_FAILED',
+    'WEBHOOK_DEFERRED',
     'UNAUTHENTICATED',
     'ADMIN_REQUIRED',
   )
@@ -69,9 +70,9 @@ export class AdminController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Walk Stripe, repair the local copy, and report what drifted' })
   @ApiOkResponse({ type: SyncReportDto })
-  @ApiErrors('SYNC_IN_PROGRESS', 'STRIPE_UNAVAILABLE', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
+  @ApiErrors(...STRIPE_ERRORS, 'SYNC_IN_PROGRESS', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
   sync(): Promise<SyncReportDto> {
-    return this.admin.sync();
+    return this.admin.resync();
   }
 
   @Post('events/replay')
@@ -81,9 +82,10 @@ export class AdminController {
   })
   @ApiOkResponse({ type: ReplayOutcomeDto })
   @ApiErrors(
+    ...STRIPE_ERRORS,
     'VALIDATION_FAILED',
     'WEBHOOK_PROCESSING_FAILED',
-    'STRIPE_UNAVAILABLE',
+    'WEBHOOK_DEFERRED',
     'UNAUTHENTICATED',
     'ADMIN_REQUIRED',
   )

@@ -15,9 +15,7 @@ import type { Prisma } from '../generated/prisma/client';
 import { PurchasesRepository } from '../purchases/purchases.repository';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
-import { BillingSyncService, SyncEffects } from '../sync/billing-sync.service';
-import { SyncEffectsBus } from '../sync/sync-effects.bus';
-import { SyncRepository } from '../sync/sync.repository';
+import { BillingSync } from '../sync';
 import { CheckoutClaimsRepository } from './checkout-claims.repository';
 import { CheckoutRepository } from './checkout.repository';
 import type {
@@ -78,9 +76,7 @@ export class CheckoutService {
     private readonly sessions: CheckoutRepository,
     private readonly claims: CheckoutClaimsRepository,
     private readonly customers: BillingCustomerService,
-    private readonly sync: BillingSyncService,
-    private readonly syncRepository: SyncRepository,
-    private readonly effectsBus: SyncEffectsBus,
+    private readonly sync: BillingSync,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -159,7 +155,7 @@ export class CheckoutService {
       if (decision.kind === 'join')
         return this.joined(accountRef.id, decision.stripeSessionId, mode);
       if (decision.kind === 'supersede') {
-        await this.supersede(accountRef.id, decision.stripeSessionId, conflict);
+        await this.supersede(decision.stripeSessionId, conflict);
         continue;
       }
       if (decision.kind === 'wait') {
@@ -389,12 +385,13 @@ export class CheckoutService {
    * applied, and the new checkout refused as a conflict.
    */
   private async supersede(
-    accountId: string,
     stripeId: string,
     conflict: 'SUBSCRIPTION_ALREADY_ACTIVE' | 'ALREADY_PURCHASED',
   ): Promise<void> {
     try {
-      await this.stripe.checkout.sessions.expire(stripeId);
+      // What Stripe answers is applied at once: the EXPIRED line is dated now, not at the
+      // session's planned expiry.
+      await this.sync.applyFromStripe(() => this.stripe.checkout.sessions.expire(stripeId));
     } catch (error) {
       if (isMissing(error, 'session') || isMissing(error, 'id')) {
         // Stripe has no such session any more (a sandbox emulator started afresh).
@@ -405,22 +402,9 @@ export class CheckoutService {
       // Not open any more at Stripe: completed (paid) or expired meanwhile.
       const completed =
         (await this.stripe.checkout.sessions.retrieve(stripeId)).status === 'complete';
-      await this.applySession(accountId, stripeId);
+      await this.sync.refresh('checkout_session', stripeId);
       if (completed) throw new ApiError(conflict);
-      return;
     }
-    await this.applySession(accountId, stripeId);
-  }
-
-  /** Applies a session's current Stripe state through the webhook path (lock, re-fetch, upserts). */
-  private async applySession(accountId: string, stripeId: string): Promise<void> {
-    const account = await this.accounts.findById(accountId);
-    const effects = new SyncEffects();
-    await this.syncRepository.inLockedTransaction(
-      account?.stripeCustomerId ? `customer:${account.stripeCustomerId}` : `object:${stripeId}`,
-      (tx) => this.sync.syncCheckoutSession(tx, stripeId, effects),
-    );
-    this.effectsBus.publish(effects);
   }
 
   /** One trial per account, ever: not after any earlier subscription or trial (no trial farming). */
@@ -446,14 +430,8 @@ export class CheckoutService {
   async status(accountRef: AccountRef, stripeId: string): Promise<CheckoutSessionStatusDto> {
     const known = await this.sessions.findForAccount(accountRef.id, stripeId);
     if (known === null) throw new ApiError('CHECKOUT_SESSION_NOT_FOUND');
-    if (known.status === 'open') {
-      // Asked outside any transaction; the session is applied (under the customer's lock) only
-      // when Stripe's state differs from ours, which happens once per session.
-      const current = await this.stripe.checkout.sessions.retrieve(stripeId);
-      if (current.status !== known.status || current.payment_status !== known.paymentStatus) {
-        await this.applySession(accountRef.id, stripeId);
-      }
-    }
+    // Fetched and applied by the engine outside any transaction.
+    if (known.status === 'open') await this.sync.refresh('checkout_session', stripeId);
     const row = (await this.sessions.findForAccount(accountRef.id, stripeId)) ?? known;
     return {
       sessionId: row.stripeId,

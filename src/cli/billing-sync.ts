@@ -11,11 +11,10 @@ import jwt from 'jsonwebtoken';
 import { AppModule } from '../app.module';
 import { sandboxJwtSecret } from '../auth/sandbox-jwt-secret';
 import { systemClock } from '../clock/clock';
-import { ServiceLifecycle } from '../common/service-lifecycle';
 import { loadConfig, type AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/env-reader';
 import { migrationStatus } from '../database/migrator';
-import { ResyncService } from '../sync/resync.service';
+import { BillingSync } from '../sync';
 
 async function syncHere(config: AppConfig): Promise<unknown> {
   const databaseUrl = config.database.url as string;
@@ -33,12 +32,11 @@ async function syncHere(config: AppConfig): Promise<unknown> {
       },
       webhookSecrets: config.stripe.webhookSecrets,
       clock: systemClock,
-      lifecycle: new ServiceLifecycle(),
     }),
     { logger: ['error', 'warn'] },
   );
   try {
-    return await context.get(ResyncService).run('cli');
+    return await context.get(BillingSync).resync('cli');
   } finally {
     await context.close();
   }

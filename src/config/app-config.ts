@@ -21,17 +21,56 @@ export interface JwtConfig {
   maxTokenAgeSeconds: number;
 }
 
+/** A Stripe-compatible API host, as the SDK's `protocol`/`host`/`port` settings take it. */
+export interface StripeApiBase {
+  url: string;
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+}
+
 export interface StripeConfig {
   /** Unset in sandbox mode: the emulator accepts the sandbox key. */
   secretKey?: string;
   publishableKey?: string;
   webhookSecrets: string[];
+  /**
+   * Where the SDK sends its calls instead of api.stripe.com (any mode): a standalone emulator,
+   * a proxy. In sandbox mode, set means "use this emulator; start none in-process".
+   */
+  apiBase?: StripeApiBase;
   /** Only in sandbox mode: where the in-process emulator listens. */
   emulatorHost: string;
   emulatorPort: number;
+  /**
+   * Where a browser loads Stripe.js (embedded checkout): Stripe's own in stripe mode; in sandbox
+   * mode boot points it at the emulator's stand-in, which works offline.
+   */
+  jsUrl: string;
+  /**
+   * Only in sandbox mode: the in-process emulator's state folder. Unset: next to the embedded
+   * database (`.data/emulator`), or in memory when DATABASE_URL is set.
+   */
+  emulatorDataDir?: string;
+  /** Only in sandbox mode: the base URL browsers reach the in-process emulator's pages at. */
+  emulatorPublicUrl?: string;
+  /**
+   * Only in sandbox mode: the URL the emulator posts webhooks to (the app as the emulator
+   * reaches it). Unset: http://127.0.0.1:PORT/api/webhooks/stripe (or HOST when not 0.0.0.0).
+   */
+  sandboxWebhookUrl?: string;
   /** Request timeout towards Stripe, and the SDK's retry count on network errors and 5xx. */
   timeoutMs: number;
   maxNetworkRetries: number;
+  /** The shared Stripe API budget (DESIGN §6): one token bucket per Stripe account. */
+  budget: {
+    ratePerSecond: number;
+    burst: number;
+    userReserveShare: number;
+    userMaxWaitMs: number;
+    /** A fetch for an event waits at most this long for a token, then the event is deferred. */
+    eventFetchMaxWaitMs: number;
+  };
 }
 
 export interface AppConfig {
@@ -84,11 +123,21 @@ export interface AppConfig {
     pastDueGraceDays: number;
     entitlementsCacheSeconds: number;
   };
-  sync: { cron: string; onStart: boolean; webhookRetentionDays: number; lookbackDays: number };
+  sync: {
+    cron: string;
+    onStart: boolean;
+    webhookRetentionDays: number;
+    lookbackDays: number;
+    /** How far this service's clock may be from Stripe's, in seconds (watermarks of fetches). */
+    clockSkewSeconds: number;
+  };
   metricsToken?: string;
   /** Express `trust proxy`: how many proxies to trust for the client IP (throttling, logs). */
   trustProxy: number;
 }
+
+/** Stripe.js, as Stripe serves it; a page must load it from there, never from a copy. */
+export const STRIPE_JS_URL = 'https://js.stripe.com/v3/';
 
 /** The price the sandbox catalog marks as the default plan. */
 export const SANDBOX_DEFAULT_PRICE_ID = 'price_pro_monthly';
@@ -103,6 +152,29 @@ function modeFromKey(key: string | undefined): BillingMode {
   );
 }
 
+function apiBase(reader: EnvReader): StripeApiBase | undefined {
+  const value = reader.optionalUrl('STRIPE_API_BASE');
+  if (value === undefined) return undefined;
+  const parsed = new URL(value);
+  // The SDK adds /v1/… itself and takes only protocol, host and port.
+  if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '') {
+    throw new ConfigError(
+      'STRIPE_API_BASE',
+      'must be a base URL with no path, like http://127.0.0.1:12111',
+    );
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new ConfigError('STRIPE_API_BASE', 'must not carry credentials');
+  }
+  const protocol = parsed.protocol === 'https:' ? 'https' : 'http';
+  return {
+    url: `${protocol}://${parsed.host}`,
+    protocol,
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port === '' ? (protocol === 'https' ? 443 : 80) : Number(parsed.port),
+  };
+}
+
 function path(reader: EnvReader, name: string, fallback: string): string {
   const value = reader.string(name, fallback);
   // Paths are appended to FRONTEND_URL: a leading "/" and no "//" keep redirects on that host.
@@ -112,6 +184,26 @@ function path(reader: EnvReader, name: string, fallback: string): string {
   return value;
 }
 
+/**
+ * Well under Stripe's documented limits (about 100 requests/s live, 25 in test mode), leaving
+ * room for the dashboard and other tools using the same account.
+ */
+const DEFAULT_STRIPE_RATE: Record<BillingMode, number> = { live: 80, test: 20, sandbox: 80 };
+
+function stripeBudget(read: EnvReader, mode: BillingMode): StripeConfig['budget'] {
+  const ratePerSecond = read.int('STRIPE_RATE_LIMIT', DEFAULT_STRIPE_RATE[mode], {
+    min: 1,
+    max: 10_000,
+  });
+  return {
+    ratePerSecond,
+    burst: read.int('STRIPE_RATE_BURST', ratePerSecond, { min: 1, max: 10_000 }),
+    userReserveShare: read.int('STRIPE_USER_RESERVE_PERCENT', 25, { min: 0, max: 90 }) / 100,
+    userMaxWaitMs: read.int('STRIPE_USER_MAX_WAIT_MS', 10_000, { min: 0 }),
+    eventFetchMaxWaitMs: read.int('STRIPE_EVENT_FETCH_MAX_WAIT_MS', 5_000, { min: 0 }),
+  };
+}
+
 export function loadConfig(env: Env): AppConfig {
   const read = new EnvReader(env);
   const secretKey = read.optionalString('STRIPE_SECRET_KEY');
@@ -119,7 +211,9 @@ export function loadConfig(env: Env): AppConfig {
   const live = mode !== 'sandbox';
   // Checkout and portal send paying customers back here: a forgotten value must not mean localhost.
   if (live) read.requiredString('FRONTEND_URL', 'when STRIPE_SECRET_KEY is set');
-  const frontendUrl = read.url('FRONTEND_URL', 'http://localhost:5173').replace(/\/+$/, '');
+  const port = read.int('PORT', 3000, { min: 0, max: 65535 });
+  // Sandbox mode serves the demo frontend itself, so checkout and the portal return into it.
+  const frontendUrl = read.url('FRONTEND_URL', `http://localhost:${port}`).replace(/\/+$/, '');
 
   const jwt: JwtConfig = {
     secret: read.optionalString('JWT_SECRET'),
@@ -209,7 +303,7 @@ export function loadConfig(env: Env): AppConfig {
   return {
     mode,
     nodeEnv: read.string('NODE_ENV', 'development'),
-    port: read.int('PORT', 3000, { min: 0, max: 65535 }),
+    port,
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf(
       'LOG_LEVEL',
@@ -237,10 +331,16 @@ export function loadConfig(env: Env): AppConfig {
       secretKey,
       publishableKey,
       webhookSecrets,
+      jsUrl: STRIPE_JS_URL,
+      apiBase: apiBase(read),
       emulatorHost: read.string('EMULATOR_HOST', '127.0.0.1'),
       emulatorPort: read.int('EMULATOR_PORT', 12111, { min: 0, max: 65535 }),
+      emulatorDataDir: read.optionalString('EMULATOR_DATA_DIR'),
+      emulatorPublicUrl: read.optionalUrl('EMULATOR_PUBLIC_URL')?.replace(/\/+$/, ''),
+      sandboxWebhookUrl: read.optionalUrl('SANDBOX_WEBHOOK_URL'),
       timeoutMs: read.int('STRIPE_TIMEOUT_MS', 20000, { min: 100 }),
       maxNetworkRetries: read.int('STRIPE_MAX_NETWORK_RETRIES', 2, { min: 0, max: 10 }),
+      budget: stripeBudget(read, mode),
     },
     jwt,
     admin: {
@@ -266,6 +366,7 @@ export function loadConfig(env: Env): AppConfig {
       onStart: read.bool('SYNC_ON_START', true),
       webhookRetentionDays: read.int('WEBHOOK_RETENTION_DAYS', 30, { min: 1 }),
       lookbackDays: read.int('SYNC_LOOKBACK_DAYS', 90, { min: 1, max: 3650 }),
+      clockSkewSeconds: read.int('SYNC_CLOCK_SKEW_SECONDS', 5, { min: 0, max: 300 }),
     },
     metricsToken: read.optionalString('METRICS_TOKEN'),
     trustProxy: read.int('TRUST_PROXY', 0, { min: 0, max: 10 }),

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DatabaseOutageLog } from '../errors/database-failures';
 import { PrismaService, type PoolSettings } from './prisma.service';
+import { SqlClient } from './sql-client';
 
 @Global()
 @Module({})
@@ -15,8 +16,9 @@ export class DatabaseModule {
           inject: [DatabaseOutageLog],
           useFactory: (outages: DatabaseOutageLog) => new PrismaService(url, pool, outages),
         },
+        SqlClient,
       ],
-      exports: [PrismaService, DatabaseOutageLog],
+      exports: [PrismaService, SqlClient, DatabaseOutageLog],
     };
   }
 }

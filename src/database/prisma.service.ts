@@ -34,6 +34,9 @@ function createPool(url: string, settings: PoolSettings, outages?: DatabaseOutag
     connectionString: url,
     max: settings.size,
     connectionTimeoutMillis: settings.acquireTimeoutMs,
+    // Pipelined connections: a statement is sent without waiting for the one before (answers
+    // still come in order), so a transaction's BEGIN and COMMIT travel with its statements.
+    pipeline: true,
   });
   // An idle connection the server closes emits 'error' on the pool; pg-pool drops it. Without
   // a listener the error would crash the process.
@@ -61,7 +64,10 @@ function createPool(url: string, settings: PoolSettings, outages?: DatabaseOutag
   return pool;
 }
 
-/** The one Prisma client of the process; only repositories use it. */
+/**
+ * The one Prisma client of the process; only repositories use it. Its `pg` pool is shared with
+ * the plain-SQL hot paths (`SqlClient`), so the process holds one set of connections.
+ */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
   readonly pool: pg.Pool;
@@ -73,6 +79,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    // The adapter ends the pool (disposeExternalPool).
     await this.$disconnect();
   }
 }

@@ -1,15 +1,9 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject } from '@nestjs/common';
-import {
-  ApiOkResponse,
-  ApiOperation,
-  ApiProperty,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ErrorEnvelope } from '../errors/error-envelope';
+import { ApiErrors } from '../errors/api-errors.decorator';
 import { HealthService, type ReadinessReport } from './health.service';
 
 class LivenessDto {
@@ -28,6 +22,13 @@ class ReadinessDto {
   status!: 'ready';
 
   @ApiProperty({
+    type: 'object',
+    properties: {
+      database: { type: 'string', enum: ['up', 'busy'] },
+      stripe: { type: 'string', enum: ['up', 'down', 'unknown'] },
+      stripeCheckedAt: { type: 'string', format: 'date-time', nullable: true },
+    },
+    required: ['database', 'stripe', 'stripeCheckedAt'],
     example: { database: 'up', stripe: 'up', stripeCheckedAt: '2026-12-01T10:00:00.000Z' },
     description:
       '`database`: `up`, or `busy` when every pooled connection is taken (still ready). ' +
@@ -52,6 +53,7 @@ export class HealthController {
     description: 'Touches neither the database nor Stripe: a restart would not fix either.',
   })
   @ApiOkResponse({ type: LivenessDto })
+  @ApiErrors('UNAUTHENTICATED')
   live(): LivenessDto {
     return { status: 'ok', mode: this.config.mode, uptime: Math.round(process.uptime() * 10) / 10 };
   }
@@ -66,7 +68,7 @@ export class HealthController {
       'every 30 s, and never fails readiness: a Stripe outage should not take every instance out of rotation.',
   })
   @ApiOkResponse({ type: ReadinessDto })
-  @ApiServiceUnavailableResponse({ type: ErrorEnvelope })
+  @ApiErrors('SERVICE_UNAVAILABLE', 'UNAUTHENTICATED')
   ready(): Promise<ReadinessReport> {
     return this.health.readiness();
   }

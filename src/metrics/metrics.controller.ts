@@ -5,7 +5,8 @@ import { NoUserToken } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
-import { MetricsRegistry } from './metrics.registry';
+import { MetricsRegistry } from '../common/metrics.registry';
+import { ApiErrors } from '../errors/api-errors.decorator';
 
 @ApiTags('ops')
 @NoUserToken()
@@ -24,6 +25,7 @@ export class MetricsController {
       'Public unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required.',
   })
   @ApiOkResponse({ description: 'Prometheus text format' })
+  @ApiErrors('UNAUTHENTICATED')
   async metrics(@Headers('authorization') authorization?: string): Promise<string> {
     const token = this.config.metricsToken;
     if (

@@ -1,6 +1,6 @@
 import { periodTypeOf } from '../catalog/catalog.mappers';
 import type { PurchaseWithProduct } from '../purchases/purchases.repository';
-import type { SubscriptionDto } from './dto/subscription.dto';
+import type { SubscriptionDiscountDto, SubscriptionDto } from './dto/subscription.dto';
 import { subscriptionGrants } from './entitlement-rules';
 import { LIVE_STATUSES } from './subscription-status';
 import type { SubscriptionWithPrice } from './subscriptions.repository';
@@ -22,7 +22,10 @@ export function toSubscriptionDto(
     periodType: periodTypeOf({ ...price, lifetime: price.product.lifetime }),
     interval: price.interval,
     intervalCount: price.intervalCount,
-    amount: price.unitAmount === null ? null : price.unitAmount * row.quantity,
+    // The amount after discounts, as the sync engine stored it (DESIGN §3); rows written before
+    // it was stored fall back to the list price.
+    amount: row.amount ?? (price.unitAmount === null ? null : price.unitAmount * row.quantity),
+    discount: (row.discount as SubscriptionDiscountDto | null) ?? null,
     currency: price.currency,
     quantity: row.quantity,
     currentPeriodStart: row.currentPeriodStart,
@@ -53,7 +56,9 @@ export function toLifetimePlanDto(row: PurchaseWithProduct): SubscriptionDto {
     periodType: 'ALL_TIME',
     interval: null,
     intervalCount: null,
+    // What was paid, once (after any promotion code).
     amount: row.amount,
+    discount: null,
     currency: row.currency,
     quantity: row.quantity,
     currentPeriodStart: row.purchasedAt,

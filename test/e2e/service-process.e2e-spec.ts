@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { Client } from 'pg';
 import type { OpenDatabase } from '../../src/database/database-location';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import { startServiceProcess, type ServiceProcess } from '../support/built-service';
 import { createTestDatabase } from '../support/test-database';
 
 interface Outcome {

@@ -518,7 +518,10 @@ export const registerBillingRoutes: RouteRegistrar = (router, domain) => {
   });
 };
 
-/** A 402 for a declined payment, carrying the payment intent and charge as Stripe's does. */
+/**
+ * A 402 for a declined payment, carrying the payment intent and charge as Stripe's does. The
+ * attempt stands (failed charge, attempt count, events), as in Stripe.
+ */
 function declinedPayment(
   declineCode: string,
   message: string,
@@ -528,5 +531,5 @@ function declinedPayment(
     message,
     payment_intent: intent,
     charge: typeof intent?.latest_charge === 'string' ? intent.latest_charge : undefined,
-  });
+  }).recordingAttempt();
 }

@@ -169,16 +169,20 @@ export class Expander {
         'expand',
       );
     }
-    if (typeof value === 'string') {
-      const resolved = this.lookupById(field, value);
+    const resolve = (id: string): unknown => {
+      const resolved = this.lookupById(field, id);
       if (resolved === undefined)
         throw invalidRequest(
           `This property cannot be expanded (${path}).`,
           'parameter_invalid',
           'expand',
         );
-      value = resolved;
-    }
+      return resolved;
+    };
+    if (typeof value === 'string') value = resolve(value);
+    // A list of ids (a subscription's `discounts`) expands element by element, as at Stripe.
+    else if (Array.isArray(value))
+      value = value.map((entry: unknown) => (typeof entry === 'string' ? resolve(entry) : entry));
     if (rest.length > 0) value = this.expandInto(value, rest, path);
     copy[field] = value;
     return copy;
