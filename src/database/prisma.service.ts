@@ -27,7 +27,7 @@ function ranNothing(error: unknown, sql: string): boolean {
  * The pool behind Prisma: acquiring a connection waits at most `acquireTimeoutMs` (then
  * pg-pool fails the query, answered 503 DATABASE_BUSY), and a statement outside a transaction
  * that meets a connection the server closed (a terminated backend, a restart, a failover) is
- * sent once more on a fresh connection instead of failing the request.
+ * sent again on a fresh connection instead of failing the request.
  */
 function createPool(url: string, settings: PoolSettings, outages?: DatabaseOutageLog): pg.Pool {
   const pool = new pg.Pool({
@@ -43,15 +43,20 @@ function createPool(url: string, settings: PoolSettings, outages?: DatabaseOutag
   pool.on('error', () => undefined);
   const query = pool.query.bind(pool) as (...args: QueryArgs) => Promise<pg.QueryResult>;
   const resilientQuery = async (...args: QueryArgs): Promise<pg.QueryResult> => {
-    let result: pg.QueryResult;
-    try {
-      result = await query(...args);
-    } catch (error) {
-      if (!isClosedConnection(error) || !ranNothing(error, args[0].text)) throw error;
-      result = await query(...args);
+    // Each attempt that meets a dead connection drops it from the pool; when the server went
+    // away (a restart, a failover) every idle connection is dead, so the statement is sent
+    // again until it gets a connection opened since — at most once per pooled connection.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const result = await query(...args);
+        outages?.recordSuccess();
+        return result;
+      } catch (error) {
+        const retry =
+          attempt < settings.size && isClosedConnection(error) && ranNothing(error, args[0].text);
+        if (!retry) throw error;
+      }
     }
-    outages?.recordSuccess();
-    return result;
   };
   // The adapter calls `query(config)` for statements outside transactions; pg-pool itself and
   // callback-style callers keep the original.

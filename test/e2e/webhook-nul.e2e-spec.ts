@@ -65,7 +65,9 @@ describe('webhook payloads holding U+0000', () => {
         'SELECT "payload"::text AS text FROM "WebhookEvent" WHERE "stripeEventId" = $1',
         [id],
       );
-      expect(JSON.parse(rows[0].text)).toEqual(event);
+      // An event of a type not handled keeps only what names it (the ledger's choice).
+      if (status === 'PROCESSED') expect(JSON.parse(rows[0].text)).toEqual(event);
+      else expect(JSON.parse(rows[0].text)).toMatchObject({ id, type });
     } finally {
       await direct.end();
     }
