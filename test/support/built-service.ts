@@ -87,6 +87,7 @@ export async function startServiceProcess(
       ADMIN_API_KEY: TEST_ADMIN_KEY,
       FRONTEND_URL: 'http://localhost:5173',
       THROTTLE_LIMIT: '100000',
+      THROTTLE_WEBHOOK_LIMIT: '100000',
       LOG_LEVEL: 'info',
       ...env,
     },

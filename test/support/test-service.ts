@@ -84,6 +84,7 @@ export async function startTestService(
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     FRONTEND_URL: 'http://localhost:5173',
     THROTTLE_LIMIT: '100000',
+    THROTTLE_WEBHOOK_LIMIT: '100000',
     ...env,
   });
   const service = await startService(config, {
