@@ -26,7 +26,7 @@ describe('a Stripe that does not answer', () => {
 
   beforeAll(async () => {
     t = await startTestService(
-      { DATABASE_POOL_SIZE: '1', STRIPE_MAX_NETWORK_RETRIES: '0' },
+      { DATABASE_POOL_SIZE: '1' },
       {
         connectVia: async (emulator) => {
           proxy = new TcpProxy(emulator);
