@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
-import { registerBillingRoutes } from './api/billing-routes';
-import { registerCatalogRoutes } from './api/catalog-routes';
-import { registerCheckoutRoutes } from './api/checkout-routes';
-import { registerCustomerRoutes } from './api/customer-routes';
-import { registerEventRoutes } from './api/event-routes';
 import { Expander } from './api/expansion';
+import { registerApiRoutes } from './api/routes';
 import { parseCatalogDocument, seedCatalog, type CatalogDocument } from './billing/catalog-seed';
 import { StripeDomain } from './billing/stripe-domain';
 import { registerControlRoutes } from './control/control-routes';
@@ -66,15 +62,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   );
   domain.core.events.onEvent((event) => dispatcher.enqueue(event));
   const server = new EmulatorServer(domain, new Expander(domain), { apiKey: options.apiKey, log });
-  for (const register of [
-    registerCustomerRoutes,
-    registerCatalogRoutes,
-    registerCheckoutRoutes,
-    registerBillingRoutes,
-    registerEventRoutes,
-  ]) {
-    register(server.api, domain);
-  }
+  registerApiRoutes(server.api, domain);
   const reset = (): void => {
     dispatcher.reset();
     server.resetIdempotency();

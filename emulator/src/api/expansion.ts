@@ -80,7 +80,7 @@ export class Expander {
         return state.paymentIntents.get(id);
       case 'ch_': {
         const charge = state.charges.get(id);
-        return charge === undefined ? undefined : this.domain.payments.chargeWithRefunds(charge);
+        return charge === undefined ? undefined : this.domain.charges.withRefunds(charge);
       }
       case 're_':
         return state.refunds.get(id);

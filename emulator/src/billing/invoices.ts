@@ -3,36 +3,12 @@ import { changedAttributes } from '../events/event-log';
 import { invalidRequest, resourceMissing } from '../http/stripe-error';
 import { newId } from '../store/ids';
 import type { CustomerService } from './customers';
+import type { DiscountService } from './discounts';
 import type { EmulatorCore } from './emulator-core';
-import type { PaymentService } from './payments';
-import { wireDecimal } from './wire-decimal';
+import { buildInvoice, type InvoiceDraft } from './invoice-builder';
+import type { PaymentIntentService } from './payment-intents';
 
-/** One line to bill: a subscription item for a period, or a pending invoice item (proration). */
-export interface InvoiceLineSpec {
-  amount: number;
-  description: string;
-  price: Stripe.Price;
-  quantity: number;
-  periodStart: number;
-  periodEnd: number;
-  subscriptionItem: string | null;
-  invoiceItem: string | null;
-  proration: boolean;
-}
-
-export interface InvoiceDraft {
-  customer: string;
-  subscription: Stripe.Subscription | null;
-  billingReason: Stripe.Invoice.BillingReason;
-  lines: InvoiceLineSpec[];
-  periodStart: number;
-  periodEnd: number;
-  currency: string;
-  discount: Stripe.Discount | null;
-  coupon: Stripe.Coupon | null;
-  description?: string | null;
-  metadata?: Record<string, string>;
-}
+export type { InvoiceDraft, InvoiceLineSpec } from './invoice-builder';
 
 export type PaymentAttemptResult = 'paid' | 'failed';
 
@@ -50,7 +26,8 @@ export class InvoiceService {
   constructor(
     private readonly core: EmulatorCore,
     private readonly customers: CustomerService,
-    private readonly payments: PaymentService,
+    private readonly paymentIntents: PaymentIntentService,
+    private readonly discounts: DiscountService,
   ) {}
 
   get(id: string, param = 'id'): Stripe.Invoice {
@@ -69,138 +46,29 @@ export class InvoiceService {
     return typeof invoice.customer === 'string' ? invoice.customer : (invoice.customer?.id ?? '');
   }
 
-  discountAmount(coupon: Stripe.Coupon | null, subtotal: number): number {
-    if (coupon === null || subtotal <= 0) return 0;
-    if (coupon.percent_off !== null) return Math.round((subtotal * coupon.percent_off) / 100);
-    return Math.min(subtotal, coupon.amount_off ?? 0);
-  }
-
   /**
    * Creates a draft and emits `invoice.created`, unless `announce` is false: subscriptions create
    * the invoice first so that their own event already names it in `latest_invoice`, as Stripe's do.
    */
   createDraft(draft: InvoiceDraft, announce = true): Stripe.Invoice {
     const customer = this.customers.get(draft.customer, 'customer');
-    const now = this.customers.nowFor(customer.id);
-    const id = newId('in');
-    const lines: Stripe.InvoiceLineItem[] = draft.lines.map((line) =>
-      this.toLine(id, line, draft.subscription?.id ?? null),
-    );
+    const now = this.core.nowFor(customer.id);
     const discountable = draft.lines
       .filter((line) => !line.proration)
       .reduce((sum, line) => sum + line.amount, 0);
-    const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
-    const discountAmount = this.discountAmount(draft.coupon, discountable);
-    const total = subtotal - discountAmount;
-    const invoice: Stripe.Invoice = {
-      id,
-      object: 'invoice',
-      account_country: 'US',
-      account_name: 'Stripe Emulator',
-      account_tax_ids: null,
-      amount_due: Math.max(0, total),
-      amount_overpaid: 0,
-      amount_paid: 0,
-      amount_remaining: Math.max(0, total),
-      amount_shipping: 0,
-      application: null,
-      attempt_count: 0,
-      attempted: false,
-      auto_advance: true,
-      automatic_tax: {
-        disabled_reason: null,
-        enabled: false,
-        liability: null,
-        provider: null,
-        status: null,
-      },
-      automatically_finalizes_at: null,
-      billing_reason: draft.billingReason,
-      collection_method: 'charge_automatically',
-      created: now,
-      currency: draft.currency,
-      custom_fields: null,
-      customer: customer.id,
-      customer_account: null,
-      customer_address: customer.address ?? null,
-      customer_email: customer.email,
-      customer_name: customer.name ?? null,
-      customer_phone: customer.phone ?? null,
-      customer_shipping: null,
-      customer_tax_exempt: 'none',
-      customer_tax_ids: [],
-      default_payment_method: null,
-      default_source: null,
-      default_tax_rates: [],
-      description: draft.description ?? null,
-      discounts: draft.discount === null || discountAmount === 0 ? [] : [draft.discount.id],
-      due_date: null,
-      effective_at: null,
-      ending_balance: null,
-      footer: null,
-      from_invoice: null,
-      hosted_invoice_url: null,
-      invoice_pdf: null,
-      issuer: { type: 'self' },
-      last_finalization_error: null,
-      latest_revision: null,
-      lines: { object: 'list', data: lines, has_more: false, url: `/v1/invoices/${id}/lines` },
-      livemode: false,
-      metadata: draft.metadata ?? {},
-      next_payment_attempt: null,
-      number: null,
-      on_behalf_of: null,
-      parent:
-        draft.subscription === null
-          ? null
-          : {
-              type: 'subscription_details',
-              quote_details: null,
-              subscription_details: {
-                metadata: { ...draft.subscription.metadata },
-                subscription: draft.subscription.id,
-              },
-            },
-      payment_settings: {
-        default_mandate: null,
-        payment_method_options: null,
-        payment_method_types: null,
-      },
-      period_end: draft.periodEnd,
-      period_start: draft.periodStart,
-      post_payment_credit_notes_amount: 0,
-      pre_payment_credit_notes_amount: 0,
-      receipt_number: null,
-      rendering: null,
-      shipping_cost: null,
-      shipping_details: null,
-      starting_balance: 0,
-      statement_descriptor: null,
-      status: 'draft',
-      status_transitions: {
-        finalized_at: null,
-        marked_uncollectible_at: null,
-        paid_at: null,
-        voided_at: null,
-      },
-      subtotal,
-      subtotal_excluding_tax: subtotal,
-      test_clock: this.customers.testClockOf(customer.id),
-      total,
-      total_discount_amounts:
-        draft.discount === null || discountAmount === 0
-          ? []
-          : [{ amount: discountAmount, discount: draft.discount.id }],
-      total_excluding_tax: total,
-      total_pretax_credit_amounts: [],
-      total_taxes: [],
-      webhooks_delivered_at: now,
-    };
+    const subtotal = draft.lines.reduce((sum, line) => sum + line.amount, 0);
+    const discountAmount = this.discounts.amountOff(draft.coupon, discountable);
+    const invoice = buildInvoice(
+      draft,
+      customer,
+      { subtotal, discountAmount, total: subtotal - discountAmount },
+      now,
+    );
     this.core.state.invoices.put(invoice);
     for (const line of draft.lines) {
       if (line.invoiceItem === null) continue;
       const item = this.core.state.invoiceItems.get(line.invoiceItem);
-      if (item !== undefined) item.invoice = id;
+      if (item !== undefined) item.invoice = invoice.id;
     }
     if (announce) this.announceCreated(invoice);
     return invoice;
@@ -208,63 +76,6 @@ export class InvoiceService {
 
   announceCreated(invoice: Stripe.Invoice): void {
     this.core.events.emit('invoice.created', invoice, invoice.created);
-  }
-
-  private toLine(
-    invoiceId: string,
-    line: InvoiceLineSpec,
-    subscriptionId: string | null,
-  ): Stripe.InvoiceLineItem {
-    const productId =
-      typeof line.price.product === 'string' ? line.price.product : line.price.product.id;
-    return {
-      id: newId('il'),
-      object: 'line_item',
-      amount: line.amount,
-      currency: line.price.currency,
-      description: line.description,
-      discount_amounts: [],
-      discountable: !line.proration,
-      discounts: [],
-      invoice: invoiceId,
-      livemode: false,
-      metadata: {},
-      parent:
-        line.invoiceItem !== null
-          ? {
-              type: 'invoice_item_details',
-              invoice_item_details: {
-                invoice_item: line.invoiceItem,
-                proration: line.proration,
-                proration_details: { credited_items: null },
-                subscription: subscriptionId,
-              },
-              subscription_item_details: null,
-            }
-          : {
-              type: 'subscription_item_details',
-              invoice_item_details: null,
-              subscription_item_details: {
-                invoice_item: null,
-                proration: line.proration,
-                proration_details: { credited_items: null },
-                subscription: subscriptionId,
-                subscription_item: line.subscriptionItem ?? '',
-              },
-            },
-      period: { start: line.periodStart, end: line.periodEnd },
-      pretax_credit_amounts: [],
-      pricing: {
-        type: 'price_details',
-        price_details: { price: line.price.id, product: productId },
-        unit_amount_decimal: wireDecimal(line.price.unit_amount ?? 0),
-      },
-      quantity: line.quantity,
-      quantity_decimal: wireDecimal(line.quantity),
-      subscription: subscriptionId,
-      subtotal: line.amount,
-      taxes: [],
-    };
   }
 
   /** Draft → open: number, hosted page and PDF links; `invoice.finalized`. */
@@ -275,7 +86,7 @@ export class InvoiceService {
         'invoice_not_editable',
       );
     const customer = this.customers.get(this.customerOf(invoice));
-    const now = this.customers.nowFor(customer.id);
+    const now = this.core.nowFor(customer.id);
     const before = structuredClone(invoice);
     invoice.number = `${customer.invoice_prefix}-${String(customer.next_invoice_sequence ?? 1).padStart(4, '0')}`;
     customer.next_invoice_sequence = (customer.next_invoice_sequence ?? 1) + 1;
@@ -304,7 +115,7 @@ export class InvoiceService {
         'invoice_not_open',
       );
     const customerId = this.customerOf(invoice);
-    const now = this.customers.nowFor(customerId);
+    const now = this.core.nowFor(customerId);
     if (invoice.amount_due === 0) {
       this.markPaid(invoice, now);
       return 'paid';
@@ -326,8 +137,8 @@ export class InvoiceService {
       metadata: {},
     };
     const outcome = paymentMethod
-      ? this.payments.chargeNow(request)
-      : { paymentIntent: this.payments.createIntent(request), declineCode: 'no_payment_method' };
+      ? this.paymentIntents.chargeNow(request)
+      : { paymentIntent: this.paymentIntents.create(request), declineCode: 'no_payment_method' };
     const invoicePayment = this.recordInvoicePayment(invoice, outcome.paymentIntent, now);
     if (outcome.declineCode === null) {
       invoicePayment.status = 'paid';
@@ -446,7 +257,7 @@ export class InvoiceService {
         `You can only void an open invoice. This invoice is ${invoice.status}.`,
         'invoice_not_editable',
       );
-    const now = this.customers.nowFor(this.customerOf(invoice));
+    const now = this.core.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
     invoice.status = 'void';
     invoice.amount_remaining = 0;
@@ -463,7 +274,7 @@ export class InvoiceService {
       throw invalidRequest(
         `You can only mark an open invoice as uncollectible. This invoice is ${invoice.status}.`,
       );
-    const now = this.customers.nowFor(this.customerOf(invoice));
+    const now = this.core.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
     invoice.status = 'uncollectible';
     invoice.next_payment_attempt = null;

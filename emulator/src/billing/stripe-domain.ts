@@ -1,51 +1,114 @@
-import { CatalogService } from './catalog';
-import { CheckoutService } from './checkout';
+import { ChargeService } from './charges';
+import { CheckoutCompletion } from './checkout-completion';
+import { CheckoutSessionService } from './checkout-sessions';
+import { CouponService } from './coupons';
 import { CustomerService } from './customers';
+import { DiscountService } from './discounts';
 import { EmulatorCore } from './emulator-core';
 import { InvoiceService } from './invoices';
 import { LifecycleScheduler } from './lifecycle';
-import { PaymentService } from './payments';
+import { PaymentIntentService } from './payment-intents';
+import { PaymentMethodService } from './payment-methods';
 import { PortalService } from './portal';
+import { PriceService } from './prices';
+import { ProductService } from './products';
+import { PromotionCodeService } from './promotion-codes';
+import { RefundService } from './refunds';
+import { SubscriptionBilling } from './subscription-billing';
+import { SubscriptionItems } from './subscription-items';
+import { SubscriptionLifecycle } from './subscription-lifecycle';
+import { SubscriptionStatus } from './subscription-status';
 import { SubscriptionService } from './subscriptions';
+import { TestClockService } from './test-clocks';
 
-/** The emulated Stripe account: every domain service over one shared core. API, pages and control API all call these. */
+/** The catalog services, as the catalog seeder uses them. */
+export interface Catalog {
+  products: ProductService;
+  prices: PriceService;
+  coupons: CouponService;
+  promotionCodes: PromotionCodeService;
+}
+
+/**
+ * The emulated Stripe account: one service per resource over one shared core. The API routes,
+ * the pages and the control API all call these.
+ */
 export class StripeDomain {
   readonly core: EmulatorCore;
-  readonly catalog: CatalogService;
+  readonly products: ProductService;
+  readonly prices: PriceService;
+  readonly coupons: CouponService;
+  readonly promotionCodes: PromotionCodeService;
+  readonly catalog: Catalog;
+  readonly discounts: DiscountService;
+  readonly paymentMethods: PaymentMethodService;
   readonly customers: CustomerService;
-  readonly payments: PaymentService;
+  readonly charges: ChargeService;
+  readonly paymentIntents: PaymentIntentService;
+  readonly refunds: RefundService;
   readonly invoices: InvoiceService;
   readonly subscriptions: SubscriptionService;
-  readonly checkout: CheckoutService;
+  readonly checkoutSessions: CheckoutSessionService;
+  /** Paying a Checkout Session (hosted page, control API). */
+  readonly checkout: CheckoutCompletion;
   readonly portal: PortalService;
   readonly lifecycle: LifecycleScheduler;
+  readonly testClocks: TestClockService;
 
   constructor(defaultApiVersion: string) {
-    this.core = new EmulatorCore(defaultApiVersion);
-    this.catalog = new CatalogService(this.core);
-    this.customers = new CustomerService(this.core);
-    this.payments = new PaymentService(this.core, this.customers);
-    this.invoices = new InvoiceService(this.core, this.customers, this.payments);
+    const core = new EmulatorCore(defaultApiVersion);
+    this.core = core;
+    this.products = new ProductService(core);
+    this.prices = new PriceService(core, this.products);
+    this.products.prices = this.prices;
+    this.coupons = new CouponService(core);
+    this.promotionCodes = new PromotionCodeService(core, this.coupons);
+    this.catalog = {
+      products: this.products,
+      prices: this.prices,
+      coupons: this.coupons,
+      promotionCodes: this.promotionCodes,
+    };
+    this.discounts = new DiscountService(core, this.coupons, this.promotionCodes);
+    this.paymentMethods = new PaymentMethodService(core);
+    this.customers = new CustomerService(core, this.paymentMethods);
+    this.charges = new ChargeService(core);
+    this.paymentIntents = new PaymentIntentService(core, this.paymentMethods, this.charges);
+    this.refunds = new RefundService(core, this.charges, this.paymentIntents);
+    this.invoices = new InvoiceService(core, this.customers, this.paymentIntents, this.discounts);
+
+    const status = new SubscriptionStatus(core);
+    const items = new SubscriptionItems(core, this.prices, this.products);
+    const billing = new SubscriptionBilling(core, this.invoices, this.discounts, items, status);
+    const lifecycle = new SubscriptionLifecycle(core, this.invoices, items, billing, status);
     this.subscriptions = new SubscriptionService(
-      this.core,
+      core,
       this.customers,
-      this.catalog,
+      this.paymentMethods,
       this.invoices,
+      this.discounts,
+      items,
+      billing,
+      lifecycle,
+      status,
     );
-    this.checkout = new CheckoutService(
-      this.core,
-      this.catalog,
+    this.checkoutSessions = new CheckoutSessionService(
+      core,
+      this.prices,
       this.customers,
-      this.payments,
-      this.invoices,
+      this.discounts,
+    );
+    this.checkout = new CheckoutCompletion(
+      core,
+      this.checkoutSessions,
+      this.customers,
+      this.paymentMethods,
+      this.paymentIntents,
+      this.discounts,
       this.subscriptions,
     );
-    this.portal = new PortalService(this.core, this.customers, this.subscriptions);
-    this.lifecycle = new LifecycleScheduler(
-      this.core,
-      this.customers,
-      this.subscriptions,
-      this.checkout,
-    );
+    this.portal = new PortalService(core, this.customers, this.subscriptions);
+    this.lifecycle = new LifecycleScheduler(core, lifecycle, this.checkoutSessions);
+    this.testClocks = new TestClockService(core, this.customers, this.lifecycle);
   }
 }

@@ -116,6 +116,6 @@ export function registerControlRoutes(
 
   router.add('POST', '/_emulator/payment_methods/:id/fail', ({ pathParams, body }) => {
     const declineCode = typeof body.declineCode === 'string' ? body.declineCode : 'generic_decline';
-    return domain.customers.makeCardFail(pathParams.id, declineCode);
+    return domain.paymentMethods.makeCardFail(pathParams.id, declineCode);
   });
 }

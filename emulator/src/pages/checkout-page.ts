@@ -70,7 +70,8 @@ export class CheckoutPage {
     const extras = this.domain.core.state.checkoutExtras.get(session.id);
     const expired =
       session.status === 'expired' ||
-      (session.status === 'open' && session.expires_at <= this.domain.checkout.nowFor(session));
+      (session.status === 'open' &&
+        session.expires_at <= this.domain.checkoutSessions.nowFor(session));
     if (session.status === 'complete') {
       return layout(
         'Already paid',

@@ -1,29 +1,10 @@
 import type Stripe from 'stripe';
+import type {
+  CardBehaviour,
+  CheckoutSessionExtras,
+  SubscriptionSchedule,
+} from '../billing/internal-records';
 import { Collection } from './collection';
-
-/** How a saved card behaves when charged; set from the test card number it was made from. */
-export interface CardBehaviour {
-  /** Decline reason for every charge, or null when charges succeed. */
-  chargeDeclineCode: string | null;
-}
-
-/** Scheduling facts about a subscription that Stripe keeps internally and never shows. */
-export interface SubscriptionSchedule {
-  trialWillEndSentFor: number | null;
-  /** Unpaid invoice being retried, with the times of the remaining attempts. */
-  dunning: { invoiceId: string; retryAt: number[] } | null;
-}
-
-export interface CheckoutSessionExtras {
-  lineItems: Stripe.LineItem[];
-  prices: { price: string; quantity: number }[];
-  couponId: string | null;
-  promotionCodeId: string | null;
-  subscriptionMetadata: Record<string, string>;
-  paymentIntentMetadata: Record<string, string>;
-  trialEnd: number | null;
-  trialPeriodDays: number | null;
-}
 
 export interface WebhookEndpointRecord {
   id: string;

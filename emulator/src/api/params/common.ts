@@ -1,0 +1,26 @@
+import { p, type ParamShape } from './param-spec';
+
+/** Parameter shapes several resources share. */
+
+export const CREATED_FILTER: ParamShape = { created: p.range() };
+
+/** Stripe's list of discounts: `discounts[0][coupon]` or `discounts[0][promotion_code]`. */
+export const DISCOUNTS = p
+  .list(p.object({ coupon: p.string(), promotion_code: p.string() }))
+  .unsettable();
+
+export const CANCELLATION_DETAILS = p.object({
+  comment: p.string().unsettable(),
+  feedback: p
+    .enum([
+      'customer_service',
+      'low_quality',
+      'missing_features',
+      'other',
+      'switched_service',
+      'too_complex',
+      'too_expensive',
+      'unused',
+    ])
+    .unsettable(),
+});

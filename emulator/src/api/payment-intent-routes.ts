@@ -1,0 +1,101 @@
+import type { StripeDomain } from '../billing/stripe-domain';
+import { declinedPayment } from '../billing/payment-intents';
+import { parameterMissing } from '../http/stripe-error';
+import { pageRequest, type Endpoint } from './api-call';
+import { CREATED_FILTER } from './params/common';
+import { PAGINATION, p } from './params/param-spec';
+
+export function paymentIntentEndpoints(domain: StripeDomain): Endpoint[] {
+  const { paymentIntents, paymentMethods, customers, core } = domain;
+  return [
+    {
+      method: 'POST',
+      path: '/v1/payment_intents',
+      params: {
+        amount: p.integer().required(),
+        currency: p.string().required(),
+        customer: p.string(),
+        payment_method: p.string(),
+        confirm: p.boolean(),
+        metadata: p.metadata(),
+        description: p.string(),
+        receipt_email: p.string(),
+        off_session: p.boolean(),
+      },
+      handler: ({ params }) => {
+        const customer = params.string('customer');
+        if (customer !== undefined) customers.get(customer, 'customer');
+        const paymentMethod = params.string('payment_method');
+        if (paymentMethod !== undefined) paymentMethods.get(paymentMethod, 'payment_method');
+        const request = {
+          customer: customer ?? null,
+          paymentMethod: paymentMethod ?? null,
+          amount: params.requiredInteger('amount'),
+          currency: params.requiredString('currency').toLowerCase(),
+          description: params.string('description') ?? null,
+          metadata: params.metadata() ?? {},
+          receiptEmail: params.string('receipt_email'),
+        };
+        if (params.boolean('confirm') !== true) return paymentIntents.create(request);
+        if (paymentMethod === undefined) throw parameterMissing('payment_method');
+        const outcome = paymentIntents.chargeNow(request);
+        if (outcome.declineCode !== null)
+          throw declinedPayment(outcome.paymentIntent, outcome.declineCode);
+        return outcome.paymentIntent;
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/payment_intents/:id',
+      params: {},
+      handler: ({ pathParams }) => paymentIntents.get(pathParams.id),
+    },
+    {
+      method: 'POST',
+      path: '/v1/payment_intents/:id',
+      params: {
+        metadata: p.metadata(),
+        description: p.string().unsettable(),
+        payment_method: p.string(),
+        receipt_email: p.string().unsettable(),
+      },
+      handler: ({ pathParams, params }) =>
+        paymentIntents.update(pathParams.id, {
+          metadata: params.metadata(paymentIntents.get(pathParams.id).metadata),
+          description: params.nullableString('description'),
+          paymentMethod: params.string('payment_method'),
+          receiptEmail: params.nullableString('receipt_email'),
+        }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/payment_intents/:id/confirm',
+      params: { payment_method: p.string(), return_url: p.string(), off_session: p.boolean() },
+      handler: ({ pathParams, params }) => {
+        const outcome = paymentIntents.confirm(
+          pathParams.id,
+          params.string('payment_method') ?? null,
+        );
+        if (outcome.declineCode !== null)
+          throw declinedPayment(outcome.paymentIntent, outcome.declineCode);
+        return outcome.paymentIntent;
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/payment_intents',
+      params: { ...PAGINATION, ...CREATED_FILTER, customer: p.string() },
+      handler: ({ params }) => {
+        const customer = params.string('customer');
+        const created = params.range('created');
+        return core.state.paymentIntents.page(
+          pageRequest(params),
+          '/v1/payment_intents',
+          (intent) =>
+            (customer === undefined || intent.customer === customer) &&
+            (created === undefined || created(intent.created)),
+        );
+      },
+    },
+  ];
+}

@@ -1,0 +1,236 @@
+import type Stripe from 'stripe';
+import type { DiscountChoice } from '../billing/discounts';
+import type { StripeDomain } from '../billing/stripe-domain';
+import type { SubscriptionItemInput } from '../billing/subscriptions';
+import type { RequestParams } from '../http/request-params';
+import { pageRequest, type Endpoint } from './api-call';
+import { CANCELLATION_DETAILS, CREATED_FILTER, DISCOUNTS } from './params/common';
+import { PAGINATION, p, type ParamShape } from './params/param-spec';
+import { SEARCH_PARAMS, plainFields, search } from './search';
+
+const PRORATION_BEHAVIORS = ['create_prorations', 'none', 'always_invoice'] as const;
+const SUBSCRIPTION_STATUSES = [
+  'active',
+  'all',
+  'canceled',
+  'ended',
+  'incomplete',
+  'incomplete_expired',
+  'past_due',
+  'paused',
+  'trialing',
+  'unpaid',
+];
+
+const ITEM = p.object({
+  id: p.string(),
+  price: p.string(),
+  quantity: p.integer(),
+  deleted: p.boolean(),
+  metadata: p.metadata(),
+});
+
+const SUBSCRIPTION_FIELDS: ParamShape = {
+  items: p.list(ITEM),
+  default_payment_method: p.string().unsettable(),
+  trial_end: p.timestamp('now'),
+  metadata: p.metadata(),
+  cancel_at_period_end: p.boolean(),
+  description: p.string().unsettable(),
+  discounts: DISCOUNTS,
+};
+
+const SUBSCRIPTION_CREATE: ParamShape = {
+  ...SUBSCRIPTION_FIELDS,
+  customer: p.string().required(),
+  items: p.list(ITEM).required(),
+  trial_period_days: p.integer(),
+  trial_settings: p.object({
+    end_behavior: p
+      .object({
+        missing_payment_method: p.enum(['cancel', 'create_invoice', 'pause']).required(),
+      })
+      .required(),
+  }),
+  payment_behavior: p.enum(
+    ['allow_incomplete', 'error_if_incomplete'],
+    ['default_incomplete', 'pending_if_incomplete'],
+  ),
+};
+
+const SUBSCRIPTION_UPDATE: ParamShape = {
+  ...SUBSCRIPTION_FIELDS,
+  proration_behavior: p.enum(PRORATION_BEHAVIORS),
+  cancel_at: p.timestamp().unsettable(),
+  cancellation_details: CANCELLATION_DETAILS,
+};
+
+const SEARCH_FIELDS = plainFields('created', 'status');
+
+function itemInputs(params: RequestParams): SubscriptionItemInput[] {
+  return params.objectArray('items').map((item) => ({
+    id: item.string('id'),
+    price: item.string('price'),
+    quantity: item.integer('quantity'),
+    deleted: item.boolean('deleted'),
+    metadata: item.metadata(),
+  }));
+}
+
+function trialEnd(params: RequestParams): number | 'now' | undefined {
+  const value = params.string('trial_end');
+  if (value === undefined) return undefined;
+  return value === 'now' ? 'now' : params.integer('trial_end');
+}
+
+function cancellation(params: RequestParams): {
+  comment?: string | null;
+  feedback?: Stripe.Subscription.CancellationDetails.Feedback | null;
+} {
+  const details = params.object('cancellation_details');
+  return {
+    comment: details?.nullableString('comment'),
+    feedback: details?.nullableString('feedback'),
+  };
+}
+
+export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
+  const { subscriptions, discounts, core } = domain;
+  const state = core.state;
+  /** `discounts[0][coupon|promotion_code]`, resolved (and checked) before anything changes. */
+  const discountChoice = (params: RequestParams): DiscountChoice | null | undefined => {
+    if (params.isUnset('discounts')) return null;
+    const first = params.objectArray('discounts')[0];
+    if (first === undefined) return undefined;
+    return discounts.resolve(
+      { coupon: first.string('coupon'), promotionCode: first.string('promotion_code') },
+      'discounts[0]',
+    );
+  };
+  return [
+    {
+      method: 'POST',
+      path: '/v1/subscriptions',
+      params: SUBSCRIPTION_CREATE,
+      handler: ({ params }) =>
+        subscriptions.create({
+          customer: params.requiredString('customer'),
+          items: itemInputs(params),
+          defaultPaymentMethod: params.nullableString('default_payment_method'),
+          trialPeriodDays: params.integer('trial_period_days'),
+          trialEnd: trialEnd(params),
+          metadata: params.metadata(),
+          cancelAtPeriodEnd: params.boolean('cancel_at_period_end'),
+          description: params.nullableString('description'),
+          missingPaymentMethod: params
+            .object('trial_settings')
+            ?.object('end_behavior')
+            ?.enumOf('missing_payment_method', ['cancel', 'create_invoice', 'pause'] as const),
+          paymentBehavior: params.enumOf('payment_behavior', [
+            'allow_incomplete',
+            'error_if_incomplete',
+          ] as const),
+          discount: discountChoice(params),
+        }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/search',
+      params: SEARCH_PARAMS,
+      handler: ({ params }) =>
+        search(state.subscriptions.newestFirst(), params, 'subscriptions', SEARCH_FIELDS),
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions/:id',
+      params: {},
+      handler: ({ pathParams }) => subscriptions.get(pathParams.id),
+    },
+    {
+      method: 'POST',
+      path: '/v1/subscriptions/:id',
+      params: SUBSCRIPTION_UPDATE,
+      handler: ({ pathParams, params }) => {
+        const subscription = subscriptions.get(pathParams.id);
+        const details = cancellation(params);
+        return subscriptions.update(pathParams.id, {
+          items: params.has('items') ? itemInputs(params) : undefined,
+          prorationBehavior: params.enumOf('proration_behavior', PRORATION_BEHAVIORS),
+          cancelAtPeriodEnd: params.boolean('cancel_at_period_end'),
+          cancelAt: params.isUnset('cancel_at') ? null : params.integer('cancel_at'),
+          metadata: params.metadata(subscription.metadata),
+          defaultPaymentMethod: params.nullableString('default_payment_method'),
+          description: params.nullableString('description'),
+          trialEnd: trialEnd(params),
+          cancellationComment: details.comment,
+          cancellationFeedback: details.feedback,
+          discount: discountChoice(params),
+        });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/subscriptions/:id',
+      params: {
+        invoice_now: p.boolean(),
+        prorate: p.boolean(),
+        cancellation_details: CANCELLATION_DETAILS,
+      },
+      handler: ({ pathParams, params }) => {
+        const details = cancellation(params);
+        return subscriptions.cancel(pathParams.id, {
+          invoiceNow: params.boolean('invoice_now'),
+          prorate: params.boolean('prorate'),
+          comment: details.comment,
+          feedback: details.feedback,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/subscriptions/:id/resume',
+      params: {},
+      handler: ({ pathParams }) => subscriptions.resume(pathParams.id),
+    },
+    {
+      method: 'GET',
+      path: '/v1/subscriptions',
+      params: {
+        ...PAGINATION,
+        ...CREATED_FILTER,
+        customer: p.string(),
+        status: p.enum(SUBSCRIPTION_STATUSES),
+        price: p.string(),
+        test_clock: p.string(),
+      },
+      handler: ({ params }) => {
+        const customer = params.string('customer');
+        const status = params.string('status');
+        const price = params.string('price');
+        const created = params.range('created');
+        const testClock = params.string('test_clock');
+        return state.subscriptions.page(
+          pageRequest(params),
+          '/v1/subscriptions',
+          (subscription) => {
+            if (customer !== undefined && subscription.customer !== customer) return false;
+            if (testClock !== undefined && subscription.test_clock !== testClock) return false;
+            if (
+              price !== undefined &&
+              !subscription.items.data.some((item) => item.price.id === price)
+            )
+              return false;
+            if (created !== undefined && !created(subscription.created)) return false;
+            const ended =
+              subscription.status === 'canceled' || subscription.status === 'incomplete_expired';
+            // Like Stripe, the default list leaves canceled subscriptions out.
+            if (status === undefined) return !ended;
+            if (status === 'all') return true;
+            if (status === 'ended') return ended;
+            return subscription.status === status;
+          },
+        );
+      },
+    },
+  ];
+}

@@ -1,0 +1,176 @@
+import type Stripe from 'stripe';
+import { newId } from '../store/ids';
+import type { DiscountService } from './discounts';
+import type { EmulatorCore } from './emulator-core';
+import type { InvoiceLineSpec } from './invoice-builder';
+import type { InvoiceService } from './invoices';
+import type { SubscriptionItems } from './subscription-items';
+import { customerOf, type SubscriptionStatus } from './subscription-status';
+import { wireDecimal } from './wire-decimal';
+
+/** How the invoices of subscriptions are made: lines for periods, pending prorations, discounts. */
+export class SubscriptionBilling {
+  constructor(
+    private readonly core: EmulatorCore,
+    private readonly invoices: InvoiceService,
+    private readonly discounts: DiscountService,
+    private readonly items: SubscriptionItems,
+    private readonly status: SubscriptionStatus,
+  ) {}
+
+  /** Lines for the subscription's items over a period; during a trial they are free. */
+  itemLines(
+    subscription: Stripe.Subscription,
+    start: number,
+    end: number,
+    trial: boolean,
+  ): InvoiceLineSpec[] {
+    return subscription.items.data.map((item) => {
+      const quantity = item.quantity ?? 1;
+      const name = this.items.productName(item.price);
+      return {
+        amount: trial ? 0 : (item.price.unit_amount ?? 0) * quantity,
+        description: trial
+          ? `Trial period for ${name}`
+          : `${quantity} × ${name} (at $${((item.price.unit_amount ?? 0) / 100).toFixed(2)} / ${item.price.recurring?.interval ?? 'month'})`,
+        price: item.price,
+        quantity,
+        periodStart: start,
+        periodEnd: end,
+        subscriptionItem: item.id,
+        invoiceItem: null,
+        proration: false,
+      };
+    });
+  }
+
+  /** Pending proration items of the subscription, swept into its next invoice. */
+  pendingItemLines(subscription: Stripe.Subscription): InvoiceLineSpec[] {
+    const lines: InvoiceLineSpec[] = [];
+    for (const item of this.core.state.invoiceItems.values()) {
+      if (item.invoice !== null) continue;
+      const owner = item.parent?.subscription_details?.subscription;
+      if (owner !== subscription.id) continue;
+      const priceId = item.pricing?.price_details?.price;
+      const price = typeof priceId === 'string' ? this.core.state.prices.get(priceId) : undefined;
+      if (price === undefined) continue;
+      lines.push({
+        amount: item.amount,
+        description: item.description ?? '',
+        price,
+        quantity: item.quantity,
+        periodStart: item.period.start,
+        periodEnd: item.period.end,
+        subscriptionItem: null,
+        invoiceItem: item.id,
+        proration: item.proration,
+      });
+    }
+    return lines;
+  }
+
+  /** Stores a proration as an invoice item (`invoiceitem.created`) for the next invoice. */
+  toPendingInvoiceItem(subscription: Stripe.Subscription, line: InvoiceLineSpec): InvoiceLineSpec {
+    const now = this.status.now(subscription);
+    const productId =
+      typeof line.price.product === 'string' ? line.price.product : line.price.product.id;
+    const item: Stripe.InvoiceItem = {
+      id: newId('ii'),
+      object: 'invoiceitem',
+      amount: line.amount,
+      currency: line.price.currency,
+      customer: customerOf(subscription),
+      customer_account: null,
+      date: now,
+      description: line.description,
+      discountable: false,
+      discounts: [],
+      invoice: null,
+      livemode: false,
+      metadata: {},
+      net_amount: line.amount,
+      parent: {
+        type: 'subscription_details',
+        subscription_details: {
+          subscription: subscription.id,
+          subscription_item: line.subscriptionItem ?? undefined,
+        },
+      },
+      period: { start: line.periodStart, end: line.periodEnd },
+      pricing: {
+        type: 'price_details',
+        price_details: { price: line.price.id, product: productId },
+        unit_amount_decimal: line.price.unit_amount_decimal,
+      },
+      proration: true,
+      quantity: line.quantity,
+      quantity_decimal: wireDecimal(line.quantity),
+      tax_rates: [],
+      test_clock: subscription.test_clock,
+    };
+    this.core.state.invoiceItems.put(item);
+    this.core.events.emit('invoiceitem.created', item, now);
+    return { ...line, invoiceItem: item.id, subscriptionItem: null };
+  }
+
+  /**
+   * Drafts, announces and finalizes an invoice for the subscription. `announceSubscription` runs
+   * between drafting and `invoice.created`, so the subscription's own event already names the
+   * invoice in `latest_invoice`, as Stripe's does.
+   */
+  createInvoice(
+    subscription: Stripe.Subscription,
+    reason: Stripe.Invoice.BillingReason,
+    start: number,
+    end: number,
+    lines: InvoiceLineSpec[],
+    announceSubscription: () => void = () => undefined,
+  ): Stripe.Invoice {
+    const now = this.status.now(subscription);
+    const applied = this.discounts.activeOn(subscription, now);
+    const charged = lines.some((line) => line.amount > 0 && !line.proration);
+    const invoice = this.invoices.createDraft(
+      {
+        customer: customerOf(subscription),
+        subscription,
+        billingReason: reason,
+        lines,
+        periodStart: start,
+        periodEnd: end,
+        currency: subscription.currency,
+        discount: applied?.discount ?? null,
+        coupon: applied?.coupon ?? null,
+      },
+      false,
+    );
+    subscription.latest_invoice = invoice.id;
+    announceSubscription();
+    this.invoices.announceCreated(invoice);
+    if (charged) this.discounts.consumeOnce(subscription, applied, now);
+    this.invoices.finalize(invoice);
+    return invoice;
+  }
+
+  /** Invoices the current period (with pending prorations) and attempts payment. */
+  invoicePeriod(
+    subscription: Stripe.Subscription,
+    reason: Stripe.Invoice.BillingReason,
+    announceSubscription: () => void,
+  ): void {
+    const start = subscription.items.data[0].current_period_start;
+    const end = subscription.items.data[0].current_period_end;
+    const lines = [
+      ...this.pendingItemLines(subscription),
+      ...this.itemLines(subscription, start, end, false),
+    ];
+    const invoice = this.createInvoice(
+      subscription,
+      reason,
+      start,
+      end,
+      lines,
+      announceSubscription,
+    );
+    this.invoices.attemptPayment(invoice);
+  }
+}
