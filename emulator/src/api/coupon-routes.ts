@@ -44,7 +44,7 @@ export function couponEndpoints(domain: StripeDomain): Endpoint[] {
     {
       method: 'POST',
       path: '/v1/coupons/:id',
-      params: { name: p.string().unsettable(), metadata: p.metadata() },
+      params: { name: p.string(), metadata: p.metadata() },
       handler: ({ pathParams, params }) =>
         coupons.update(pathParams.id, {
           name: params.nullableString('name'),

@@ -5,13 +5,12 @@ import { PAGINATION, p, type ParamShape } from './params/param-spec';
 import { SEARCH_PARAMS, plainFields, search } from './search';
 
 const CUSTOMER_FIELDS: ParamShape = {
-  email: p.string().unsettable(),
-  name: p.string().unsettable(),
-  description: p.string().unsettable(),
-  phone: p.string().unsettable(),
+  email: p.string(),
+  name: p.string(),
+  description: p.string(),
+  phone: p.string(),
   metadata: p.metadata(),
-  payment_method: p.string(),
-  invoice_settings: p.object({ default_payment_method: p.string().unsettable() }),
+  invoice_settings: p.object({ default_payment_method: p.string() }),
 };
 
 const SEARCH_FIELDS = plainFields('created', 'email', 'name', 'phone');
@@ -23,7 +22,7 @@ export function customerEndpoints(domain: StripeDomain): Endpoint[] {
     {
       method: 'POST',
       path: '/v1/customers',
-      params: { ...CUSTOMER_FIELDS, test_clock: p.string() },
+      params: { ...CUSTOMER_FIELDS, test_clock: p.string(), payment_method: p.string() },
       handler: ({ params }) =>
         customers.create({
           email: params.nullableString('email'),
@@ -67,7 +66,6 @@ export function customerEndpoints(domain: StripeDomain): Endpoint[] {
           description: params.nullableString('description'),
           phone: params.nullableString('phone'),
           metadata: params.metadata(customer.metadata),
-          paymentMethod: params.string('payment_method'),
           defaultPaymentMethod: params
             .object('invoice_settings')
             ?.nullableString('default_payment_method'),

@@ -32,7 +32,7 @@ export function invoiceEndpoints(domain: StripeDomain): Endpoint[] {
     {
       method: 'POST',
       path: '/v1/invoices/:id',
-      params: { metadata: p.metadata(), description: p.string().unsettable() },
+      params: { metadata: p.metadata(), description: p.string() },
       handler: ({ pathParams, params }) => {
         const invoice = invoices.get(pathParams.id);
         const metadata = params.metadata(invoice.metadata ?? {});

@@ -55,9 +55,9 @@ export function paymentIntentEndpoints(domain: StripeDomain): Endpoint[] {
       path: '/v1/payment_intents/:id',
       params: {
         metadata: p.metadata(),
-        description: p.string().unsettable(),
+        description: p.string(),
         payment_method: p.string(),
-        receipt_email: p.string().unsettable(),
+        receipt_email: p.string(),
       },
       handler: ({ pathParams, params }) =>
         paymentIntents.update(pathParams.id, {

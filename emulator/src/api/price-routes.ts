@@ -10,26 +10,25 @@ import { SEARCH_PARAMS, plainFields, search } from './search';
 const INTERVALS = ['day', 'week', 'month', 'year'] as const;
 const TAX_BEHAVIOR = p.enum(['inclusive', 'exclusive', 'unspecified']);
 
-const RECURRING = p.object({
+const RECURRING = {
   interval: p.enum(INTERVALS).required(),
   interval_count: p.integer(),
-  trial_period_days: p.integer(),
-});
+};
 
 /** What a new price is made of (also `default_price_data` on a product). */
 export const PRICE_DATA: ParamShape = {
   currency: p.string().required(),
   unit_amount: p.integer(),
   unit_amount_decimal: p.decimal(),
-  recurring: RECURRING,
+  recurring: p.object(RECURRING),
   metadata: p.metadata(),
   tax_behavior: TAX_BEHAVIOR,
 };
 
 const PRICE_UPDATE: ParamShape = {
   active: p.boolean(),
-  nickname: p.string().unsettable(),
-  lookup_key: p.string().unsettable(),
+  nickname: p.string(),
+  lookup_key: p.string(),
   transfer_lookup_key: p.boolean(),
   metadata: p.metadata(),
   tax_behavior: TAX_BEHAVIOR,
@@ -79,6 +78,7 @@ export function priceEndpoints(domain: StripeDomain): Endpoint[] {
       params: {
         ...PRICE_DATA,
         ...PRICE_UPDATE,
+        recurring: p.object({ ...RECURRING, trial_period_days: p.integer() }),
         product: p.string(),
         product_data: p.object({ name: p.string().required(), metadata: p.metadata() }),
       },

@@ -8,14 +8,25 @@ import { SEARCH_PARAMS, plainFields, search } from './search';
 
 const PRODUCT_FIELDS: ParamShape = {
   name: p.string(),
-  description: p.string().unsettable(),
+  description: p.string(),
   active: p.boolean(),
   metadata: p.metadata(),
+  images: p.list(p.string()),
+  url: p.string(),
+  unit_label: p.string(),
+  statement_descriptor: p.string(),
+  marketing_features: p.list(p.object({ name: p.string().required() })),
+};
+
+/** On update, Stripe lets these be unset with an empty value. */
+const PRODUCT_UPDATE: ParamShape = {
+  ...PRODUCT_FIELDS,
+  description: p.string().unsettable(),
   images: p.list(p.string()).unsettable(),
   url: p.string().unsettable(),
   unit_label: p.string().unsettable(),
-  statement_descriptor: p.string().unsettable(),
   marketing_features: p.list(p.object({ name: p.string().required() })).unsettable(),
+  default_price: p.string(),
 };
 
 const SEARCH_FIELDS = plainFields('active', 'description', 'name', 'shippable', 'url');
@@ -72,7 +83,7 @@ export function productEndpoints(domain: StripeDomain): Endpoint[] {
     {
       method: 'POST',
       path: '/v1/products/:id',
-      params: { ...PRODUCT_FIELDS, default_price: p.string().unsettable() },
+      params: PRODUCT_UPDATE,
       handler: ({ pathParams, params }) => {
         const product = products.get(pathParams.id);
         return products.update(pathParams.id, {

@@ -22,28 +22,22 @@ const SUBSCRIPTION_STATUSES = [
   'unpaid',
 ];
 
-const ITEM = p.object({
-  id: p.string(),
-  price: p.string(),
-  quantity: p.integer(),
-  deleted: p.boolean(),
-  metadata: p.metadata(),
-});
+const NEW_ITEM = { price: p.string(), quantity: p.integer(), metadata: p.metadata() };
+const ITEM_CHANGE = p.object({ ...NEW_ITEM, id: p.string(), deleted: p.boolean() });
 
 const SUBSCRIPTION_FIELDS: ParamShape = {
-  items: p.list(ITEM),
-  default_payment_method: p.string().unsettable(),
+  default_payment_method: p.string(),
   trial_end: p.timestamp('now'),
   metadata: p.metadata(),
   cancel_at_period_end: p.boolean(),
-  description: p.string().unsettable(),
+  description: p.string(),
   discounts: DISCOUNTS,
 };
 
 const SUBSCRIPTION_CREATE: ParamShape = {
   ...SUBSCRIPTION_FIELDS,
   customer: p.string().required(),
-  items: p.list(ITEM).required(),
+  items: p.list(p.object(NEW_ITEM)).required(),
   trial_period_days: p.integer(),
   trial_settings: p.object({
     end_behavior: p
@@ -60,6 +54,8 @@ const SUBSCRIPTION_CREATE: ParamShape = {
 
 const SUBSCRIPTION_UPDATE: ParamShape = {
   ...SUBSCRIPTION_FIELDS,
+  items: p.list(ITEM_CHANGE),
+  description: p.string().unsettable(),
   proration_behavior: p.enum(PRORATION_BEHAVIORS),
   cancel_at: p.timestamp().unsettable(),
   cancellation_details: CANCELLATION_DETAILS,
