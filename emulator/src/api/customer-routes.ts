@@ -1,6 +1,8 @@
+import type { AddressInput, CustomerInput } from '../billing/customers';
 import type { StripeDomain } from '../billing/stripe-domain';
+import type { RequestParams } from '../http/request-params';
 import { pageRequest, type Endpoint } from './api-call';
-import { CREATED_FILTER } from './params/common';
+import { ADDRESS, CREATED_FILTER, SHIPPING } from './params/common';
 import { PAGINATION, p, type ParamShape } from './params/param-spec';
 import { SEARCH_PARAMS, plainFields, search } from './search';
 
@@ -11,7 +13,44 @@ const CUSTOMER_FIELDS: ParamShape = {
   phone: p.string(),
   metadata: p.metadata(),
   invoice_settings: p.object({ default_payment_method: p.string() }),
+  address: ADDRESS.unsettable(),
+  shipping: SHIPPING.unsettable(),
+  tax_exempt: p.enum(['none', 'exempt', 'reverse']).unsettable(),
+  preferred_locales: p.list(p.string()),
 };
+
+/** The fields create and update share, read from the request. */
+function customerFields(params: RequestParams): CustomerInput {
+  const address = (key: string, from: RequestParams): AddressInput | null | undefined => {
+    if (from.isUnset(key)) return null;
+    const value = from.object(key);
+    return value === undefined ? undefined : (value.tree);
+  };
+  const shipping = params.object('shipping');
+  return {
+    email: params.string('email'),
+    name: params.string('name'),
+    description: params.string('description'),
+    phone: params.string('phone'),
+    address: address('address', params),
+    shipping: params.isUnset('shipping')
+      ? null
+      : shipping === undefined
+        ? undefined
+        : {
+            address: address('address', shipping) ?? {},
+            name: shipping.requiredString('name'),
+            phone: shipping.string('phone'),
+          },
+    taxExempt: params.isUnset('tax_exempt')
+      ? 'none'
+      : (params.string('tax_exempt')),
+    preferredLocales: params.has('preferred_locales')
+      ? params.stringArray('preferred_locales')
+      : undefined,
+    defaultPaymentMethod: params.object('invoice_settings')?.string('default_payment_method'),
+  };
+}
 
 const SEARCH_FIELDS = plainFields('created', 'email', 'name', 'phone');
 
@@ -25,16 +64,10 @@ export function customerEndpoints(domain: StripeDomain): Endpoint[] {
       params: { ...CUSTOMER_FIELDS, test_clock: p.string(), payment_method: p.string() },
       handler: ({ params }) =>
         customers.create({
-          email: params.nullableString('email'),
-          name: params.nullableString('name'),
-          description: params.nullableString('description'),
-          phone: params.nullableString('phone'),
+          ...customerFields(params),
           metadata: params.metadata(),
           testClock: params.string('test_clock'),
           paymentMethod: params.string('payment_method'),
-          defaultPaymentMethod: params
-            .object('invoice_settings')
-            ?.nullableString('default_payment_method'),
         }),
     },
     {
@@ -61,14 +94,8 @@ export function customerEndpoints(domain: StripeDomain): Endpoint[] {
       handler: ({ pathParams, params }) => {
         const customer = customers.get(pathParams.id);
         return customers.update(pathParams.id, {
-          email: params.nullableString('email'),
-          name: params.nullableString('name'),
-          description: params.nullableString('description'),
-          phone: params.nullableString('phone'),
+          ...customerFields(params),
           metadata: params.metadata(customer.metadata),
-          defaultPaymentMethod: params
-            .object('invoice_settings')
-            ?.nullableString('default_payment_method'),
         });
       },
     },

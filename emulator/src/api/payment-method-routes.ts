@@ -1,14 +1,34 @@
+import type Stripe from 'stripe';
+import type { BillingDetailsInput } from '../billing/payment-methods';
 import type { StripeDomain } from '../billing/stripe-domain';
+import type { RequestParams } from '../http/request-params';
 import { pageRequest, type Endpoint } from './api-call';
+import { ADDRESS } from './params/common';
 import { PAGINATION, p } from './params/param-spec';
 
-const CARD = p.object({
-  number: p.string(),
-  exp_month: p.integer(),
-  exp_year: p.integer(),
-  cvc: p.string(),
-  token: p.string(),
+const BILLING_DETAILS = p.object({
+  address: ADDRESS.unsettable(),
+  email: p.string().unsettable(),
+  name: p.string().unsettable(),
+  phone: p.string().unsettable(),
 });
+const ALLOW_REDISPLAY = p.enum(['always', 'limited', 'unspecified']);
+
+function billingDetails(params: RequestParams): BillingDetailsInput | undefined {
+  const details = params.object('billing_details');
+  if (details === undefined) return undefined;
+  const address = details.object('address');
+  return {
+    address: details.isUnset('address') ? null : (address?.tree),
+    email: details.nullableString('email'),
+    name: details.nullableString('name'),
+    phone: details.nullableString('phone'),
+  };
+}
+
+function allowRedisplay(params: RequestParams): Stripe.PaymentMethod.AllowRedisplay | undefined {
+  return params.string('allow_redisplay');
+}
 
 export function paymentMethodEndpoints(domain: StripeDomain): Endpoint[] {
   const { paymentMethods, core } = domain;
@@ -16,7 +36,21 @@ export function paymentMethodEndpoints(domain: StripeDomain): Endpoint[] {
     {
       method: 'POST',
       path: '/v1/payment_methods',
-      params: { type: p.enum(['card']).required(), card: CARD.required(), metadata: p.metadata() },
+      params: {
+        type: p.enum(['card']).required(),
+        card: p
+          .object({
+            number: p.string(),
+            exp_month: p.integer(),
+            exp_year: p.integer(),
+            cvc: p.string(),
+            token: p.string(),
+          })
+          .required(),
+        metadata: p.metadata(),
+        billing_details: BILLING_DETAILS,
+        allow_redisplay: ALLOW_REDISPLAY,
+      },
       handler: ({ params }) => {
         const card = params.object('card');
         const token = card?.string('token');
@@ -28,7 +62,11 @@ export function paymentMethodEndpoints(domain: StripeDomain): Endpoint[] {
             expYear: card?.integer('exp_year'),
             cvc: card?.string('cvc'),
           },
-          params.metadata() ?? {},
+          {
+            metadata: params.metadata() ?? {},
+            billingDetails: billingDetails(params),
+            allowRedisplay: allowRedisplay(params),
+          },
         );
       },
     },
@@ -41,12 +79,22 @@ export function paymentMethodEndpoints(domain: StripeDomain): Endpoint[] {
     {
       method: 'POST',
       path: '/v1/payment_methods/:id',
-      params: { metadata: p.metadata() },
+      params: {
+        metadata: p.metadata(),
+        billing_details: BILLING_DETAILS,
+        card: p.object({ exp_month: p.integer(), exp_year: p.integer() }),
+        allow_redisplay: ALLOW_REDISPLAY,
+      },
       handler: ({ pathParams, params }) => {
         const method = paymentMethods.get(pathParams.id);
-        const metadata = params.metadata(method.metadata ?? {});
-        if (metadata !== undefined) method.metadata = metadata;
-        return method;
+        const card = params.object('card');
+        return paymentMethods.update(method.id, {
+          metadata: params.metadata(method.metadata ?? {}),
+          billingDetails: billingDetails(params),
+          expMonth: card?.integer('exp_month'),
+          expYear: card?.integer('exp_year'),
+          allowRedisplay: allowRedisplay(params),
+        });
       },
     },
     {

@@ -16,6 +16,7 @@ const PRODUCT_FIELDS: ParamShape = {
   unit_label: p.string(),
   statement_descriptor: p.string(),
   marketing_features: p.list(p.object({ name: p.string().required() })),
+  tax_code: p.string(),
 };
 
 /** On update, Stripe lets these be unset with an empty value. */
@@ -27,6 +28,7 @@ const PRODUCT_UPDATE: ParamShape = {
   unit_label: p.string().unsettable(),
   marketing_features: p.list(p.object({ name: p.string().required() })).unsettable(),
   default_price: p.string(),
+  tax_code: p.string().unsettable(),
 };
 
 const SEARCH_FIELDS = plainFields('active', 'description', 'name', 'shippable', 'url');
@@ -61,6 +63,7 @@ export function productEndpoints(domain: StripeDomain): Endpoint[] {
           url: params.nullableString('url'),
           unitLabel: params.nullableString('unit_label'),
           statementDescriptor: params.nullableString('statement_descriptor'),
+          taxCode: params.string('tax_code'),
           marketingFeatures: marketingFeatures(params),
           defaultPriceData:
             defaultPriceData === undefined ? undefined : priceInput(defaultPriceData),
@@ -96,6 +99,7 @@ export function productEndpoints(domain: StripeDomain): Endpoint[] {
           url: params.nullableString('url'),
           unitLabel: params.nullableString('unit_label'),
           statementDescriptor: params.nullableString('statement_descriptor'),
+          taxCode: params.nullableString('tax_code'),
           marketingFeatures: marketingFeatures(params),
         });
       },

@@ -102,8 +102,7 @@ export class CheckoutCompletion {
     const method = this.paymentMethods.createCard(card, {
       expMonth: payment.expMonth,
       expYear: payment.expYear,
-      email,
-      name: payment.name ?? null,
+      billingDetails: { email, name: payment.name ?? null },
     });
     if (customerId !== null) {
       this.paymentMethods.attach(method.id, customerId);

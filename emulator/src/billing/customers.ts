@@ -5,12 +5,31 @@ import { newId, randomToken } from '../store/ids';
 import type { EmulatorCore } from './emulator-core';
 import type { PaymentMethodService } from './payment-methods';
 
+/** A postal address as the API takes it; absent parts are stored as null. */
+export type AddressInput = Partial<Record<keyof Stripe.Address, string>>;
+
+export function toAddress(input: AddressInput): Stripe.Address {
+  return {
+    city: input.city ?? null,
+    country: input.country ?? null,
+    line1: input.line1 ?? null,
+    line2: input.line2 ?? null,
+    postal_code: input.postal_code ?? null,
+    state: input.state ?? null,
+  };
+}
+
 export interface CustomerInput {
   email?: string | null;
   name?: string | null;
   description?: string | null;
   phone?: string | null;
   metadata?: Record<string, string>;
+  /** null unsets. */
+  address?: AddressInput | null;
+  shipping?: { address: AddressInput; name: string; phone?: string } | null;
+  taxExempt?: Stripe.Customer.TaxExempt;
+  preferredLocales?: string[];
   testClock?: string | null;
   paymentMethod?: string;
   defaultPaymentMethod?: string | null;
@@ -51,7 +70,7 @@ export class CustomerService {
     const customer: Stripe.Customer = {
       id: newId('cus', 14),
       object: 'customer',
-      address: null,
+      address: input.address ? toAddress(input.address) : null,
       balance: 0,
       created,
       currency: null,
@@ -73,9 +92,9 @@ export class CustomerService {
       name: input.name ?? null,
       next_invoice_sequence: 1,
       phone: input.phone ?? null,
-      preferred_locales: [],
-      shipping: null,
-      tax_exempt: 'none',
+      preferred_locales: input.preferredLocales ?? [],
+      shipping: input.shipping ? this.toShipping(input.shipping) : null,
+      tax_exempt: input.taxExempt ?? 'none',
       test_clock: input.testClock ?? null,
     };
     this.core.state.customers.put(customer);
@@ -96,6 +115,12 @@ export class CustomerService {
     if (input.description !== undefined) customer.description = input.description;
     if (input.phone !== undefined) customer.phone = input.phone;
     if (input.metadata !== undefined) customer.metadata = input.metadata;
+    if (input.address !== undefined)
+      customer.address = input.address === null ? null : toAddress(input.address);
+    if (input.shipping !== undefined)
+      customer.shipping = input.shipping === null ? null : this.toShipping(input.shipping);
+    if (input.taxExempt !== undefined) customer.tax_exempt = input.taxExempt;
+    if (input.preferredLocales !== undefined) customer.preferred_locales = input.preferredLocales;
     if (input.paymentMethod !== undefined) this.paymentMethods.attach(input.paymentMethod, id);
     if (input.defaultPaymentMethod !== undefined) {
       customer.invoice_settings = {
@@ -105,6 +130,14 @@ export class CustomerService {
     }
     this.emitUpdated(before, customer);
     return customer;
+  }
+
+  private toShipping(shipping: NonNullable<CustomerInput['shipping']>): Stripe.Customer.Shipping {
+    return {
+      address: toAddress(shipping.address),
+      name: shipping.name,
+      phone: shipping.phone ?? null,
+    };
   }
 
   emitUpdated(before: Stripe.Customer, customer: Stripe.Customer): void {

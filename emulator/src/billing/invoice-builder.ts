@@ -36,6 +36,31 @@ export interface InvoiceTotals {
   total: number;
 }
 
+/**
+ * The customer fields an invoice copies: they follow the customer while the invoice is a draft
+ * and are frozen when it is finalized.
+ */
+export function customerSnapshot(
+  customer: Stripe.Customer,
+): Pick<
+  Stripe.Invoice,
+  | 'customer_address'
+  | 'customer_email'
+  | 'customer_name'
+  | 'customer_phone'
+  | 'customer_shipping'
+  | 'customer_tax_exempt'
+> {
+  return {
+    customer_address: customer.address ?? null,
+    customer_email: customer.email,
+    customer_name: customer.name ?? null,
+    customer_phone: customer.phone ?? null,
+    customer_shipping: customer.shipping === null ? null : structuredClone(customer.shipping),
+    customer_tax_exempt: customer.tax_exempt ?? 'none',
+  };
+}
+
 /** A new draft invoice object in this API version's shape (nothing is stored or announced here). */
 export function buildInvoice(
   draft: InvoiceDraft,
@@ -78,12 +103,7 @@ export function buildInvoice(
     custom_fields: null,
     customer: customer.id,
     customer_account: null,
-    customer_address: customer.address ?? null,
-    customer_email: customer.email,
-    customer_name: customer.name ?? null,
-    customer_phone: customer.phone ?? null,
-    customer_shipping: null,
-    customer_tax_exempt: 'none',
+    ...customerSnapshot(customer),
     customer_tax_ids: [],
     default_payment_method: null,
     default_source: null,

@@ -5,7 +5,7 @@ import { newId } from '../store/ids';
 import type { CustomerService } from './customers';
 import type { DiscountService } from './discounts';
 import type { EmulatorCore } from './emulator-core';
-import { buildInvoice, type InvoiceDraft } from './invoice-builder';
+import { buildInvoice, customerSnapshot, type InvoiceDraft } from './invoice-builder';
 import type { PaymentIntentService } from './payment-intents';
 
 export type { InvoiceDraft, InvoiceLineSpec } from './invoice-builder';
@@ -33,6 +33,10 @@ export class InvoiceService {
   get(id: string, param = 'id'): Stripe.Invoice {
     const invoice = this.core.state.invoices.get(id);
     if (invoice === undefined) throw resourceMissing('invoice', id, param);
+    // A draft shows the customer's details as they are now; finalizing freezes them.
+    const customer = this.core.state.customers.get(this.customerOf(invoice));
+    if (invoice.status === 'draft' && customer !== undefined)
+      Object.assign(invoice, customerSnapshot(customer));
     return invoice;
   }
 
@@ -90,6 +94,7 @@ export class InvoiceService {
     const before = structuredClone(invoice);
     invoice.number = `${customer.invoice_prefix}-${String(customer.next_invoice_sequence ?? 1).padStart(4, '0')}`;
     customer.next_invoice_sequence = (customer.next_invoice_sequence ?? 1) + 1;
+    Object.assign(invoice, customerSnapshot(customer));
     invoice.status = 'open';
     invoice.effective_at = now;
     invoice.status_transitions = { ...invoice.status_transitions, finalized_at: now };

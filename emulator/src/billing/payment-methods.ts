@@ -1,6 +1,8 @@
 import type Stripe from 'stripe';
+import { changedAttributes } from '../events/event-log';
 import { StripeApiError, invalidRequest, resourceMissing } from '../http/stripe-error';
 import { newId } from '../store/ids';
+import { toAddress, type AddressInput } from './customers';
 import type { EmulatorCore } from './emulator-core';
 import {
   declineErrorCode,
@@ -18,12 +20,43 @@ export interface CardInput {
   cvc?: string;
 }
 
+/** `billing_details` as the API takes it; null unsets a field. */
+export interface BillingDetailsInput {
+  address?: AddressInput | null;
+  email?: string | null;
+  name?: string | null;
+  phone?: string | null;
+}
+
 export interface CardDetails {
   expMonth?: number;
   expYear?: number;
   metadata?: Record<string, string>;
-  email?: string | null;
-  name?: string | null;
+  billingDetails?: BillingDetailsInput;
+  allowRedisplay?: Stripe.PaymentMethod.AllowRedisplay;
+}
+
+export interface PaymentMethodUpdate {
+  metadata?: Record<string, string>;
+  billingDetails?: BillingDetailsInput;
+  expMonth?: number;
+  expYear?: number;
+  allowRedisplay?: Stripe.PaymentMethod.AllowRedisplay;
+}
+
+const NO_ADDRESS = toAddress({});
+
+function applyBillingDetails(
+  current: Stripe.PaymentMethod.BillingDetails,
+  input: BillingDetailsInput,
+): Stripe.PaymentMethod.BillingDetails {
+  const next = structuredClone(current);
+  if (input.address !== undefined)
+    next.address = input.address === null ? { ...NO_ADDRESS } : toAddress(input.address);
+  if (input.email !== undefined) next.email = input.email;
+  if (input.name !== undefined) next.name = input.name;
+  if (input.phone !== undefined) next.phone = input.phone;
+  return next;
 }
 
 export function cardError(
@@ -109,21 +142,11 @@ export class PaymentMethodService {
     const method: Stripe.PaymentMethod = {
       id: newId('pm'),
       object: 'payment_method',
-      allow_redisplay: 'unspecified',
-      billing_details: {
-        address: {
-          city: null,
-          country: null,
-          line1: null,
-          line2: null,
-          postal_code: null,
-          state: null,
-        },
-        email: details.email ?? null,
-        name: details.name ?? null,
-        phone: null,
-        tax_id: null,
-      },
+      allow_redisplay: details.allowRedisplay ?? 'unspecified',
+      billing_details: applyBillingDetails(
+        { address: { ...NO_ADDRESS }, email: null, name: null, phone: null, tax_id: null },
+        details.billingDetails ?? {},
+      ),
       card: {
         brand: card.brand,
         checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
@@ -157,9 +180,37 @@ export class PaymentMethodService {
     return method;
   }
 
-  tokenise(input: CardInput, metadata: Record<string, string> = {}): Stripe.PaymentMethod {
+  tokenise(input: CardInput, details: CardDetails = {}): Stripe.PaymentMethod {
     const card = this.resolveCard(input.number);
-    return this.createCard(card, { expMonth: input.expMonth, expYear: input.expYear, metadata });
+    return this.createCard(card, { ...details, expMonth: input.expMonth, expYear: input.expYear });
+  }
+
+  /** Metadata, billing details, expiry and redisplay consent; `payment_method.updated`. */
+  update(id: string, input: PaymentMethodUpdate): Stripe.PaymentMethod {
+    const method = this.core.state.paymentMethods.get(id);
+    if (method === undefined) throw resourceMissing('PaymentMethod', id);
+    const before = structuredClone(method);
+    if (input.metadata !== undefined) method.metadata = input.metadata;
+    if (input.billingDetails !== undefined)
+      method.billing_details = applyBillingDetails(method.billing_details, input.billingDetails);
+    if (input.allowRedisplay !== undefined) method.allow_redisplay = input.allowRedisplay;
+    if (method.card !== undefined && (input.expMonth !== undefined || input.expYear !== undefined))
+      method.card = {
+        ...method.card,
+        exp_month: input.expMonth ?? method.card.exp_month,
+        exp_year: input.expYear ?? method.card.exp_year,
+      };
+    const previous = changedAttributes(before, method);
+    if (Object.keys(previous).length > 0) {
+      const customerId = typeof method.customer === 'string' ? method.customer : null;
+      this.core.events.emit(
+        'payment_method.updated',
+        method,
+        this.core.nowFor(customerId),
+        previous,
+      );
+    }
+    return method;
   }
 
   /**

@@ -26,6 +26,13 @@ export interface ProductInput {
   marketingFeatures?: string[];
 }
 
+/** Stripe's product tax codes look like `txcd_10000000`; the emulator knows them all. */
+const TAX_CODE = /^txcd_\d{8}$/;
+
+function checkTaxCode(taxCode: string | null | undefined): void {
+  if (taxCode && !TAX_CODE.test(taxCode)) throw resourceMissing('tax_code', taxCode, 'tax_code');
+}
+
 /** Products. Seeding goes through here too, so it emits events. */
 export class ProductService {
   /** Set once the price service exists (prices and products refer to each other). */
@@ -54,6 +61,7 @@ export class ProductService {
     if (this.core.state.products.has(id)) {
       throw invalidRequest(`Product already exists.`, 'resource_already_exists', 'id');
     }
+    checkTaxCode(input.taxCode);
     if (input.defaultPriceData !== undefined)
       this.prices.checkInput(
         { ...input.defaultPriceData, product: id },
@@ -94,6 +102,7 @@ export class ProductService {
 
   update(id: string, input: ProductInput): Stripe.Product {
     const product = this.get(id);
+    checkTaxCode(input.taxCode);
     if (input.defaultPrice) {
       const price = this.prices.get(input.defaultPrice, 'default_price');
       if (price.product !== id)

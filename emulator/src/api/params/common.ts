@@ -2,6 +2,22 @@ import { p, type ParamShape } from './param-spec';
 
 /** Parameter shapes several resources share. */
 
+/** Stripe's postal address (`address[line1]`, `address[country]`, …). */
+export const ADDRESS = p.object({
+  city: p.string(),
+  country: p.string(),
+  line1: p.string(),
+  line2: p.string(),
+  postal_code: p.string(),
+  state: p.string(),
+});
+
+export const SHIPPING = p.object({
+  address: ADDRESS.required(),
+  name: p.string().required(),
+  phone: p.string(),
+});
+
 export const CREATED_FILTER: ParamShape = { created: p.range() };
 
 /** Stripe's list of discounts: `discounts[0][coupon]` or `discounts[0][promotion_code]`. */
