@@ -24,7 +24,7 @@ function customerFields(params: RequestParams): CustomerInput {
   const address = (key: string, from: RequestParams): AddressInput | null | undefined => {
     if (from.isUnset(key)) return null;
     const value = from.object(key);
-    return value === undefined ? undefined : (value.tree);
+    return value === undefined ? undefined : value.tree;
   };
   const shipping = params.object('shipping');
   return {
@@ -42,9 +42,7 @@ function customerFields(params: RequestParams): CustomerInput {
             name: shipping.requiredString('name'),
             phone: shipping.string('phone'),
           },
-    taxExempt: params.isUnset('tax_exempt')
-      ? 'none'
-      : (params.string('tax_exempt')),
+    taxExempt: params.isUnset('tax_exempt') ? 'none' : params.string('tax_exempt'),
     preferredLocales: params.has('preferred_locales')
       ? params.stringArray('preferred_locales')
       : undefined,

@@ -19,7 +19,7 @@ function billingDetails(params: RequestParams): BillingDetailsInput | undefined 
   if (details === undefined) return undefined;
   const address = details.object('address');
   return {
-    address: details.isUnset('address') ? null : (address?.tree),
+    address: details.isUnset('address') ? null : address?.tree,
     email: details.nullableString('email'),
     name: details.nullableString('name'),
     phone: details.nullableString('phone'),

@@ -83,6 +83,7 @@ export class CheckoutCompletion {
     const extras = this.sessions.extras(id);
     this.applyEnteredCode(session, extras, payment.promotionCode);
     const card = this.paymentMethods.resolveCard(payment.card);
+    this.paymentMethods.checkExpiry(payment.expMonth, payment.expYear, this.core.clock.globalNow());
     if (card.declineCode !== null) throw cardError(card.declineCode);
     const dueNow = session.amount_total ?? 0;
     if (card.failsLaterCharges && dueNow > 0) throw cardError('generic_decline');

@@ -143,7 +143,7 @@ export class PaymentIntentService {
     const customerId = typeof intent.customer === 'string' ? intent.customer : null;
     const now = this.core.nowFor(customerId);
     const before = structuredClone(intent);
-    const declineCode = this.paymentMethods.chargeDecline(method.id);
+    const declineCode = this.paymentMethods.chargeDecline(method.id, now);
     const charge = this.charges.create(intent, method, declineCode, now);
     intent.payment_method = method.id;
     intent.latest_charge = charge.id;

@@ -5,6 +5,7 @@ import { newId } from '../store/ids';
 import { toAddress, type AddressInput } from './customers';
 import type { EmulatorCore } from './emulator-core';
 import {
+  cardExpiresAt,
   declineErrorCode,
   declineMessage,
   findTestCard,
@@ -137,8 +138,32 @@ export class PaymentMethodService {
     });
   }
 
+  /**
+   * Stripe refuses an expiry in the past (or an impossible month) when a card is entered:
+   * `invalid_expiry_month` / `invalid_expiry_year`, before anything is created.
+   */
+  checkExpiry(expMonth: number | undefined, expYear: number | undefined, now: number): void {
+    const cardError = (code: string, param: string, what: string): StripeApiError =>
+      new StripeApiError(402, {
+        type: 'card_error',
+        code,
+        param,
+        message: `Your card's expiration ${what} is invalid.`,
+        doc_url: `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`,
+      });
+    if (expMonth !== undefined && (expMonth < 1 || expMonth > 12))
+      throw cardError('invalid_expiry_month', 'card[exp_month]', 'month');
+    if (expYear === undefined) return;
+    const year = new Date(now * 1000).getUTCFullYear();
+    if (expYear < year || expYear > year + 50)
+      throw cardError('invalid_expiry_year', 'card[exp_year]', 'year');
+    if (expMonth !== undefined && cardExpiresAt(expMonth, expYear) <= now)
+      throw cardError('invalid_expiry_month', 'card[exp_month]', 'month');
+  }
+
   createCard(card: TestCard, details: CardDetails): Stripe.PaymentMethod {
     const created = this.core.clock.globalNow();
+    this.checkExpiry(details.expMonth, details.expYear, created);
     const method: Stripe.PaymentMethod = {
       id: newId('pm'),
       object: 'payment_method',
@@ -153,11 +178,11 @@ export class PaymentMethodService {
         country: 'US',
         display_brand: card.brand,
         exp_month: details.expMonth ?? 12,
-        exp_year: details.expYear ?? new Date().getUTCFullYear() + 3,
+        exp_year: details.expYear ?? new Date(created * 1000).getUTCFullYear() + 5,
         fingerprint:
           card.number.slice(0, 4) +
           card.number.slice(-12).replace(/\d/g, (d) => 'ABCDEFGHIJ'[Number(d)]),
-        funding: 'credit',
+        funding: card.funding,
         generated_from: null,
         last4: card.number.slice(-4),
         networks: { available: [card.brand], preferred: null },
@@ -268,9 +293,17 @@ export class PaymentMethodService {
     return method;
   }
 
-  /** The decline a charge on this payment method gets now, or null if it succeeds. */
-  chargeDecline(paymentMethodId: string | null): string | null {
+  /**
+   * The decline a charge on this payment method gets at `now`, or null if it succeeds. A saved
+   * card that has expired since (time moves on the clocks) declines with `expired_card`.
+   */
+  chargeDecline(paymentMethodId: string | null, now: number): string | null {
     if (paymentMethodId === null) return null;
-    return this.core.state.cardBehaviour.get(paymentMethodId)?.chargeDeclineCode ?? null;
+    const declineCode = this.core.state.cardBehaviour.get(paymentMethodId)?.chargeDeclineCode;
+    if (declineCode != null) return declineCode;
+    const card = this.core.state.paymentMethods.get(paymentMethodId)?.card;
+    if (card !== undefined && cardExpiresAt(card.exp_month, card.exp_year) <= now)
+      return 'expired_card';
+    return null;
   }
 }

@@ -150,7 +150,7 @@ export class SubscriptionService {
     const result = this.invoices.attemptPayment(invoice);
     if (result === 'failed' && input.paymentBehavior === 'error_if_incomplete') {
       const declineCode =
-        this.paymentMethods.chargeDecline(defaultPaymentMethod) ?? 'generic_decline';
+        this.paymentMethods.chargeDecline(defaultPaymentMethod, now) ?? 'generic_decline';
       throw cardError(declineCode);
     }
     return subscription;

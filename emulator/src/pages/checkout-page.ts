@@ -124,7 +124,7 @@ ${promoField}
 <button type="submit" id="pay">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button>
 </form>
 ${session.cancel_url ? `<p><a href="${escapeHtml(session.cancel_url)}" id="cancel">Cancel and go back</a></p>` : ''}
-<p class="muted">Test cards: 4242 4242 4242 4242 succeeds; 4000 0000 0000 9995 is declined; 4000 0000 0000 0341 attaches but later charges fail.</p>`,
+<p class="muted">Test cards: 4242 4242 4242 4242 succeeds; 4000 0000 0000 9995 is declined; 4000 0000 0000 0069 is an expired card; 4000 0000 0000 0341 attaches but later charges fail. An expiry date in the past is refused.</p>`,
     );
   }
 }
