@@ -21,6 +21,7 @@ export function paymentIntentEndpoints(domain: StripeDomain): Endpoint[] {
         description: p.string(),
         receipt_email: p.string(),
         off_session: p.boolean(),
+        capture_method: p.enum(['automatic', 'automatic_async', 'manual']),
       },
       handler: ({ params }) => {
         const customer = params.string('customer');
@@ -35,6 +36,7 @@ export function paymentIntentEndpoints(domain: StripeDomain): Endpoint[] {
           description: params.string('description') ?? null,
           metadata: params.metadata() ?? {},
           receiptEmail: params.string('receipt_email'),
+          captureMethod: params.string('capture_method'),
         };
         if (params.boolean('confirm') !== true) return paymentIntents.create(request);
         if (paymentMethod === undefined) throw parameterMissing('payment_method');
@@ -80,6 +82,30 @@ export function paymentIntentEndpoints(domain: StripeDomain): Endpoint[] {
           throw declinedPayment(outcome.paymentIntent, outcome.declineCode);
         return outcome.paymentIntent;
       },
+    },
+    {
+      method: 'POST',
+      path: '/v1/payment_intents/:id/capture',
+      params: { amount_to_capture: p.integer(), metadata: p.metadata() },
+      handler: ({ pathParams, params }) =>
+        paymentIntents.capture(pathParams.id, {
+          amountToCapture: params.integer('amount_to_capture'),
+          metadata: params.metadata(paymentIntents.get(pathParams.id).metadata),
+        }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/payment_intents/:id/cancel',
+      params: {
+        cancellation_reason: p.enum([
+          'abandoned',
+          'duplicate',
+          'fraudulent',
+          'requested_by_customer',
+        ]),
+      },
+      handler: ({ pathParams, params }) =>
+        paymentIntents.cancel(pathParams.id, params.string('cancellation_reason') ?? null),
     },
     {
       method: 'GET',

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { CheckoutSessionService } from './checkout-sessions';
 import type { EmulatorCore } from './emulator-core';
+import type { PaymentIntentService } from './payment-intents';
 import type { SubscriptionLifecycle } from './subscription-lifecycle';
 
 interface DueWork {
@@ -17,6 +18,7 @@ export class LifecycleScheduler {
     private readonly core: EmulatorCore,
     private readonly subscriptions: SubscriptionLifecycle,
     private readonly checkoutSessions: CheckoutSessionService,
+    private readonly paymentIntents: PaymentIntentService,
   ) {}
 
   private onClock(
@@ -45,6 +47,17 @@ export class LifecycleScheduler {
         best = {
           at: session.expires_at,
           run: (now) => this.checkoutSessions.markExpired(session, now),
+        };
+      }
+    }
+    for (const [intentId, expiresAt] of this.core.state.uncapturedPaymentIntents) {
+      const intent = this.core.state.paymentIntents.get(intentId);
+      const customerId = typeof intent?.customer === 'string' ? intent.customer : null;
+      if (!this.onClock(testClock, this.core.testClockOf(customerId))) continue;
+      if (best === null || expiresAt < best.at) {
+        best = {
+          at: expiresAt,
+          run: (now) => this.paymentIntents.expireAuthorization(intentId, now),
         };
       }
     }

@@ -5,10 +5,24 @@ import { newId, randomToken } from '../store/ids';
 import type { ChargeService } from './charges';
 import type { EmulatorCore } from './emulator-core';
 import { cardError, type PaymentMethodService } from './payment-methods';
+import type { RefundService } from './refunds';
 import { declineErrorCode, declineMessage } from './test-cards';
+
+/** A card authorization lapses after seven days: the payment intent is then canceled. */
+export const AUTHORIZATION_VALIDITY_SECONDS = 7 * 86_400;
+
+const CANCELABLE: readonly Stripe.PaymentIntent.Status[] = [
+  'requires_payment_method',
+  'requires_capture',
+  'requires_confirmation',
+  'requires_action',
+  'processing',
+];
 
 export interface ChargeRequest {
   customer: string | null;
+  /** `manual` authorizes only; `capture` takes the money later. */
+  captureMethod?: Stripe.PaymentIntent.CaptureMethod;
   paymentMethod: string | null;
   amount: number;
   currency: string;
@@ -34,6 +48,9 @@ export function declinedPayment(intent: Stripe.PaymentIntent, declineCode: strin
 
 /** Payment intents: created, confirmed with a card (a charge), and what a decline leaves behind. */
 export class PaymentIntentService {
+  /** Set once the refund service exists (refunds need payment intents; releases need refunds). */
+  refunds!: RefundService;
+
   constructor(
     private readonly core: EmulatorCore,
     private readonly paymentMethods: PaymentMethodService,
@@ -63,7 +80,7 @@ export class PaymentIntentService {
       automatic_payment_methods: null,
       canceled_at: null,
       cancellation_reason: null,
-      capture_method: 'automatic',
+      capture_method: request.captureMethod ?? 'automatic',
       client_secret: `${id}_secret_${randomToken(25)}`,
       confirmation_method: 'automatic',
       created,
@@ -147,7 +164,23 @@ export class PaymentIntentService {
     const charge = this.charges.create(intent, method, declineCode, now);
     intent.payment_method = method.id;
     intent.latest_charge = charge.id;
-    if (declineCode === null) {
+    if (declineCode === null && intent.capture_method === 'manual') {
+      // Authorized only: the money is held until captured, canceled, or the hold lapses.
+      charge.captured = false;
+      charge.amount_captured = 0;
+      charge.balance_transaction = null;
+      intent.status = 'requires_capture';
+      intent.amount_capturable = intent.amount;
+      intent.last_payment_error = null;
+      this.core.state.uncapturedPaymentIntents.set(intent.id, now + AUTHORIZATION_VALIDITY_SECONDS);
+      this.core.events.emit('charge.succeeded', charge, now);
+      this.core.events.emit(
+        'payment_intent.amount_capturable_updated',
+        intent,
+        now,
+        changedAttributes(before, intent),
+      );
+    } else if (declineCode === null) {
       intent.status = 'succeeded';
       intent.amount_received = intent.amount;
       intent.last_payment_error = null;
@@ -178,6 +211,108 @@ export class PaymentIntentService {
       );
     }
     return { paymentIntent: intent, charge, declineCode };
+  }
+
+  private nowOf(intent: Stripe.PaymentIntent): number {
+    return this.core.nowFor(typeof intent.customer === 'string' ? intent.customer : null);
+  }
+
+  private heldCharge(intent: Stripe.PaymentIntent): Stripe.Charge {
+    return this.charges.get(intent.latest_charge as string);
+  }
+
+  /**
+   * Takes an authorized amount (all of it, or `amountToCapture`; the rest is released, which
+   * Stripe records as a refund of the uncaptured part).
+   */
+  capture(
+    id: string,
+    input: { amountToCapture?: number; metadata?: Record<string, string> },
+  ): Stripe.PaymentIntent {
+    const intent = this.get(id);
+    if (intent.status !== 'requires_capture')
+      throw invalidRequest(
+        `This PaymentIntent could not be captured because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`,
+        'payment_intent_unexpected_state',
+      );
+    const amount = input.amountToCapture ?? intent.amount_capturable;
+    if (amount <= 0 || amount > intent.amount_capturable)
+      throw invalidRequest(
+        `The amount to capture must be between 1 and the amount capturable (${intent.amount_capturable}).`,
+        'amount_too_large',
+        'amount_to_capture',
+      );
+    const now = this.nowOf(intent);
+    const charge = this.heldCharge(intent);
+    const before = structuredClone(intent);
+    const chargeBefore = structuredClone(charge);
+    charge.captured = true;
+    charge.amount_captured = amount;
+    charge.balance_transaction = newId('txn');
+    this.core.events.emit(
+      'charge.captured',
+      this.charges.withRefunds(charge),
+      now,
+      changedAttributes(chargeBefore, charge),
+    );
+    const released = intent.amount - amount;
+    if (released > 0) this.refunds.record(charge, released, null, {});
+    if (input.metadata !== undefined) intent.metadata = input.metadata;
+    intent.status = 'succeeded';
+    intent.amount_received = amount;
+    intent.amount_capturable = 0;
+    this.core.state.uncapturedPaymentIntents.delete(intent.id);
+    this.core.events.emit(
+      'payment_intent.succeeded',
+      intent,
+      now,
+      changedAttributes(before, intent),
+    );
+    return intent;
+  }
+
+  /** Cancels an intent that has not succeeded; a held authorization is released (refunded). */
+  cancel(
+    id: string,
+    reason: Stripe.PaymentIntent.CancellationReason | null,
+    now = this.nowOf(this.get(id)),
+  ): Stripe.PaymentIntent {
+    const intent = this.get(id);
+    if (!CANCELABLE.includes(intent.status))
+      throw invalidRequest(
+        `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${CANCELABLE.join(', ')}.`,
+        'payment_intent_unexpected_state',
+      );
+    for (const payment of this.core.state.invoicePayments.values()) {
+      if (payment.payment.payment_intent === intent.id)
+        throw invalidRequest(
+          'You cannot cancel this PaymentIntent because it was created by an invoice. Void the invoice instead.',
+          'payment_intent_unexpected_state',
+        );
+    }
+    const before = structuredClone(intent);
+    if (intent.status === 'requires_capture') {
+      const charge = this.heldCharge(intent);
+      this.refunds.record(charge, intent.amount_capturable, null, {});
+      if (reason === 'automatic') this.core.events.emit('charge.expired', charge, now);
+    }
+    intent.status = 'canceled';
+    intent.canceled_at = now;
+    intent.cancellation_reason = reason;
+    intent.amount_capturable = 0;
+    this.core.state.uncapturedPaymentIntents.delete(intent.id);
+    this.core.events.emit(
+      'payment_intent.canceled',
+      intent,
+      now,
+      changedAttributes(before, intent),
+    );
+    return intent;
+  }
+
+  /** The authorization of an uncaptured intent lapses (clock-driven). */
+  expireAuthorization(id: string, now: number): void {
+    this.cancel(id, 'automatic', now);
   }
 
   update(

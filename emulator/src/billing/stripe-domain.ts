@@ -75,6 +75,7 @@ export class StripeDomain {
     this.charges = new ChargeService(core);
     this.paymentIntents = new PaymentIntentService(core, this.paymentMethods, this.charges);
     this.refunds = new RefundService(core, this.charges, this.paymentIntents);
+    this.paymentIntents.refunds = this.refunds;
     this.invoices = new InvoiceService(core, this.customers, this.paymentIntents, this.discounts);
 
     const status = new SubscriptionStatus(core);
@@ -108,7 +109,12 @@ export class StripeDomain {
       this.subscriptions,
     );
     this.portal = new PortalService(core, this.customers, this.subscriptions);
-    this.lifecycle = new LifecycleScheduler(core, lifecycle, this.checkoutSessions);
+    this.lifecycle = new LifecycleScheduler(
+      core,
+      lifecycle,
+      this.checkoutSessions,
+      this.paymentIntents,
+    );
     this.testClocks = new TestClockService(core, this.customers, this.lifecycle);
   }
 }

@@ -36,6 +36,8 @@ export class EmulatorState {
   /** Invoice id → its invoice_payment ids, oldest first. */
   readonly paymentsByInvoice = new Map<string, string[]>();
   readonly paymentIntents = new Collection<Stripe.PaymentIntent>();
+  /** Authorized, uncaptured payment intents → when their authorization lapses. */
+  readonly uncapturedPaymentIntents = new Map<string, number>();
   readonly charges = new Collection<Stripe.Charge>();
   readonly refunds = new Collection<Stripe.Refund>();
   readonly events = new Collection<Stripe.EventBase>();
