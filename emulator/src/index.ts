@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
 import { Expander } from './api/expansion';
 import { registerApiRoutes } from './api/routes';
+import type { BillingSettings, BillingSettingsPatch } from './billing/billing-settings';
 import { parseCatalogDocument, seedCatalog, type CatalogDocument } from './billing/catalog-seed';
 import { StripeDomain } from './billing/stripe-domain';
 import { registerControlRoutes } from './control/control-routes';
@@ -14,7 +15,13 @@ import {
   type WebhookDeliveryOptions,
 } from './webhooks/webhook-dispatcher';
 
-export type { CatalogDocument, DeliveryAttempt, WebhookDeliveryOptions };
+export type {
+  BillingSettings,
+  BillingSettingsPatch,
+  CatalogDocument,
+  DeliveryAttempt,
+  WebhookDeliveryOptions,
+};
 export { defaultCatalogFile };
 
 export interface EmulatorOptions {
@@ -29,6 +36,12 @@ export interface EmulatorOptions {
   /** Delay before each webhook retry; its length is the number of retries. */
   webhookRetryDelaysMs?: number[];
   deliveryTimeoutMs?: number;
+  /**
+   * Billing settings (Stripe keeps them in its Dashboard): `upcomingRenewalDays`,
+   * `finalizationDelaySeconds`, `retries: {attempts, windowDays}`, `afterRetries`. Defaults are
+   * Stripe's; see emulator/README.md.
+   */
+  billing?: BillingSettingsPatch;
 }
 
 export interface RunningEmulator {
@@ -53,7 +66,7 @@ const GLOBAL_CLOCK_TICK_MS = 1_000;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const log = options.logger ?? (() => undefined);
-  const domain = new StripeDomain(Stripe.API_VERSION);
+  const domain = new StripeDomain(Stripe.API_VERSION, options.billing ?? {});
   const dispatcher = new WebhookDispatcher(
     domain.core.state,
     options.webhookRetryDelaysMs ?? DEFAULT_WEBHOOK_RETRY_DELAYS_MS,

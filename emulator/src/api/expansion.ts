@@ -118,7 +118,7 @@ export class Expander {
       };
     }
     if (object.object === 'invoice' && field === 'payments' && typeof object.id === 'string') {
-      const payments = this.domain.invoices.paymentsOf(object.id);
+      const payments = this.domain.invoices.collection.paymentsOf(object.id);
       return {
         object: 'list',
         data: payments,

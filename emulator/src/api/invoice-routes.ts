@@ -32,22 +32,32 @@ export function invoiceEndpoints(domain: StripeDomain): Endpoint[] {
     {
       method: 'POST',
       path: '/v1/invoices/:id',
-      params: { metadata: p.metadata(), description: p.string() },
-      handler: ({ pathParams, params }) => {
-        const invoice = invoices.get(pathParams.id);
-        const metadata = params.metadata(invoice.metadata ?? {});
-        if (metadata !== undefined) invoice.metadata = metadata;
-        const description = params.nullableString('description');
-        if (description !== undefined) invoice.description = description;
-        return invoice;
-      },
+      params: { metadata: p.metadata(), description: p.string(), auto_advance: p.boolean() },
+      handler: ({ pathParams, params }) =>
+        invoices.update(pathParams.id, {
+          metadata: params.metadata(invoices.get(pathParams.id).metadata ?? {}),
+          description: params.string('description'),
+          autoAdvance: params.boolean('auto_advance'),
+        }),
     },
     {
       method: 'POST',
       path: '/v1/invoices/:id/pay',
-      params: { payment_method: p.string(), off_session: p.boolean() },
+      params: {
+        payment_method: p.string(),
+        off_session: p.boolean(),
+        paid_out_of_band: p.boolean(),
+      },
       handler: ({ pathParams, params }) => {
         const invoice = invoices.get(pathParams.id);
+        if (params.boolean('paid_out_of_band') === true) {
+          if (params.has('payment_method'))
+            throw invalidRequest(
+              'You may only specify one of these parameters: paid_out_of_band, payment_method.',
+              'parameter_invalid',
+            );
+          return invoices.collection.payOutOfBand(invoice);
+        }
         const paymentMethod = params.string('payment_method');
         if (paymentMethod !== undefined)
           paymentMethods.checkOwnedBy(
@@ -56,7 +66,7 @@ export function invoiceEndpoints(domain: StripeDomain): Endpoint[] {
             'payment_method',
           );
         if (invoices.attemptPayment(invoice, paymentMethod) === 'paid') return invoice;
-        const intentId = invoices.latestPaymentIntentOf(invoice.id);
+        const intentId = invoices.collection.latestPaymentIntentOf(invoice.id);
         const intent = intentId === null ? undefined : state.paymentIntents.get(intentId);
         const declineCode = intent?.last_payment_error?.decline_code;
         if (intent !== undefined && declineCode != null) throw declinedPayment(intent, declineCode);
@@ -69,8 +79,18 @@ export function invoiceEndpoints(domain: StripeDomain): Endpoint[] {
     {
       method: 'POST',
       path: '/v1/invoices/:id/finalize',
-      params: {},
-      handler: ({ pathParams }) => invoices.finalize(invoices.get(pathParams.id)),
+      params: { auto_advance: p.boolean() },
+      handler: ({ pathParams, params }) => {
+        const invoice = invoices.get(pathParams.id);
+        const autoAdvance = params.boolean('auto_advance');
+        if (autoAdvance !== undefined && invoice.status === 'draft')
+          invoice.auto_advance = autoAdvance;
+        invoices.finalize(invoice);
+        // Finalized with automatic collection on, Stripe collects a charge_automatically invoice.
+        if (invoice.auto_advance && invoice.collection_method === 'charge_automatically')
+          invoices.attemptPayment(invoice);
+        return invoice;
+      },
     },
     {
       method: 'POST',
@@ -93,12 +113,16 @@ export function invoiceEndpoints(domain: StripeDomain): Endpoint[] {
         customer: p.string(),
         subscription: p.string(),
         status: p.enum(INVOICE_STATUSES),
+        collection_method: p.enum(['charge_automatically', 'send_invoice']),
+        due_date: p.range(),
       },
       handler: ({ params }) => {
         const customer = params.string('customer');
         const subscription = params.string('subscription');
         const status = params.string('status');
         const created = params.range('created');
+        const collectionMethod = params.string('collection_method');
+        const dueDate = params.range('due_date');
         return state.invoices.page(
           pageRequest(params),
           '/v1/invoices',
@@ -106,6 +130,8 @@ export function invoiceEndpoints(domain: StripeDomain): Endpoint[] {
             (customer === undefined || invoice.customer === customer) &&
             (subscription === undefined || invoices.subscriptionOf(invoice) === subscription) &&
             (status === undefined || invoice.status === status) &&
+            (collectionMethod === undefined || invoice.collection_method === collectionMethod) &&
+            (dueDate === undefined || (invoice.due_date !== null && dueDate(invoice.due_date))) &&
             (created === undefined || created(invoice.created)),
         );
       },

@@ -26,6 +26,8 @@ const NEW_ITEM = { price: p.string(), quantity: p.integer(), metadata: p.metadat
 const ITEM_CHANGE = p.object({ ...NEW_ITEM, id: p.string(), deleted: p.boolean() });
 
 const SUBSCRIPTION_FIELDS: ParamShape = {
+  collection_method: p.enum(['charge_automatically', 'send_invoice']),
+  days_until_due: p.integer(),
   default_payment_method: p.string(),
   trial_end: p.timestamp('now'),
   metadata: p.metadata(),
@@ -79,6 +81,16 @@ function trialEnd(params: RequestParams): number | 'now' | undefined {
   return value === 'now' ? 'now' : params.integer('trial_end');
 }
 
+function collection(params: RequestParams): {
+  collectionMethod?: Stripe.Subscription.CollectionMethod;
+  daysUntilDue?: number;
+} {
+  return {
+    collectionMethod: params.string('collection_method'),
+    daysUntilDue: params.integer('days_until_due'),
+  };
+}
+
 function cancellation(params: RequestParams): {
   comment?: string | null;
   feedback?: Stripe.Subscription.CancellationDetails.Feedback | null;
@@ -127,6 +139,7 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
             'error_if_incomplete',
           ] as const),
           discount: discountChoice(params),
+          ...collection(params),
         }),
     },
     {
@@ -161,6 +174,7 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
           cancellationComment: details.comment,
           cancellationFeedback: details.feedback,
           discount: discountChoice(params),
+          ...collection(params),
         });
       },
     },

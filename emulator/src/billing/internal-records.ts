@@ -17,8 +17,16 @@ export interface CardBehaviour {
 /** Scheduling facts about a subscription that Stripe keeps internally and never shows. */
 export interface SubscriptionSchedule {
   trialWillEndSentFor: number | null;
+  /** The period end whose `invoice.upcoming` notice has gone out. */
+  upcomingSentFor: number | null;
   /** Unpaid invoice being retried, with the times of the remaining attempts. */
   dunning: { invoiceId: string; retryAt: number[] } | null;
+}
+
+/** Something due on an invoice: finalizing a draft (`auto_advance`), or its due date passing. */
+export interface InvoiceTimer {
+  kind: 'finalize' | 'due';
+  at: number;
 }
 
 export interface CheckoutSessionExtras {

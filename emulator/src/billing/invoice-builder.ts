@@ -27,6 +27,19 @@ export interface InvoiceDraft {
   coupon: Stripe.Coupon | null;
   description?: string | null;
   metadata?: Record<string, string>;
+  collectionMethod?: Stripe.Invoice.CollectionMethod;
+  /** Whether Stripe drives the invoice on by itself (finalizing, collecting); default true. */
+  autoAdvance?: boolean;
+}
+
+export function invoiceCustomerOf(invoice: Stripe.Invoice): string {
+  return typeof invoice.customer === 'string' ? invoice.customer : (invoice.customer?.id ?? '');
+}
+
+export function invoiceSubscriptionOf(invoice: Stripe.Invoice): string | null {
+  const subscription = invoice.parent?.subscription_details?.subscription;
+  if (subscription == null) return null;
+  return typeof subscription === 'string' ? subscription : subscription.id;
 }
 
 /** The totals of a draft: prorations are not discountable, as in Stripe. */
@@ -87,7 +100,7 @@ export function buildInvoice(
     application: null,
     attempt_count: 0,
     attempted: false,
-    auto_advance: true,
+    auto_advance: draft.autoAdvance ?? true,
     automatic_tax: {
       disabled_reason: null,
       enabled: false,
@@ -97,7 +110,7 @@ export function buildInvoice(
     },
     automatically_finalizes_at: null,
     billing_reason: draft.billingReason,
-    collection_method: 'charge_automatically',
+    collection_method: draft.collectionMethod ?? 'charge_automatically',
     created: now,
     currency: draft.currency,
     custom_fields: null,

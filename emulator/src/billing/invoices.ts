@@ -1,33 +1,40 @@
 import type Stripe from 'stripe';
 import { changedAttributes } from '../events/event-log';
 import { invalidRequest, resourceMissing } from '../http/stripe-error';
-import { newId } from '../store/ids';
+import { SECONDS_PER_DAY } from './billing-periods';
+import type { BillingSettingsStore } from './billing-settings';
 import type { CustomerService } from './customers';
 import type { DiscountService } from './discounts';
 import type { EmulatorCore } from './emulator-core';
-import { buildInvoice, customerSnapshot, type InvoiceDraft } from './invoice-builder';
-import type { PaymentIntentService } from './payment-intents';
+import {
+  buildInvoice,
+  customerSnapshot,
+  invoiceCustomerOf,
+  invoiceSubscriptionOf,
+  type InvoiceDraft,
+} from './invoice-builder';
+import type { InvoiceCollection, PaymentAttemptResult } from './invoice-collection';
 
 export type { InvoiceDraft, InvoiceLineSpec } from './invoice-builder';
+export type { PaymentAttemptResult } from './invoice-collection';
 
-export type PaymentAttemptResult = 'paid' | 'failed';
+/** Days a `send_invoice` invoice gives the customer when nothing else says. */
+const DEFAULT_DAYS_UNTIL_DUE = 30;
 
-/** Invoices: drafting, finalising, paying (through a payment intent), voiding. */
+/**
+ * Invoices: drafting, finalising (at once, or an hour later with `auto_advance`), due dates,
+ * voiding and marking uncollectible. Collecting payment is `InvoiceCollection`'s.
+ */
 export class InvoiceService {
-  /**
-   * Set by the subscription service, which owns dunning and status changes. `onPaymentFailing`
-   * runs before `invoice.payment_failed` is emitted (so the event shows `next_payment_attempt`),
-   * `onPaymentResult` after the invoice's own events (so status changes follow them, as in Stripe).
-   */
-  onPaymentFailing: (invoice: Stripe.Invoice) => void = () => undefined;
-  onPaymentResult: (invoice: Stripe.Invoice, result: PaymentAttemptResult) => void = () =>
-    undefined;
+  /** Set by the subscription lifecycle: a `send_invoice` invoice passed its due date unpaid. */
+  onOverdue: (invoice: Stripe.Invoice) => void = () => undefined;
 
   constructor(
     private readonly core: EmulatorCore,
     private readonly customers: CustomerService,
-    private readonly paymentIntents: PaymentIntentService,
     private readonly discounts: DiscountService,
+    readonly collection: InvoiceCollection,
+    private readonly settings: BillingSettingsStore,
   ) {}
 
   get(id: string, param = 'id'): Stripe.Invoice {
@@ -41,13 +48,11 @@ export class InvoiceService {
   }
 
   subscriptionOf(invoice: Stripe.Invoice): string | null {
-    const subscription = invoice.parent?.subscription_details?.subscription;
-    if (subscription == null) return null;
-    return typeof subscription === 'string' ? subscription : subscription.id;
+    return invoiceSubscriptionOf(invoice);
   }
 
   customerOf(invoice: Stripe.Invoice): string {
-    return typeof invoice.customer === 'string' ? invoice.customer : (invoice.customer?.id ?? '');
+    return invoiceCustomerOf(invoice);
   }
 
   /**
@@ -82,7 +87,19 @@ export class InvoiceService {
     this.core.events.emit('invoice.created', invoice, invoice.created);
   }
 
-  /** Draft → open: number, hosted page and PDF links; `invoice.finalized`. */
+  /** A draft with `auto_advance` is finalized by Stripe after a while (about an hour). */
+  scheduleFinalization(invoice: Stripe.Invoice): void {
+    if (invoice.status !== 'draft' || !invoice.auto_advance) return;
+    const at = invoice.created + this.settings.current().finalizationDelaySeconds;
+    invoice.automatically_finalizes_at = at;
+    this.core.state.invoiceTimers.set(invoice.id, { kind: 'finalize', at });
+  }
+
+  attemptPayment(invoice: Stripe.Invoice, paymentMethod?: string | null): PaymentAttemptResult {
+    return this.collection.attemptPayment(invoice, paymentMethod);
+  }
+
+  /** Draft → open: number, hosted page and PDF links, due date; `invoice.finalized`. */
   finalize(invoice: Stripe.Invoice): Stripe.Invoice {
     if (invoice.status !== 'draft')
       throw invalidRequest(
@@ -97,162 +114,87 @@ export class InvoiceService {
     Object.assign(invoice, customerSnapshot(customer));
     invoice.status = 'open';
     invoice.effective_at = now;
+    invoice.automatically_finalizes_at = null;
     invoice.status_transitions = { ...invoice.status_transitions, finalized_at: now };
     invoice.hosted_invoice_url = `${this.core.baseUrl}/invoices/${invoice.id}`;
     invoice.invoice_pdf = `${this.core.baseUrl}/invoices/${invoice.id}/pdf`;
+    this.core.state.invoiceTimers.delete(invoice.id);
+    if (invoice.collection_method === 'send_invoice') {
+      const subscriptionId = this.subscriptionOf(invoice);
+      const days =
+        (subscriptionId === null
+          ? null
+          : this.core.state.subscriptions.get(subscriptionId)?.days_until_due) ??
+        DEFAULT_DAYS_UNTIL_DUE;
+      invoice.due_date = now + days * SECONDS_PER_DAY;
+      this.core.state.invoiceTimers.set(invoice.id, { kind: 'due', at: invoice.due_date });
+    }
     this.core.events.emit('invoice.finalized', invoice, now, changedAttributes(before, invoice));
     return invoice;
   }
 
   /**
-   * One payment attempt. Zero-amount invoices are paid without a payment intent (trials);
-   * otherwise the payment method is charged and an `invoice_payment` records the link.
+   * What falls due on an invoice at `now`: a scheduled draft is finalized and, when Stripe
+   * collects it automatically, charged; an unpaid `send_invoice` invoice becomes overdue.
    */
-  attemptPayment(
-    invoice: Stripe.Invoice,
-    paymentMethodOverride?: string | null,
-  ): PaymentAttemptResult {
-    if (invoice.status === 'paid')
-      throw invalidRequest('Invoice is already paid', 'invoice_already_paid');
-    if (invoice.status !== 'open')
+  processTimer(invoiceId: string, now: number): void {
+    const timer = this.core.state.invoiceTimers.get(invoiceId);
+    const invoice = this.core.state.invoices.get(invoiceId);
+    this.core.state.invoiceTimers.delete(invoiceId);
+    if (timer === undefined || invoice === undefined || timer.at > now) return;
+    if (timer.kind === 'finalize') {
+      if (invoice.status !== 'draft' || !invoice.auto_advance) return;
+      this.finalize(invoice);
+      if (invoice.collection_method === 'charge_automatically' || invoice.amount_due === 0)
+        this.attemptPayment(invoice);
+      return;
+    }
+    if (invoice.status === 'open') this.onOverdue(invoice);
+  }
+
+  /** The fields an API update may change, checked against the invoice's status as Stripe does. */
+  update(
+    id: string,
+    input: {
+      autoAdvance?: boolean;
+      description?: string;
+      metadata?: Record<string, string>;
+    },
+  ): Stripe.Invoice {
+    const invoice = this.get(id);
+    if (input.autoAdvance !== undefined && invoice.status !== 'draft' && invoice.status !== 'open')
       throw invalidRequest(
-        `You can only pay an invoice that is open. This invoice is ${invoice.status}.`,
-        'invoice_not_open',
+        `You can only update auto_advance on a draft or open invoice. This invoice is ${invoice.status}.`,
+        'invoice_not_editable',
+        'auto_advance',
       );
-    const customerId = this.customerOf(invoice);
-    const now = this.core.nowFor(customerId);
-    if (invoice.amount_due === 0) {
-      this.markPaid(invoice, now);
-      return 'paid';
-    }
-    const customer = this.customers.get(customerId);
-    const paymentMethod =
-      paymentMethodOverride ??
-      this.subscriptionPaymentMethod(invoice) ??
-      this.paymentMethodId(customer.invoice_settings.default_payment_method);
+    if (input.description !== undefined && invoice.status !== 'draft')
+      throw invalidRequest(
+        'You can only update the description of a draft invoice.',
+        'invoice_not_editable',
+        'description',
+      );
+    const now = this.core.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
-    invoice.attempted = true;
-    invoice.attempt_count += 1;
-    const request = {
-      customer: customerId,
-      paymentMethod: paymentMethod ?? null,
-      amount: invoice.amount_due,
-      currency: invoice.currency,
-      description: this.paymentDescription(invoice),
-      metadata: {},
-    };
-    const outcome = paymentMethod
-      ? this.paymentIntents.chargeNow(request)
-      : { paymentIntent: this.paymentIntents.create(request), declineCode: 'no_payment_method' };
-    const invoicePayment = this.recordInvoicePayment(invoice, outcome.paymentIntent, now);
-    if (outcome.declineCode === null) {
-      invoicePayment.status = 'paid';
-      invoicePayment.amount_paid = invoice.amount_due;
-      invoicePayment.status_transitions = { canceled_at: null, paid_at: now };
-      this.core.events.emit('invoice_payment.paid', invoicePayment, now);
-      this.markPaid(invoice, now, before);
-      return 'paid';
+    if (input.metadata !== undefined) invoice.metadata = input.metadata;
+    if (input.description !== undefined) invoice.description = input.description;
+    if (input.autoAdvance !== undefined && input.autoAdvance !== invoice.auto_advance) {
+      invoice.auto_advance = input.autoAdvance;
+      if (invoice.status === 'draft') {
+        invoice.automatically_finalizes_at = null;
+        this.core.state.invoiceTimers.delete(invoice.id);
+        if (input.autoAdvance) {
+          // Turned back on: finalized a delay from now, as a fresh draft would be.
+          const at = now + this.settings.current().finalizationDelaySeconds;
+          invoice.automatically_finalizes_at = at;
+          this.core.state.invoiceTimers.set(invoice.id, { kind: 'finalize', at });
+        }
+      }
     }
-    this.onPaymentFailing(invoice);
-    this.core.events.emit(
-      'invoice.payment_failed',
-      invoice,
-      now,
-      changedAttributes(before, invoice),
-    );
-    this.onPaymentResult(invoice, 'failed');
-    return 'failed';
-  }
-
-  /** Retries use the subscription's payment method as it is now, so a replaced card is picked up. */
-  private subscriptionPaymentMethod(invoice: Stripe.Invoice): string | null {
-    const subscriptionId = this.subscriptionOf(invoice);
-    const subscription =
-      subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
-    return this.paymentMethodId(subscription?.default_payment_method ?? null);
-  }
-
-  private paymentMethodId(value: string | Stripe.PaymentMethod | null): string | null {
-    if (value === null) return null;
-    return typeof value === 'string' ? value : value.id;
-  }
-
-  private paymentDescription(invoice: Stripe.Invoice): string {
-    switch (invoice.billing_reason) {
-      case 'subscription_create':
-        return 'Subscription creation';
-      case 'subscription_cycle':
-        return 'Subscription update';
-      case 'subscription_update':
-        return 'Subscription update';
-      default:
-        return `Invoice ${invoice.number ?? invoice.id}`;
-    }
-  }
-
-  private recordInvoicePayment(
-    invoice: Stripe.Invoice,
-    intent: Stripe.PaymentIntent,
-    now: number,
-  ): Stripe.InvoicePayment {
-    const existing = this.core.state.paymentsByInvoice.get(invoice.id) ?? [];
-    for (const id of existing) {
-      const earlier = this.core.state.invoicePayments.get(id);
-      if (earlier !== undefined && earlier.status === 'open') earlier.status = 'canceled';
-      if (earlier !== undefined) earlier.is_default = false;
-    }
-    const payment: Stripe.InvoicePayment = {
-      id: newId('inpay'),
-      object: 'invoice_payment',
-      amount_paid: null,
-      amount_requested: invoice.amount_due,
-      created: now,
-      currency: invoice.currency,
-      invoice: invoice.id,
-      is_default: true,
-      livemode: false,
-      payment: { type: 'payment_intent', payment_intent: intent.id },
-      status: 'open',
-      status_transitions: { canceled_at: null, paid_at: null },
-    };
-    this.core.state.invoicePayments.put(payment);
-    this.core.state.paymentsByInvoice.set(invoice.id, [...existing, payment.id]);
-    return payment;
-  }
-
-  private markPaid(
-    invoice: Stripe.Invoice,
-    now: number,
-    before: Stripe.Invoice = structuredClone(invoice),
-  ): void {
-    invoice.status = 'paid';
-    invoice.amount_paid = invoice.amount_due;
-    invoice.amount_remaining = 0;
-    invoice.attempted = true;
-    invoice.next_payment_attempt = null;
-    invoice.status_transitions = { ...invoice.status_transitions, paid_at: now };
     const previous = changedAttributes(before, invoice);
-    this.core.events.emit('invoice.paid', invoice, now, previous);
-    this.core.events.emit('invoice.payment_succeeded', invoice, now, previous);
-    this.onPaymentResult(invoice, 'paid');
-  }
-
-  paymentsOf(invoiceId: string): Stripe.InvoicePayment[] {
-    const ids = this.core.state.paymentsByInvoice.get(invoiceId) ?? [];
-    const payments: Stripe.InvoicePayment[] = [];
-    for (let i = ids.length - 1; i >= 0; i -= 1) {
-      const payment = this.core.state.invoicePayments.get(ids[i]);
-      if (payment !== undefined) payments.push(payment);
-    }
-    return payments;
-  }
-
-  /** The latest payment intent of an invoice, for pages and `latest_invoice.payments`. */
-  latestPaymentIntentOf(invoiceId: string): string | null {
-    const payment = this.paymentsOf(invoiceId)[0];
-    const intent = payment?.payment.payment_intent;
-    if (intent === undefined) return null;
-    return typeof intent === 'string' ? intent : intent.id;
+    if (Object.keys(previous).length > 0)
+      this.core.events.emit('invoice.updated', invoice, now, previous);
+    return invoice;
   }
 
   void(id: string): Stripe.Invoice {
@@ -265,11 +207,13 @@ export class InvoiceService {
     const now = this.core.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
     invoice.status = 'void';
+    invoice.auto_advance = false;
+    this.core.state.invoiceTimers.delete(invoice.id);
     invoice.amount_remaining = 0;
     invoice.next_payment_attempt = null;
     invoice.status_transitions = { ...invoice.status_transitions, voided_at: now };
     this.core.events.emit('invoice.voided', invoice, now, changedAttributes(before, invoice));
-    this.onPaymentResult(invoice, 'failed');
+    this.collection.onPaymentResult(invoice, 'failed');
     return invoice;
   }
 
@@ -282,6 +226,8 @@ export class InvoiceService {
     const now = this.core.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
     invoice.status = 'uncollectible';
+    invoice.auto_advance = false;
+    this.core.state.invoiceTimers.delete(invoice.id);
     invoice.next_payment_attempt = null;
     invoice.status_transitions = { ...invoice.status_transitions, marked_uncollectible_at: now };
     this.core.events.emit(
@@ -291,19 +237,5 @@ export class InvoiceService {
       changedAttributes(before, invoice),
     );
     return invoice;
-  }
-
-  /** Invoice with its includable `payments` list filled (for `expand[]=payments`). */
-  withPayments(invoice: Stripe.Invoice): Stripe.Invoice {
-    const payments = this.paymentsOf(invoice.id);
-    return {
-      ...invoice,
-      payments: {
-        object: 'list',
-        data: payments,
-        has_more: false,
-        url: `/v1/invoice_payments?invoice=${invoice.id}`,
-      },
-    };
   }
 }

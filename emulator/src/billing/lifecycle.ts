@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { CheckoutSessionService } from './checkout-sessions';
 import type { EmulatorCore } from './emulator-core';
+import type { InvoiceService } from './invoices';
 import type { PaymentIntentService } from './payment-intents';
 import type { SubscriptionLifecycle } from './subscription-lifecycle';
 
@@ -11,7 +12,8 @@ interface DueWork {
 
 /**
  * Moves clocks forward and does, in time order, everything that falls due on the way: session
- * expiry, trial notices and trial ends, renewals, payment retries, scheduled cancellations.
+ * expiry, trial notices and trial ends, renewals, draft invoices to finalize, due dates,
+ * payment retries, lapsing authorizations, scheduled cancellations.
  */
 export class LifecycleScheduler {
   constructor(
@@ -19,6 +21,7 @@ export class LifecycleScheduler {
     private readonly subscriptions: SubscriptionLifecycle,
     private readonly checkoutSessions: CheckoutSessionService,
     private readonly paymentIntents: PaymentIntentService,
+    private readonly invoices: InvoiceService,
   ) {}
 
   private onClock(
@@ -48,6 +51,14 @@ export class LifecycleScheduler {
           at: session.expires_at,
           run: (now) => this.checkoutSessions.markExpired(session, now),
         };
+      }
+    }
+    for (const [invoiceId, timer] of this.core.state.invoiceTimers) {
+      const invoice = this.core.state.invoices.get(invoiceId);
+      const customerId = typeof invoice?.customer === 'string' ? invoice.customer : null;
+      if (!this.onClock(testClock, this.core.testClockOf(customerId))) continue;
+      if (best === null || timer.at < best.at) {
+        best = { at: timer.at, run: (now) => this.invoices.processTimer(invoiceId, now) };
       }
     }
     for (const [intentId, expiresAt] of this.core.state.uncapturedPaymentIntents) {

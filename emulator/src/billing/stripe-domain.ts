@@ -1,3 +1,4 @@
+import { BillingSettingsStore } from './billing-settings';
 import { ChargeService } from './charges';
 import { CheckoutCompletion } from './checkout-completion';
 import { CheckoutSessionService } from './checkout-sessions';
@@ -5,6 +6,8 @@ import { CouponService } from './coupons';
 import { CustomerService } from './customers';
 import { DiscountService } from './discounts';
 import { EmulatorCore } from './emulator-core';
+import { InvoiceCollection } from './invoice-collection';
+import { InvoicePreviews } from './invoice-preview';
 import { InvoiceService } from './invoices';
 import { LifecycleScheduler } from './lifecycle';
 import { PaymentIntentService } from './payment-intents';
@@ -35,6 +38,8 @@ export interface Catalog {
  */
 export class StripeDomain {
   readonly core: EmulatorCore;
+  /** Billing settings (Stripe keeps them in its Dashboard): retries, notices, finalization. */
+  readonly settings: BillingSettingsStore;
   readonly products: ProductService;
   readonly prices: PriceService;
   readonly coupons: CouponService;
@@ -47,6 +52,7 @@ export class StripeDomain {
   readonly paymentIntents: PaymentIntentService;
   readonly refunds: RefundService;
   readonly invoices: InvoiceService;
+  readonly invoicePreviews: InvoicePreviews;
   readonly subscriptions: SubscriptionService;
   readonly checkoutSessions: CheckoutSessionService;
   /** Paying a Checkout Session (hosted page, control API). */
@@ -55,9 +61,11 @@ export class StripeDomain {
   readonly lifecycle: LifecycleScheduler;
   readonly testClocks: TestClockService;
 
-  constructor(defaultApiVersion: string) {
+  /** `billingSettings`: start options over Stripe's defaults (see billing-settings.ts). */
+  constructor(defaultApiVersion: string, billingSettings: unknown = {}) {
     const core = new EmulatorCore(defaultApiVersion);
     this.core = core;
+    this.settings = new BillingSettingsStore(core.state, billingSettings);
     this.products = new ProductService(core);
     this.prices = new PriceService(core, this.products);
     this.products.prices = this.prices;
@@ -76,12 +84,29 @@ export class StripeDomain {
     this.paymentIntents = new PaymentIntentService(core, this.paymentMethods, this.charges);
     this.refunds = new RefundService(core, this.charges, this.paymentIntents);
     this.paymentIntents.refunds = this.refunds;
-    this.invoices = new InvoiceService(core, this.customers, this.paymentIntents, this.discounts);
+    const collection = new InvoiceCollection(core, this.customers, this.paymentIntents);
+    this.invoices = new InvoiceService(
+      core,
+      this.customers,
+      this.discounts,
+      collection,
+      this.settings,
+    );
 
     const status = new SubscriptionStatus(core);
     const items = new SubscriptionItems(core, this.prices, this.products);
     const billing = new SubscriptionBilling(core, this.invoices, this.discounts, items, status);
-    const lifecycle = new SubscriptionLifecycle(core, this.invoices, items, billing, status);
+    this.invoicePreviews = new InvoicePreviews(core, this.discounts, billing);
+    const lifecycle = new SubscriptionLifecycle(
+      core,
+      this.invoices,
+      items,
+      billing,
+      status,
+      this.settings,
+      this.paymentMethods,
+      this.invoicePreviews,
+    );
     this.subscriptions = new SubscriptionService(
       core,
       this.customers,
@@ -114,6 +139,7 @@ export class StripeDomain {
       lifecycle,
       this.checkoutSessions,
       this.paymentIntents,
+      this.invoices,
     );
     this.testClocks = new TestClockService(core, this.customers, this.lifecycle);
   }

@@ -114,9 +114,10 @@ export class SubscriptionBilling {
   }
 
   /**
-   * Drafts, announces and finalizes an invoice for the subscription. `announceSubscription` runs
-   * between drafting and `invoice.created`, so the subscription's own event already names the
-   * invoice in `latest_invoice`, as Stripe's does.
+   * Drafts and announces an invoice for the subscription, then finalizes it at once or, with
+   * `finalize: 'scheduled'` (renewals), leaves it a draft that Stripe finalizes about an hour
+   * later. `announceSubscription` runs between drafting and `invoice.created`, so the
+   * subscription's own event already names the invoice in `latest_invoice`, as Stripe's does.
    */
   createInvoice(
     subscription: Stripe.Subscription,
@@ -125,6 +126,7 @@ export class SubscriptionBilling {
     end: number,
     lines: InvoiceLineSpec[],
     announceSubscription: () => void = () => undefined,
+    finalize: 'now' | 'scheduled' = 'now',
   ): Stripe.Invoice {
     const now = this.status.now(subscription);
     const applied = this.discounts.activeOn(subscription, now);
@@ -140,22 +142,39 @@ export class SubscriptionBilling {
         currency: subscription.currency,
         discount: applied?.discount ?? null,
         coupon: applied?.coupon ?? null,
+        collectionMethod: subscription.collection_method,
+        // An unpaid subscription's invoices stay drafts until someone acts on them.
+        autoAdvance: subscription.status !== 'unpaid',
       },
       false,
     );
     subscription.latest_invoice = invoice.id;
+    if (finalize === 'scheduled') this.invoices.scheduleFinalization(invoice);
     announceSubscription();
     this.invoices.announceCreated(invoice);
     if (charged) this.discounts.consumeOnce(subscription, applied, now);
-    this.invoices.finalize(invoice);
+    if (finalize === 'now') this.invoices.finalize(invoice);
     return invoice;
   }
 
-  /** Invoices the current period (with pending prorations) and attempts payment. */
+  /**
+   * Collects a just-finalized invoice the way its subscription says: charged at once, or (for
+   * `send_invoice`) left open until its due date; nothing due means paid.
+   */
+  collect(invoice: Stripe.Invoice): void {
+    if (invoice.collection_method === 'charge_automatically' || invoice.amount_due === 0)
+      this.invoices.attemptPayment(invoice);
+  }
+
+  /**
+   * Invoices the current period (with pending prorations): a renewal or trial end is a draft
+   * finalized later; a resume is finalized and collected at once.
+   */
   invoicePeriod(
     subscription: Stripe.Subscription,
     reason: Stripe.Invoice.BillingReason,
     announceSubscription: () => void,
+    finalize: 'now' | 'scheduled',
   ): void {
     const start = subscription.items.data[0].current_period_start;
     const end = subscription.items.data[0].current_period_end;
@@ -170,7 +189,8 @@ export class SubscriptionBilling {
       end,
       lines,
       announceSubscription,
+      finalize,
     );
-    this.invoices.attemptPayment(invoice);
+    if (finalize === 'now') this.collect(invoice);
   }
 }

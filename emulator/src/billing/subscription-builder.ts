@@ -12,6 +12,8 @@ export interface SubscriptionFields {
   description: string | null;
   metadata: Record<string, string>;
   missingPaymentMethod: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
+  collectionMethod: Stripe.Subscription.CollectionMethod;
+  daysUntilDue: number | null;
 }
 
 /** A new subscription object in this API version's shape (nothing is stored or announced here). */
@@ -32,12 +34,12 @@ export function buildSubscription(fields: SubscriptionFields): Stripe.Subscripti
     cancel_at_period_end: false,
     canceled_at: null,
     cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null },
-    collection_method: 'charge_automatically',
+    collection_method: fields.collectionMethod,
     created: now,
     currency: fields.currency,
     customer: fields.customer.id,
     customer_account: null,
-    days_until_due: null,
+    days_until_due: fields.daysUntilDue,
     default_payment_method: fields.defaultPaymentMethod,
     default_source: null,
     default_tax_rates: [],
@@ -74,7 +76,13 @@ export function buildSubscription(fields: SubscriptionFields): Stripe.Subscripti
     pending_update: null,
     schedule: null,
     start_date: now,
-    status: trialEnd !== null ? 'trialing' : 'incomplete',
+    // A subscription billed by sent invoices is active at once; one charged waits for payment.
+    status:
+      trialEnd !== null
+        ? 'trialing'
+        : fields.collectionMethod === 'send_invoice'
+          ? 'active'
+          : 'incomplete',
     test_clock: fields.customer.test_clock ?? null,
     transfer_data: null,
     trial_end: trialEnd,

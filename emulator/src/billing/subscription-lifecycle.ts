@@ -2,20 +2,34 @@ import type Stripe from 'stripe';
 import { changedAttributes } from '../events/event-log';
 import { invalidRequest } from '../http/stripe-error';
 import { SECONDS_PER_DAY } from './billing-periods';
+import type { BillingSettingsStore } from './billing-settings';
 import type { EmulatorCore } from './emulator-core';
-import type { InvoiceService, PaymentAttemptResult } from './invoices';
+import type { PaymentAttemptResult } from './invoice-collection';
+import type { InvoicePreviews } from './invoice-preview';
+import type { InvoiceService } from './invoices';
+import type { PaymentMethodService } from './payment-methods';
 import type { SubscriptionBilling } from './subscription-billing';
 import type { SubscriptionItems } from './subscription-items';
 import { customerOf, isLiveSubscription, type SubscriptionStatus } from './subscription-status';
 
-/** Failed renewals are retried this many days after the first failure; after the last, the subscription is canceled. */
-export const DUNNING_RETRY_DAYS = [3, 5, 7];
 /** `customer.subscription.trial_will_end` is sent this long before the trial ends. */
 export const TRIAL_WILL_END_NOTICE_SECONDS = 3 * SECONDS_PER_DAY;
 /** An `incomplete` subscription whose first invoice is never paid expires after 23 hours. */
 export const INCOMPLETE_EXPIRY_SECONDS = 23 * 3600;
+/** Declines that retrying the same card cannot cure: Stripe does not retry them. */
+const HARD_DECLINES = new Set([
+  'lost_card',
+  'stolen_card',
+  'pickup_card',
+  'incorrect_number',
+  'fraudulent',
+]);
 
-/** What happens to subscriptions as time passes: trial ends, renewals, payment retries, expiry. */
+/**
+ * What happens to subscriptions as time passes: trial notices and trial ends, renewal invoices
+ * (drafts finalized later), `invoice.upcoming`, failed-payment retries and their end state,
+ * overdue `send_invoice` invoices, expiry of incomplete subscriptions.
+ */
 export class SubscriptionLifecycle {
   constructor(
     private readonly core: EmulatorCore,
@@ -23,9 +37,54 @@ export class SubscriptionLifecycle {
     private readonly items: SubscriptionItems,
     private readonly billing: SubscriptionBilling,
     private readonly status: SubscriptionStatus,
+    private readonly settings: BillingSettingsStore,
+    private readonly paymentMethods: PaymentMethodService,
+    private readonly previews: InvoicePreviews,
   ) {
-    invoices.onPaymentFailing = (invoice) => this.scheduleRetry(invoice);
-    invoices.onPaymentResult = (invoice, result) => this.afterInvoicePayment(invoice, result);
+    invoices.collection.onPaymentFailing = (invoice) => this.scheduleRetry(invoice);
+    invoices.collection.onPaymentResult = (invoice, result) =>
+      this.afterInvoicePayment(invoice, result);
+    invoices.onOverdue = (invoice) => this.overdue(invoice);
+  }
+
+  private trialNoticeAt(subscription: Stripe.Subscription): number | null {
+    if (subscription.status !== 'trialing' || subscription.trial_end === null) return null;
+    if (this.status.schedule(subscription.id).trialWillEndSentFor === subscription.trial_end)
+      return null;
+    return subscription.trial_end - TRIAL_WILL_END_NOTICE_SECONDS;
+  }
+
+  /**
+   * `customer.subscription.trial_will_end` once the trial end is within three days: from the
+   * clock, or at once when a trial starts short or is moved into that window.
+   */
+  noticeTrialEnd(subscription: Stripe.Subscription, now: number, endingNow = false): void {
+    const at = this.trialNoticeAt(subscription);
+    if (at === null || (at > now && !endingNow)) return;
+    this.status.schedule(subscription.id).trialWillEndSentFor = subscription.trial_end;
+    this.core.events.emit('customer.subscription.trial_will_end', subscription, now);
+  }
+
+  /** When `invoice.upcoming` goes out for the next renewal, or null when none will. */
+  private upcomingNoticeAt(subscription: Stripe.Subscription): number | null {
+    const days = this.settings.current().upcomingRenewalDays;
+    if (days === 0 || subscription.collection_method !== 'charge_automatically') return null;
+    if (!['active', 'trialing', 'past_due'].includes(subscription.status)) return null;
+    if (subscription.pause_collection !== null) return null;
+    const { start } = this.previews.nextPeriod(subscription);
+    if (subscription.cancel_at !== null && subscription.cancel_at <= start) return null;
+    if (this.status.schedule(subscription.id).upcomingSentFor === start) return null;
+    const at = start - days * SECONDS_PER_DAY;
+    // A notice that would fall before the period began is not sent for this period.
+    return at < subscription.items.data[0].current_period_start ? null : at;
+  }
+
+  private noticeUpcomingInvoice(subscription: Stripe.Subscription, now: number): void {
+    const { start } = this.previews.nextPeriod(subscription);
+    this.status.schedule(subscription.id).upcomingSentFor = start;
+    // Stripe's upcoming invoice has no id: it does not exist yet.
+    const { id: _id, ...upcoming } = this.previews.renewal(subscription);
+    this.core.events.emit('invoice.upcoming', upcoming, now);
   }
 
   /** The next moment something happens to this subscription on its own, or null. */
@@ -35,20 +94,11 @@ export class SubscriptionLifecycle {
     const periodEnd = subscription.items.data[0]?.current_period_end ?? null;
     switch (subscription.status) {
       case 'trialing':
-        if (subscription.trial_end !== null) {
-          if (schedule.trialWillEndSentFor !== subscription.trial_end) {
-            candidates.push(
-              Math.max(
-                subscription.trial_start ?? subscription.created,
-                subscription.trial_end - TRIAL_WILL_END_NOTICE_SECONDS,
-              ),
-            );
-          }
-          candidates.push(subscription.trial_end);
-        }
+        if (subscription.trial_end !== null) candidates.push(subscription.trial_end);
         break;
       case 'active':
       case 'past_due':
+      case 'unpaid':
         if (periodEnd !== null) candidates.push(periodEnd);
         if (schedule.dunning !== null && schedule.dunning.retryAt.length > 0)
           candidates.push(schedule.dunning.retryAt[0]);
@@ -59,6 +109,10 @@ export class SubscriptionLifecycle {
       default:
         return null;
     }
+    const trialNotice = this.trialNoticeAt(subscription);
+    if (trialNotice !== null) candidates.push(trialNotice);
+    const upcoming = this.upcomingNoticeAt(subscription);
+    if (upcoming !== null) candidates.push(upcoming);
     if (subscription.cancel_at !== null) candidates.push(subscription.cancel_at);
     return candidates.length === 0 ? null : Math.min(...candidates);
   }
@@ -79,17 +133,10 @@ export class SubscriptionLifecycle {
       this.status.end(subscription, subscription.cancel_at, 'cancellation_requested');
       return;
     }
+    this.noticeTrialEnd(subscription, now);
+    const upcoming = this.upcomingNoticeAt(subscription);
+    if (upcoming !== null && upcoming <= now) this.noticeUpcomingInvoice(subscription, now);
     if (subscription.status === 'trialing' && subscription.trial_end !== null) {
-      if (
-        schedule.trialWillEndSentFor !== subscription.trial_end &&
-        Math.max(
-          subscription.trial_start ?? subscription.created,
-          subscription.trial_end - TRIAL_WILL_END_NOTICE_SECONDS,
-        ) <= now
-      ) {
-        schedule.trialWillEndSentFor = subscription.trial_end;
-        this.core.events.emit('customer.subscription.trial_will_end', subscription, now);
-      }
       if (subscription.trial_end <= now) this.endTrial(subscription, now);
       return;
     }
@@ -103,7 +150,7 @@ export class SubscriptionLifecycle {
     }
     const periodEnd = subscription.items.data[0]?.current_period_end;
     if (
-      (subscription.status === 'active' || subscription.status === 'past_due') &&
+      ['active', 'past_due', 'unpaid'].includes(subscription.status) &&
       periodEnd !== undefined &&
       periodEnd <= now
     ) {
@@ -119,7 +166,10 @@ export class SubscriptionLifecycle {
     this.status.end(subscription, now, 'payment_failed');
   }
 
-  /** `endNow`: the trial is cut short (`trial_end=now`), so it ends at `now` rather than at `trial_end`. */
+  /**
+   * The trial ends: the first period starts and is invoiced (a draft finalized later, as a
+   * renewal). `endNow`: cut short through the API (`trial_end=now`), so it is billed at once.
+   */
   endTrial(subscription: Stripe.Subscription, now: number, endNow = false): void {
     const before = structuredClone(subscription);
     if (endNow) subscription.trial_end = now;
@@ -141,20 +191,32 @@ export class SubscriptionLifecycle {
     this.items.startPeriod(subscription, trialEnd);
     subscription.billing_cycle_anchor = trialEnd;
     subscription.status = 'active';
-    this.billing.invoicePeriod(subscription, 'subscription_cycle', () =>
-      this.core.events.emit(
-        'customer.subscription.updated',
-        subscription,
-        now,
-        changedAttributes(before, subscription),
-      ),
+    this.billing.invoicePeriod(
+      subscription,
+      'subscription_cycle',
+      () =>
+        this.core.events.emit(
+          'customer.subscription.updated',
+          subscription,
+          now,
+          changedAttributes(before, subscription),
+        ),
+      endNow ? 'now' : 'scheduled',
     );
   }
 
   private hasPaymentMethod(subscription: Stripe.Subscription): boolean {
-    if (subscription.default_payment_method !== null) return true;
-    const customer = this.core.state.customers.get(customerOf(subscription));
-    return customer?.invoice_settings.default_payment_method != null;
+    return this.paymentMethodOf(subscription) !== null;
+  }
+
+  /** The card a retry would use: the subscription's, else the customer's default. */
+  private paymentMethodOf(subscription: Stripe.Subscription): string | null {
+    const own = subscription.default_payment_method;
+    if (own !== null) return typeof own === 'string' ? own : own.id;
+    const fallback = this.core.state.customers.get(customerOf(subscription))?.invoice_settings
+      .default_payment_method;
+    if (fallback == null) return null;
+    return typeof fallback === 'string' ? fallback : fallback.id;
   }
 
   /** Resumes a paused subscription: a new period starts now and is invoiced at once. */
@@ -168,27 +230,36 @@ export class SubscriptionLifecycle {
     subscription.billing_cycle_anchor = now;
     subscription.status = 'active';
     this.core.events.emit('customer.subscription.resumed', subscription, now);
-    this.billing.invoicePeriod(subscription, 'subscription_cycle', () =>
-      this.core.events.emit(
-        'customer.subscription.updated',
-        subscription,
-        now,
-        changedAttributes(before, subscription),
-      ),
+    this.billing.invoicePeriod(
+      subscription,
+      'subscription_cycle',
+      () =>
+        this.core.events.emit(
+          'customer.subscription.updated',
+          subscription,
+          now,
+          changedAttributes(before, subscription),
+        ),
+      'now',
     );
     return subscription;
   }
 
+  /** A new period starts; its invoice is a draft that Stripe finalizes and charges later. */
   private renew(subscription: Stripe.Subscription, at: number): void {
     const before = structuredClone(subscription);
     this.items.startPeriod(subscription, at);
-    this.billing.invoicePeriod(subscription, 'subscription_cycle', () =>
-      this.core.events.emit(
-        'customer.subscription.updated',
-        subscription,
-        at,
-        changedAttributes(before, subscription),
-      ),
+    this.billing.invoicePeriod(
+      subscription,
+      'subscription_cycle',
+      () =>
+        this.core.events.emit(
+          'customer.subscription.updated',
+          subscription,
+          at,
+          changedAttributes(before, subscription),
+        ),
+      'scheduled',
     );
   }
 
@@ -198,18 +269,36 @@ export class SubscriptionLifecycle {
     if (dunning === null) return;
     dunning.retryAt.shift();
     const invoice = this.core.state.invoices.get(dunning.invoiceId);
-    if (invoice === undefined || invoice.status !== 'open') {
+    if (invoice === undefined || invoice.status !== 'open' || !invoice.auto_advance) {
       schedule.dunning = null;
       return;
     }
-    const result = this.invoices.attemptPayment(invoice);
-    if (result === 'paid') return;
-    if (dunning.retryAt.length === 0) {
-      invoice.next_payment_attempt = null;
-      this.status.end(subscription, now, 'payment_failed');
-    } else {
-      invoice.next_payment_attempt = dunning.retryAt[0];
+    // Stripe does not retry without a payment method, nor a card that declined for good.
+    const method = this.paymentMethodOf(subscription);
+    const decline = method === null ? null : this.paymentMethods.chargeDecline(method, now);
+    const attempt = method !== null && (decline === null || !HARD_DECLINES.has(decline));
+    if (attempt) {
+      if (this.invoices.attemptPayment(invoice) === 'paid') return;
+      // A failed last attempt has already ended the retries (see afterInvoicePayment).
+      if (this.status.schedule(subscription.id).dunning === null) return;
     }
+    if (dunning.retryAt.length === 0) this.retriesExhausted(subscription, invoice, now);
+    else invoice.next_payment_attempt = dunning.retryAt[0];
+  }
+
+  /** The last retry failed: the configured end state for the invoice and the subscription. */
+  private retriesExhausted(
+    subscription: Stripe.Subscription,
+    invoice: Stripe.Invoice,
+    now: number,
+  ): void {
+    this.status.schedule(subscription.id).dunning = null;
+    invoice.next_payment_attempt = null;
+    const { afterRetries } = this.settings.current();
+    if (afterRetries.invoice === 'uncollectible') this.invoices.markUncollectible(invoice.id);
+    if (afterRetries.subscription === 'cancel')
+      this.status.end(subscription, now, 'payment_failed');
+    else if (afterRetries.subscription === 'unpaid') this.status.set(subscription, 'unpaid', now);
   }
 
   private afterInvoicePayment(invoice: Stripe.Invoice, result: PaymentAttemptResult): void {
@@ -221,13 +310,8 @@ export class SubscriptionLifecycle {
     const schedule = this.status.schedule(subscription.id);
     if (result === 'paid') {
       if (schedule.dunning?.invoiceId === invoice.id) schedule.dunning = null;
-      if (
-        subscription.status === 'incomplete' ||
-        subscription.status === 'past_due' ||
-        subscription.status === 'unpaid'
-      ) {
+      if (['incomplete', 'past_due', 'unpaid'].includes(subscription.status))
         this.status.set(subscription, 'active', now);
-      }
       return;
     }
     if (invoice.status !== 'open') {
@@ -237,9 +321,14 @@ export class SubscriptionLifecycle {
     if (invoice.billing_reason === 'subscription_create') return;
     if (subscription.status === 'active' || subscription.status === 'trialing')
       this.status.set(subscription, 'past_due', now);
+    if (schedule.dunning?.invoiceId === invoice.id && schedule.dunning.retryAt.length === 0)
+      this.retriesExhausted(subscription, invoice, now);
   }
 
-  /** Plans the retries of a failed invoice: the first failure starts the schedule, later ones move along it. */
+  /**
+   * Plans the retries of a failed invoice (Smart Retries: the configured number of attempts
+   * spread over the configured window); the first failure starts the schedule.
+   */
   private scheduleRetry(invoice: Stripe.Invoice): void {
     const subscriptionId = this.invoices.subscriptionOf(invoice);
     const subscription =
@@ -251,13 +340,21 @@ export class SubscriptionLifecycle {
       return;
     }
     const schedule = this.status.schedule(subscription.id);
-    const now = this.status.now(subscription);
     if (schedule.dunning === null || schedule.dunning.invoiceId !== invoice.id) {
       schedule.dunning = {
         invoiceId: invoice.id,
-        retryAt: DUNNING_RETRY_DAYS.map((days) => now + days * SECONDS_PER_DAY),
+        retryAt: this.settings.retryTimes(this.status.now(subscription)),
       };
     }
     invoice.next_payment_attempt = schedule.dunning.retryAt[0] ?? null;
+  }
+
+  /** A `send_invoice` invoice passed its due date unpaid: the subscription is past due. */
+  private overdue(invoice: Stripe.Invoice): void {
+    const subscriptionId = this.invoices.subscriptionOf(invoice);
+    const subscription =
+      subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
+    if (subscription?.status === 'active')
+      this.status.set(subscription, 'past_due', this.status.now(subscription));
   }
 }

@@ -39,6 +39,8 @@ export interface SubscriptionCreateInput {
   checkoutSession?: string | null;
   /** What happens when the trial ends and there is no payment method. */
   missingPaymentMethod?: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
+  collectionMethod?: Stripe.Subscription.CollectionMethod;
+  daysUntilDue?: number;
 }
 
 export interface SubscriptionUpdateInput {
@@ -54,6 +56,8 @@ export interface SubscriptionUpdateInput {
   discount?: DiscountChoice | null;
   cancellationComment?: string | null;
   cancellationFeedback?: Stripe.Subscription.CancellationDetails.Feedback | null;
+  collectionMethod?: Stripe.Subscription.CollectionMethod;
+  daysUntilDue?: number;
 }
 
 export interface SubscriptionCancelInput {
@@ -87,9 +91,34 @@ export class SubscriptionService {
     return subscription;
   }
 
+  /**
+   * `send_invoice` needs `days_until_due` (the invoices' payment terms); `charge_automatically`
+   * takes none, as in Stripe.
+   */
+  private collection(
+    method: Stripe.Subscription.CollectionMethod,
+    daysUntilDue: number | undefined,
+  ): { collectionMethod: Stripe.Subscription.CollectionMethod; daysUntilDue: number | null } {
+    if (method === 'send_invoice') {
+      if (daysUntilDue === undefined) throw parameterMissing('days_until_due');
+      return { collectionMethod: method, daysUntilDue };
+    }
+    if (daysUntilDue !== undefined)
+      throw invalidRequest(
+        'days_until_due can only be set when collection_method is send_invoice.',
+        'parameter_invalid',
+        'days_until_due',
+      );
+    return { collectionMethod: method, daysUntilDue: null };
+  }
+
   create(input: SubscriptionCreateInput): Stripe.Subscription {
     const customer = this.customers.get(input.customer, 'customer');
     if (input.items.length === 0) throw parameterMissing('items');
+    const collection = this.collection(
+      input.collectionMethod ?? 'charge_automatically',
+      input.daysUntilDue,
+    );
     const now = this.core.nowFor(customer.id);
     const prices = this.items.resolvePrices(input.items);
     const defaultPaymentMethod = input.defaultPaymentMethod ?? null;
@@ -121,6 +150,7 @@ export class SubscriptionService {
       description: input.description ?? null,
       metadata: input.metadata ?? {},
       missingPaymentMethod: input.missingPaymentMethod ?? 'create_invoice',
+      ...collection,
     });
     if (input.discount) {
       subscription.discounts = [
@@ -147,8 +177,13 @@ export class SubscriptionService {
       this.billing.itemLines(subscription, now, periodEnd, trialEnd !== null),
       () => this.core.events.emit('customer.subscription.created', subscription, now),
     );
-    const result = this.invoices.attemptPayment(invoice);
-    if (result === 'failed' && input.paymentBehavior === 'error_if_incomplete') {
+    this.billing.collect(invoice);
+    this.lifecycle.noticeTrialEnd(subscription, now);
+    if (
+      invoice.status === 'open' &&
+      invoice.collection_method === 'charge_automatically' &&
+      input.paymentBehavior === 'error_if_incomplete'
+    ) {
       const declineCode =
         this.paymentMethods.chargeDecline(defaultPaymentMethod, now) ?? 'generic_decline';
       throw cardError(declineCode);
@@ -183,6 +218,14 @@ export class SubscriptionService {
         'Invalid timestamp: must be an integer Unix timestamp in the future.',
       );
     if (input.items !== undefined) this.items.checkChanges(subscription, input.items);
+    if (input.collectionMethod !== undefined || input.daysUntilDue !== undefined)
+      this.collection(
+        input.collectionMethod ?? subscription.collection_method,
+        input.daysUntilDue ??
+          (input.collectionMethod === 'charge_automatically'
+            ? undefined
+            : (subscription.days_until_due ?? undefined)),
+      );
   }
 
   update(id: string, input: SubscriptionUpdateInput): Stripe.Subscription {
@@ -194,6 +237,17 @@ export class SubscriptionService {
     if (input.description !== undefined) subscription.description = input.description;
     if (input.defaultPaymentMethod !== undefined)
       subscription.default_payment_method = input.defaultPaymentMethod;
+    if (input.collectionMethod !== undefined || input.daysUntilDue !== undefined) {
+      const collection = this.collection(
+        input.collectionMethod ?? subscription.collection_method,
+        input.daysUntilDue ??
+          (input.collectionMethod === 'charge_automatically'
+            ? undefined
+            : (subscription.days_until_due ?? undefined)),
+      );
+      subscription.collection_method = collection.collectionMethod;
+      subscription.days_until_due = collection.daysUntilDue;
+    }
     if (input.discount !== undefined) {
       subscription.discounts =
         input.discount === null
@@ -255,10 +309,13 @@ export class SubscriptionService {
         immediate.lines,
         announce,
       );
-      this.invoices.attemptPayment(invoice);
+      this.billing.collect(invoice);
     }
-    if (input.trialEnd === 'now' && before.status === 'trialing')
+    if (input.trialEnd === 'now' && before.status === 'trialing') {
+      // Stripe sends trial_will_end when a trial is ended at once, then bills the first period.
+      this.lifecycle.noticeTrialEnd(subscription, now, true);
       this.lifecycle.endTrial(subscription, now, true);
+    } else if (typeof input.trialEnd === 'number') this.lifecycle.noticeTrialEnd(subscription, now);
     return subscription;
   }
 
@@ -316,7 +373,7 @@ export class SubscriptionService {
           now,
           lines,
         );
-        this.invoices.attemptPayment(invoice);
+        this.billing.collect(invoice);
       }
     }
     this.status.end(

@@ -114,6 +114,9 @@ export function registerControlRoutes(
     return { queued: dispatcher.redeliver(events, endpoint) };
   });
 
+  router.add('GET', '/_emulator/billing/settings', () => domain.settings.current());
+  router.add('POST', '/_emulator/billing/settings', ({ body }) => domain.settings.update(body));
+
   router.add('POST', '/_emulator/payment_methods/:id/fail', ({ pathParams, body }) => {
     const declineCode = typeof body.declineCode === 'string' ? body.declineCode : 'generic_decline';
     return domain.paymentMethods.makeCardFail(pathParams.id, declineCode);

@@ -1,7 +1,9 @@
 import type Stripe from 'stripe';
+import type { BillingSettings } from '../billing/billing-settings';
 import type {
   CardBehaviour,
   CheckoutSessionExtras,
+  InvoiceTimer,
   SubscriptionSchedule,
 } from '../billing/internal-records';
 import { Collection } from './collection';
@@ -43,6 +45,10 @@ export class EmulatorState {
   readonly events = new Collection<Stripe.EventBase>();
   readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();
   readonly testClocks = new Collection<Stripe.TestHelpers.TestClock>();
+  /** Billing settings changed through the control API (Stripe keeps them in its Dashboard). */
+  readonly billingSettings = new Map<string, BillingSettings>();
+  /** Invoices waiting for a moment: a draft to finalize, or a due date to pass. */
+  readonly invoiceTimers = new Map<string, InvoiceTimer>();
 
   /** Empties every collection and index (control API reset). */
   clear(): void {
