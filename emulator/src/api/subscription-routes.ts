@@ -1,8 +1,9 @@
 import type Stripe from 'stripe';
 import type { DiscountChoice } from '../billing/discounts';
 import type { StripeDomain } from '../billing/stripe-domain';
-import type { SubscriptionItemInput } from '../billing/subscriptions';
+import type { SubscriptionItemInput, SubscriptionUpdateInput } from '../billing/subscriptions';
 import type { RequestParams } from '../http/request-params';
+import { invalidRequest } from '../http/stripe-error';
 import { pageRequest, type Endpoint } from './api-call';
 import { CANCELLATION_DETAILS, CREATED_FILTER, DISCOUNTS } from './params/common';
 import { PAGINATION, p, type ParamShape } from './params/param-spec';
@@ -49,13 +50,34 @@ const SUBSCRIPTION_CREATE: ParamShape = {
       .required(),
   }),
   payment_behavior: p.enum(
-    ['allow_incomplete', 'error_if_incomplete'],
-    ['default_incomplete', 'pending_if_incomplete'],
+    ['allow_incomplete', 'error_if_incomplete', 'default_incomplete'],
+    ['pending_if_incomplete'],
   ),
+  payment_settings: p.object({
+    save_default_payment_method: p.enum(['off', 'on_subscription']),
+  }),
 };
+
+/** What a pending update may carry (Stripe's list, less what the emulator does not pend). */
+const PENDING_UPDATE_PARAMS = new Set([
+  'items',
+  'proration_behavior',
+  'payment_behavior',
+  'expand',
+]);
 
 const SUBSCRIPTION_UPDATE: ParamShape = {
   ...SUBSCRIPTION_FIELDS,
+  payment_behavior: p.enum(
+    ['allow_incomplete', 'pending_if_incomplete'],
+    ['error_if_incomplete', 'default_incomplete'],
+  ),
+  pause_collection: p
+    .object({
+      behavior: p.enum(['keep_as_draft', 'mark_uncollectible', 'void']).required(),
+      resumes_at: p.timestamp(),
+    })
+    .unsettable(),
   items: p.list(ITEM_CHANGE),
   description: p.string().unsettable(),
   proration_behavior: p.enum(PRORATION_BEHAVIORS),
@@ -88,6 +110,16 @@ function collection(params: RequestParams): {
   return {
     collectionMethod: params.string('collection_method'),
     daysUntilDue: params.integer('days_until_due'),
+  };
+}
+
+function pauseCollection(params: RequestParams): SubscriptionUpdateInput['pauseCollection'] {
+  if (params.isUnset('pause_collection')) return null;
+  const pause = params.object('pause_collection');
+  if (pause === undefined) return undefined;
+  return {
+    behavior: pause.requiredString('behavior'),
+    resumesAt: pause.integer('resumes_at') ?? null,
   };
 }
 
@@ -137,7 +169,11 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
           paymentBehavior: params.enumOf('payment_behavior', [
             'allow_incomplete',
             'error_if_incomplete',
+            'default_incomplete',
           ] as const),
+          saveDefaultPaymentMethod: params
+            .object('payment_settings')
+            ?.enumOf('save_default_payment_method', ['off', 'on_subscription'] as const),
           discount: discountChoice(params),
           ...collection(params),
         }),
@@ -162,7 +198,22 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
       handler: ({ pathParams, params }) => {
         const subscription = subscriptions.get(pathParams.id);
         const details = cancellation(params);
+        const paymentBehavior = params.enumOf('payment_behavior', [
+          'allow_incomplete',
+          'pending_if_incomplete',
+        ] as const);
+        if (paymentBehavior === 'pending_if_incomplete') {
+          for (const key of Object.keys(params.tree)) {
+            if (!PENDING_UPDATE_PARAMS.has(key))
+              throw invalidRequest(
+                `The parameter \`${key}\` cannot be used with payment_behavior=pending_if_incomplete (the emulator pends items and proration_behavior).`,
+                'parameter_invalid',
+                key,
+              );
+          }
+        }
         return subscriptions.update(pathParams.id, {
+          paymentBehavior,
           items: params.has('items') ? itemInputs(params) : undefined,
           prorationBehavior: params.enumOf('proration_behavior', PRORATION_BEHAVIORS),
           cancelAtPeriodEnd: params.boolean('cancel_at_period_end'),
@@ -175,6 +226,7 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
           cancellationFeedback: details.feedback,
           discount: discountChoice(params),
           ...collection(params),
+          pauseCollection: pauseCollection(params),
         });
       },
     },

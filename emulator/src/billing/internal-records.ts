@@ -21,6 +21,17 @@ export interface SubscriptionSchedule {
   upcomingSentFor: number | null;
   /** Unpaid invoice being retried, with the times of the remaining attempts. */
   dunning: { invoiceId: string; retryAt: number[] } | null;
+  /** A change waiting for its invoice to be paid (`payment_behavior=pending_if_incomplete`). */
+  pendingUpdate: PendingSubscriptionUpdate | null;
+}
+
+export interface PendingSubscriptionUpdate {
+  invoiceId: string;
+  expiresAt: number;
+  /** The items, trial end and anchor the subscription gets once the invoice is paid. */
+  items: Stripe.SubscriptionItem[];
+  trialEnd: number | null;
+  billingCycleAnchor: number;
 }
 
 /** Something due on an invoice: finalizing a draft (`auto_advance`), or its due date passing. */

@@ -5,7 +5,7 @@ import { newId } from '../store/ids';
 import type { CustomerService } from './customers';
 import type { EmulatorCore } from './emulator-core';
 import { invoiceCustomerOf, invoiceSubscriptionOf } from './invoice-builder';
-import type { PaymentIntentService } from './payment-intents';
+import type { ChargeOutcome, PaymentIntentService } from './payment-intents';
 
 export type PaymentAttemptResult = 'paid' | 'failed';
 
@@ -24,7 +24,73 @@ export class InvoiceCollection {
     private readonly core: EmulatorCore,
     private readonly customers: CustomerService,
     private readonly paymentIntents: PaymentIntentService,
-  ) {}
+  ) {
+    paymentIntents.onConfirmed = (outcome) => this.settleConfirmed(outcome);
+  }
+
+  /**
+   * Prepares the invoice's payment without attempting it (`default_incomplete`): a payment
+   * intent the client confirms, with the saved card when there is one. Confirming it pays the
+   * invoice.
+   */
+  prepare(invoice: Stripe.Invoice, saveCard: boolean): Stripe.PaymentIntent {
+    const customerId = invoiceCustomerOf(invoice);
+    const customer = this.customers.get(customerId);
+    const paymentMethod =
+      this.subscriptionPaymentMethod(invoice) ??
+      this.paymentMethodId(customer.invoice_settings.default_payment_method);
+    const intent = this.paymentIntents.create({
+      customer: customerId,
+      paymentMethod,
+      amount: invoice.amount_due,
+      currency: invoice.currency,
+      description: this.paymentDescription(invoice),
+      metadata: {},
+    });
+    if (saveCard) intent.setup_future_usage = 'off_session';
+    this.recordInvoicePayment(invoice, intent, this.core.nowFor(customerId));
+    return intent;
+  }
+
+  /** A payment intent an invoice prepared was confirmed: the invoice is paid, or its payment failed. */
+  private settleConfirmed(outcome: ChargeOutcome): void {
+    const intent = outcome.paymentIntent;
+    let payment: Stripe.InvoicePayment | undefined;
+    for (const candidate of this.core.state.invoicePayments.values()) {
+      if (candidate.payment.payment_intent === intent.id && candidate.status === 'open')
+        payment = candidate;
+    }
+    const invoice =
+      payment === undefined ? undefined : this.core.state.invoices.get(payment.invoice as string);
+    if (payment === undefined || invoice === undefined || invoice.status !== 'open') return;
+    const now = this.core.nowFor(invoiceCustomerOf(invoice));
+    const before = structuredClone(invoice);
+    invoice.attempted = true;
+    invoice.attempt_count += 1;
+    if (outcome.declineCode === null) {
+      this.settlePayment(payment, invoice, now);
+      this.markPaid(invoice, now, before);
+      return;
+    }
+    this.core.events.emit(
+      'invoice.payment_failed',
+      invoice,
+      now,
+      changedAttributes(before, invoice),
+    );
+    this.onPaymentResult(invoice, 'failed');
+  }
+
+  private settlePayment(
+    payment: Stripe.InvoicePayment,
+    invoice: Stripe.Invoice,
+    now: number,
+  ): void {
+    payment.status = 'paid';
+    payment.amount_paid = invoice.amount_due;
+    payment.status_transitions = { canceled_at: null, paid_at: now };
+    this.core.events.emit('invoice_payment.paid', payment, now);
+  }
 
   /**
    * One payment attempt. Zero-amount invoices are paid without a payment intent (trials);
@@ -62,10 +128,7 @@ export class InvoiceCollection {
       : { paymentIntent: this.paymentIntents.create(request), declineCode: 'no_payment_method' };
     const invoicePayment = this.recordInvoicePayment(invoice, outcome.paymentIntent, now);
     if (outcome.declineCode === null) {
-      invoicePayment.status = 'paid';
-      invoicePayment.amount_paid = invoice.amount_due;
-      invoicePayment.status_transitions = { canceled_at: null, paid_at: now };
-      this.core.events.emit('invoice_payment.paid', invoicePayment, now);
+      this.settlePayment(invoicePayment, invoice, now);
       this.markPaid(invoice, now, before);
       return 'paid';
     }

@@ -50,6 +50,8 @@ export function declinedPayment(intent: Stripe.PaymentIntent, declineCode: strin
 export class PaymentIntentService {
   /** Set once the refund service exists (refunds need payment intents; releases need refunds). */
   refunds!: RefundService;
+  /** Set by invoice collection: an invoice's payment intent was confirmed by the client. */
+  onConfirmed: (outcome: ChargeOutcome) => void = () => undefined;
 
   constructor(
     private readonly core: EmulatorCore,
@@ -142,6 +144,11 @@ export class PaymentIntentService {
         'payment_intent_unexpected_state',
       );
     }
+    if (intent.status === 'canceled' || intent.status === 'requires_capture')
+      throw invalidRequest(
+        `You cannot confirm this PaymentIntent because it has a status of ${intent.status}.`,
+        'payment_intent_unexpected_state',
+      );
     const methodId =
       paymentMethodId ?? (typeof intent.payment_method === 'string' ? intent.payment_method : null);
     if (methodId === null) {
@@ -210,7 +217,9 @@ export class PaymentIntentService {
         changedAttributes(before, intent),
       );
     }
-    return { paymentIntent: intent, charge, declineCode };
+    const outcome = { paymentIntent: intent, charge, declineCode };
+    this.onConfirmed(outcome);
+    return outcome;
   }
 
   private nowOf(intent: Stripe.PaymentIntent): number {

@@ -12,6 +12,7 @@ import { InvoiceService } from './invoices';
 import { LifecycleScheduler } from './lifecycle';
 import { PaymentIntentService } from './payment-intents';
 import { PaymentMethodService } from './payment-methods';
+import { PendingUpdates } from './pending-updates';
 import { PortalService } from './portal';
 import { PriceService } from './prices';
 import { ProductService } from './products';
@@ -97,6 +98,7 @@ export class StripeDomain {
     const items = new SubscriptionItems(core, this.prices, this.products);
     const billing = new SubscriptionBilling(core, this.invoices, this.discounts, items, status);
     this.invoicePreviews = new InvoicePreviews(core, this.discounts, billing);
+    const pendingUpdates = new PendingUpdates(core, this.invoices, items, billing, status);
     const lifecycle = new SubscriptionLifecycle(
       core,
       this.invoices,
@@ -106,6 +108,7 @@ export class StripeDomain {
       this.settings,
       this.paymentMethods,
       this.invoicePreviews,
+      pendingUpdates,
     );
     this.subscriptions = new SubscriptionService(
       core,
@@ -117,6 +120,7 @@ export class StripeDomain {
       billing,
       lifecycle,
       status,
+      pendingUpdates,
     );
     this.checkoutSessions = new CheckoutSessionService(
       core,

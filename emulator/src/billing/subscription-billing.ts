@@ -143,8 +143,11 @@ export class SubscriptionBilling {
         discount: applied?.discount ?? null,
         coupon: applied?.coupon ?? null,
         collectionMethod: subscription.collection_method,
-        // An unpaid subscription's invoices stay drafts until someone acts on them.
-        autoAdvance: subscription.status !== 'unpaid',
+        // An unpaid subscription's invoices stay drafts until someone acts on them, as do those
+        // of a subscription whose collection is paused with keep_as_draft.
+        autoAdvance:
+          subscription.status !== 'unpaid' &&
+          subscription.pause_collection?.behavior !== 'keep_as_draft',
       },
       false,
     );
@@ -182,6 +185,7 @@ export class SubscriptionBilling {
       ...this.pendingItemLines(subscription),
       ...this.itemLines(subscription, start, end, false),
     ];
+    const pause = subscription.pause_collection?.behavior;
     const invoice = this.createInvoice(
       subscription,
       reason,
@@ -189,8 +193,11 @@ export class SubscriptionBilling {
       end,
       lines,
       announceSubscription,
-      finalize,
+      pause === undefined ? finalize : pause === 'keep_as_draft' ? 'scheduled' : 'now',
     );
-    if (finalize === 'now') this.collect(invoice);
+    // Collection paused: nothing is collected; the invoice is voided or written off at once.
+    if (pause === 'void') this.invoices.void(invoice.id);
+    else if (pause === 'mark_uncollectible') this.invoices.markUncollectible(invoice.id);
+    else if (pause === undefined && finalize === 'now') this.collect(invoice);
   }
 }

@@ -92,6 +92,7 @@ export class SubscriptionItems {
     start: number,
     end: number,
     metadata: Record<string, string> = {},
+    register = true,
   ): Stripe.SubscriptionItem {
     const item: Stripe.SubscriptionItem = {
       id: newId('si', 14),
@@ -109,7 +110,7 @@ export class SubscriptionItems {
       subscription: subscriptionId,
       tax_rates: [],
     };
-    this.core.state.subscriptionItemOwner.set(item.id, subscriptionId);
+    if (register) this.core.state.subscriptionItemOwner.set(item.id, subscriptionId);
     return item;
   }
 
@@ -191,6 +192,8 @@ export class SubscriptionItems {
     changes: SubscriptionItemInput[],
     behavior: ProrationBehavior,
     now: number,
+    /** False for a preview: new items are not registered as the subscription's. */
+    register = true,
   ): ItemChangeResult {
     this.checkChanges(subscription, changes);
     const prorations: InvoiceLineSpec[] = [];
@@ -226,6 +229,7 @@ export class SubscriptionItems {
             periodStart,
             periodEnd,
             change.metadata ?? {},
+            register,
           ),
         );
         return;

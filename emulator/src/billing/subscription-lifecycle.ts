@@ -8,6 +8,7 @@ import type { PaymentAttemptResult } from './invoice-collection';
 import type { InvoicePreviews } from './invoice-preview';
 import type { InvoiceService } from './invoices';
 import type { PaymentMethodService } from './payment-methods';
+import type { PendingUpdates } from './pending-updates';
 import type { SubscriptionBilling } from './subscription-billing';
 import type { SubscriptionItems } from './subscription-items';
 import { customerOf, isLiveSubscription, type SubscriptionStatus } from './subscription-status';
@@ -40,6 +41,7 @@ export class SubscriptionLifecycle {
     private readonly settings: BillingSettingsStore,
     private readonly paymentMethods: PaymentMethodService,
     private readonly previews: InvoicePreviews,
+    private readonly pendingUpdates: PendingUpdates,
   ) {
     invoices.collection.onPaymentFailing = (invoice) => this.scheduleRetry(invoice);
     invoices.collection.onPaymentResult = (invoice, result) =>
@@ -113,6 +115,9 @@ export class SubscriptionLifecycle {
     if (trialNotice !== null) candidates.push(trialNotice);
     const upcoming = this.upcomingNoticeAt(subscription);
     if (upcoming !== null) candidates.push(upcoming);
+    const resumesAt = subscription.pause_collection?.resumes_at;
+    if (resumesAt != null) candidates.push(resumesAt);
+    if (schedule.pendingUpdate !== null) candidates.push(schedule.pendingUpdate.expiresAt);
     if (subscription.cancel_at !== null) candidates.push(subscription.cancel_at);
     return candidates.length === 0 ? null : Math.min(...candidates);
   }
@@ -132,6 +137,20 @@ export class SubscriptionLifecycle {
     ) {
       this.status.end(subscription, subscription.cancel_at, 'cancellation_requested');
       return;
+    }
+    if (schedule.pendingUpdate !== null && schedule.pendingUpdate.expiresAt <= now)
+      this.pendingUpdates.expire(subscription, now);
+    const resumesAt = subscription.pause_collection?.resumes_at;
+    if (resumesAt != null && resumesAt <= now) {
+      // Collection resumes on its own: the next renewal is collected again.
+      const before = structuredClone(subscription);
+      subscription.pause_collection = null;
+      this.core.events.emit(
+        'customer.subscription.updated',
+        subscription,
+        now,
+        changedAttributes(before, subscription),
+      );
     }
     this.noticeTrialEnd(subscription, now);
     const upcoming = this.upcomingNoticeAt(subscription);
@@ -308,8 +327,14 @@ export class SubscriptionLifecycle {
     if (subscription === undefined) return;
     const now = this.status.now(subscription);
     const schedule = this.status.schedule(subscription.id);
+    if (schedule.pendingUpdate?.invoiceId === invoice.id) {
+      // The invoice of a pending update: paying it applies the update; a failure changes nothing.
+      if (result === 'paid') this.pendingUpdates.apply(subscription, now);
+      return;
+    }
     if (result === 'paid') {
       if (schedule.dunning?.invoiceId === invoice.id) schedule.dunning = null;
+      this.saveCardThatPaid(subscription, invoice, now);
       if (['incomplete', 'past_due', 'unpaid'].includes(subscription.status))
         this.status.set(subscription, 'active', now);
       return;
@@ -323,6 +348,33 @@ export class SubscriptionLifecycle {
       this.status.set(subscription, 'past_due', now);
     if (schedule.dunning?.invoiceId === invoice.id && schedule.dunning.retryAt.length === 0)
       this.retriesExhausted(subscription, invoice, now);
+  }
+
+  /**
+   * `payment_settings.save_default_payment_method=on_subscription`: the card that paid becomes
+   * the subscription's default (attached to the customer if it was not).
+   */
+  private saveCardThatPaid(
+    subscription: Stripe.Subscription,
+    invoice: Stripe.Invoice,
+    now: number,
+  ): void {
+    if (subscription.payment_settings?.save_default_payment_method !== 'on_subscription') return;
+    const intentId = this.invoices.collection.latestPaymentIntentOf(invoice.id);
+    const method =
+      intentId === null ? null : this.core.state.paymentIntents.get(intentId)?.payment_method;
+    const methodId = typeof method === 'string' ? method : (method?.id ?? null);
+    if (methodId === null || subscription.default_payment_method === methodId) return;
+    if (this.core.state.paymentMethods.get(methodId)?.customer === null)
+      this.paymentMethods.attach(methodId, customerOf(subscription));
+    const before = structuredClone(subscription);
+    subscription.default_payment_method = methodId;
+    this.core.events.emit(
+      'customer.subscription.updated',
+      subscription,
+      now,
+      changedAttributes(before, subscription),
+    );
   }
 
   /**
@@ -340,6 +392,11 @@ export class SubscriptionLifecycle {
       return;
     }
     const schedule = this.status.schedule(subscription.id);
+    // A pending update's invoice is not retried: the update waits to be paid, or lapses.
+    if (schedule.pendingUpdate?.invoiceId === invoice.id) {
+      invoice.next_payment_attempt = null;
+      return;
+    }
     if (schedule.dunning === null || schedule.dunning.invoiceId !== invoice.id) {
       schedule.dunning = {
         invoiceId: invoice.id,

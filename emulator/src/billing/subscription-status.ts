@@ -33,7 +33,12 @@ export class SubscriptionStatus {
   schedule(subscriptionId: string): SubscriptionSchedule {
     let schedule = this.core.state.subscriptionSchedules.get(subscriptionId);
     if (schedule === undefined) {
-      schedule = { trialWillEndSentFor: null, upcomingSentFor: null, dunning: null };
+      schedule = {
+        trialWillEndSentFor: null,
+        upcomingSentFor: null,
+        dunning: null,
+        pendingUpdate: null,
+      };
       this.core.state.subscriptionSchedules.set(subscriptionId, schedule);
     }
     return schedule;

@@ -20,6 +20,7 @@ import type {
   SubscriptionItemInput,
   SubscriptionItems,
 } from './subscription-items';
+import type { PendingUpdates } from './pending-updates';
 import type { SubscriptionLifecycle } from './subscription-lifecycle';
 import { customerOf, type SubscriptionStatus } from './subscription-status';
 
@@ -35,7 +36,13 @@ export interface SubscriptionCreateInput {
   discount?: DiscountChoice | null;
   cancelAtPeriodEnd?: boolean;
   description?: string | null;
-  paymentBehavior?: 'allow_incomplete' | 'error_if_incomplete';
+  /**
+   * `default_incomplete`: the first invoice's payment is prepared but not attempted, even with a
+   * saved card; the client confirms its payment intent.
+   */
+  paymentBehavior?: 'allow_incomplete' | 'error_if_incomplete' | 'default_incomplete';
+  /** `on_subscription`: the card that pays an invoice becomes the subscription's default. */
+  saveDefaultPaymentMethod?: 'off' | 'on_subscription';
   checkoutSession?: string | null;
   /** What happens when the trial ends and there is no payment method. */
   missingPaymentMethod?: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
@@ -58,6 +65,13 @@ export interface SubscriptionUpdateInput {
   cancellationFeedback?: Stripe.Subscription.CancellationDetails.Feedback | null;
   collectionMethod?: Stripe.Subscription.CollectionMethod;
   daysUntilDue?: number;
+  /** `pending_if_incomplete`: a change that bills now applies only once its invoice is paid. */
+  paymentBehavior?: 'allow_incomplete' | 'error_if_incomplete' | 'pending_if_incomplete';
+  /** Pause collection (renewal invoices voided, kept as drafts or marked uncollectible); null resumes. */
+  pauseCollection?: {
+    behavior: Stripe.Subscription.PauseCollection.Behavior;
+    resumesAt: number | null;
+  } | null;
 }
 
 export interface SubscriptionCancelInput {
@@ -79,6 +93,7 @@ export class SubscriptionService {
     private readonly billing: SubscriptionBilling,
     readonly lifecycle: SubscriptionLifecycle,
     private readonly status: SubscriptionStatus,
+    private readonly pendingUpdates: PendingUpdates,
   ) {
     customers.onCustomerDeleted = (subscriptionId) => {
       this.cancel(subscriptionId, {});
@@ -133,6 +148,11 @@ export class SubscriptionService {
         'trial_end',
         'Invalid timestamp: must be an integer Unix timestamp in the future.',
       );
+    if (input.paymentBehavior === 'default_incomplete' && trialEnd !== null)
+      throw parameterInvalid(
+        'payment_behavior',
+        'payment_behavior=default_incomplete with a trial is not implemented by the Stripe emulator (Stripe collects the card with a SetupIntent, which the emulator does not have).',
+      );
     const id = newId('sub');
     const first = prices[0].price.recurring as Stripe.Price.Recurring;
     const periodEnd = trialEnd ?? addBillingPeriods(now, first.interval, first.interval_count, 1);
@@ -162,6 +182,8 @@ export class SubscriptionService {
         ).id,
       ];
     }
+    if (input.saveDefaultPaymentMethod !== undefined && subscription.payment_settings !== null)
+      subscription.payment_settings.save_default_payment_method = input.saveDefaultPaymentMethod;
     if (input.cancelAtPeriodEnd === true) {
       subscription.cancel_at_period_end = true;
       subscription.cancel_at = periodEnd;
@@ -177,7 +199,16 @@ export class SubscriptionService {
       this.billing.itemLines(subscription, now, periodEnd, trialEnd !== null),
       () => this.core.events.emit('customer.subscription.created', subscription, now),
     );
-    this.billing.collect(invoice);
+    if (
+      input.paymentBehavior === 'default_incomplete' &&
+      invoice.collection_method === 'charge_automatically' &&
+      invoice.amount_due > 0
+    )
+      this.invoices.collection.prepare(
+        invoice,
+        subscription.payment_settings?.save_default_payment_method === 'on_subscription',
+      );
+    else this.billing.collect(invoice);
     this.lifecycle.noticeTrialEnd(subscription, now);
     if (
       invoice.status === 'open' &&
@@ -218,6 +249,15 @@ export class SubscriptionService {
         'Invalid timestamp: must be an integer Unix timestamp in the future.',
       );
     if (input.items !== undefined) this.items.checkChanges(subscription, input.items);
+    if (
+      input.pauseCollection?.resumesAt !== undefined &&
+      input.pauseCollection.resumesAt !== null &&
+      input.pauseCollection.resumesAt <= now
+    )
+      throw parameterInvalid(
+        'pause_collection[resumes_at]',
+        'Invalid timestamp: must be an integer Unix timestamp in the future.',
+      );
     if (input.collectionMethod !== undefined || input.daysUntilDue !== undefined)
       this.collection(
         input.collectionMethod ?? subscription.collection_method,
@@ -232,6 +272,16 @@ export class SubscriptionService {
     const subscription = this.get(id);
     const now = this.status.now(subscription);
     this.checkUpdate(subscription, input, now);
+    if (input.paymentBehavior === 'pending_if_incomplete' && input.items !== undefined) {
+      const pending = {
+        items: input.items,
+        prorationBehavior: input.prorationBehavior ?? 'create_prorations',
+      };
+      if (this.pendingUpdates.billsAtOnce(subscription, pending, now)) {
+        this.pendingUpdates.start(subscription, pending, now);
+        return subscription;
+      }
+    }
     const before = structuredClone(subscription);
     if (input.metadata !== undefined) subscription.metadata = input.metadata;
     if (input.description !== undefined) subscription.description = input.description;
@@ -248,6 +298,14 @@ export class SubscriptionService {
       subscription.collection_method = collection.collectionMethod;
       subscription.days_until_due = collection.daysUntilDue;
     }
+    if (input.pauseCollection !== undefined)
+      subscription.pause_collection =
+        input.pauseCollection === null
+          ? null
+          : {
+              behavior: input.pauseCollection.behavior,
+              resumes_at: input.pauseCollection.resumesAt,
+            };
     if (input.discount !== undefined) {
       subscription.discounts =
         input.discount === null
