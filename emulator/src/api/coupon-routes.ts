@@ -20,6 +20,7 @@ export function couponEndpoints(domain: StripeDomain): Endpoint[] {
         max_redemptions: p.integer(),
         redeem_by: p.timestamp(),
         metadata: p.metadata(),
+        applies_to: p.object({ products: p.list(p.string()) }),
       },
       handler: ({ params }) =>
         coupons.create({
@@ -33,6 +34,7 @@ export function couponEndpoints(domain: StripeDomain): Endpoint[] {
           maxRedemptions: params.integer('max_redemptions'),
           redeemBy: params.integer('redeem_by'),
           metadata: params.metadata(),
+          appliesToProducts: params.object('applies_to')?.stringArray('products'),
         }),
     },
     {

@@ -9,6 +9,7 @@ function isJsonObject(value: unknown): value is Json {
 
 /** Fields that hold an expandable id (or an includable list). Other fields only pass through to deeper paths. */
 const EXPANDABLE_FIELDS = new Set([
+  'applies_to',
   'balance_transaction',
   'charge',
   'coupon',
@@ -102,7 +103,7 @@ export class Expander {
     return undefined;
   }
 
-  /** Fields that Stripe leaves out unless expanded. */
+  /** Fields that Stripe leaves out unless expanded (`applies_to` only exists on limited coupons). */
   private includable(object: Json, field: string): unknown {
     if (
       object.object === 'checkout.session' &&
@@ -116,6 +117,10 @@ export class Expander {
         has_more: false,
         url: `/v1/checkout/sessions/${object.id}/line_items`,
       };
+    }
+    if (object.object === 'coupon' && field === 'applies_to' && typeof object.id === 'string') {
+      const products = this.domain.coupons.appliesTo(object.id);
+      return products === null ? undefined : { products };
     }
     if (object.object === 'invoice' && field === 'payments' && typeof object.id === 'string') {
       const payments = this.domain.invoices.collection.paymentsOf(object.id);

@@ -1,7 +1,19 @@
+import type { PromotionCodeInput } from '../billing/promotion-codes';
 import type { StripeDomain } from '../billing/stripe-domain';
+import type { RequestParams } from '../http/request-params';
 import { pageRequest, type Endpoint } from './api-call';
 import { CREATED_FILTER } from './params/common';
 import { PAGINATION, p } from './params/param-spec';
+
+function restrictionsInput(params: RequestParams): PromotionCodeInput['restrictions'] {
+  const restrictions = params.object('restrictions');
+  if (restrictions === undefined) return undefined;
+  return {
+    firstTimeTransaction: restrictions.boolean('first_time_transaction'),
+    minimumAmount: restrictions.integer('minimum_amount'),
+    minimumAmountCurrency: restrictions.string('minimum_amount_currency'),
+  };
+}
 
 export function promotionCodeEndpoints(domain: StripeDomain): Endpoint[] {
   const { promotionCodes, core } = domain;
@@ -20,6 +32,11 @@ export function promotionCodeEndpoints(domain: StripeDomain): Endpoint[] {
         expires_at: p.timestamp(),
         max_redemptions: p.integer(),
         metadata: p.metadata(),
+        restrictions: p.object({
+          first_time_transaction: p.boolean(),
+          minimum_amount: p.integer(),
+          minimum_amount_currency: p.string(),
+        }),
       },
       handler: ({ params }) =>
         promotionCodes.create({
@@ -30,6 +47,7 @@ export function promotionCodeEndpoints(domain: StripeDomain): Endpoint[] {
           expiresAt: params.integer('expires_at'),
           maxRedemptions: params.integer('max_redemptions'),
           metadata: params.metadata(),
+          restrictions: restrictionsInput(params),
         }),
     },
     {

@@ -137,14 +137,33 @@ function cancellation(params: RequestParams): {
 export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
   const { subscriptions, discounts, core } = domain;
   const state = core.state;
-  /** `discounts[0][coupon|promotion_code]`, resolved (and checked) before anything changes. */
-  const discountChoice = (params: RequestParams): DiscountChoice | null | undefined => {
+  /**
+   * `discounts[0][coupon|promotion_code]`, resolved before anything changes and checked against
+   * the promotion code's restrictions for this customer and these items.
+   */
+  const discountChoice = (
+    params: RequestParams,
+    customer: string,
+    items: { price?: string; quantity?: number }[],
+  ): DiscountChoice | null | undefined => {
     if (params.isUnset('discounts')) return null;
     const first = params.objectArray('discounts')[0];
     if (first === undefined) return undefined;
+    const prices = items.map((item) => ({
+      price: item.price === undefined ? undefined : state.prices.get(item.price),
+      quantity: item.quantity ?? 1,
+    }));
     return discounts.resolve(
       { coupon: first.string('coupon'), promotionCode: first.string('promotion_code') },
       'discounts[0]',
+      {
+        customer,
+        subtotal: prices.reduce(
+          (sum, entry) => sum + (entry.price?.unit_amount ?? 0) * entry.quantity,
+          0,
+        ),
+        currency: prices.find((entry) => entry.price !== undefined)?.price?.currency ?? 'usd',
+      },
     );
   };
   return [
@@ -174,7 +193,7 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
           saveDefaultPaymentMethod: params
             .object('payment_settings')
             ?.enumOf('save_default_payment_method', ['off', 'on_subscription'] as const),
-          discount: discountChoice(params),
+          discount: discountChoice(params, params.requiredString('customer'), itemInputs(params)),
           ...collection(params),
         }),
     },
@@ -224,7 +243,14 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
           trialEnd: trialEnd(params),
           cancellationComment: details.comment,
           cancellationFeedback: details.feedback,
-          discount: discountChoice(params),
+          discount: discountChoice(
+            params,
+            subscription.customer as string,
+            subscription.items.data.map((item) => ({
+              price: item.price.id,
+              quantity: item.quantity ?? 1,
+            })),
+          ),
           ...collection(params),
           pauseCollection: pauseCollection(params),
         });

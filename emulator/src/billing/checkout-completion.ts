@@ -59,6 +59,34 @@ export class CheckoutCompletion {
     const promotion = this.discounts.promotionCodes.findActive(code);
     if (promotion === undefined)
       throw invalidRequest('This code is invalid.', 'promotion_code_invalid', 'promotion_code');
+    const subtotal = extras.lineItems.reduce((sum, item) => sum + item.amount_subtotal, 0);
+    this.discounts.checkRestrictions(
+      promotion,
+      {
+        customer: this.sessions.customerId(session),
+        subtotal,
+        currency: session.currency ?? 'usd',
+      },
+      'promotion_code',
+    );
+    const couponId = this.discounts.promotionCodes.couponIdOf(promotion);
+    const coupon = couponId === null ? null : (this.core.state.coupons.get(couponId) ?? null);
+    const applies = this.discounts.allocate(
+      coupon,
+      extras.lineItems.map((item) => ({
+        productId:
+          typeof item.price?.product === 'string'
+            ? item.price.product
+            : (item.price?.product.id ?? ''),
+        amount: item.amount_subtotal,
+      })),
+    );
+    if (applies.total === 0)
+      throw invalidRequest(
+        "This code isn't valid for the items in this order.",
+        'promotion_code_invalid',
+        'promotion_code',
+      );
     extras.promotionCodeId = promotion.id;
     extras.couponId = this.discounts.promotionCodes.couponIdOf(promotion);
     session.discounts = [{ coupon: extras.couponId, promotion_code: promotion.id }];

@@ -218,7 +218,16 @@ export class CheckoutSessionService {
     const expiresAt = this.expiresAt(input, now);
     const first = input.discounts?.[0];
     const discount: DiscountChoice | null =
-      first === undefined ? null : this.discounts.resolve(first, 'discounts[0]');
+      first === undefined
+        ? null
+        : this.discounts.resolve(first, 'discounts[0]', {
+            customer: customer?.id ?? null,
+            subtotal: items.reduce(
+              (sum, { price, quantity }) => sum + (price.unit_amount ?? 0) * quantity,
+              0,
+            ),
+            currency: items[0].price.currency,
+          });
 
     const session = buildCheckoutSession({
       baseUrl: this.core.baseUrl,
@@ -286,7 +295,16 @@ export class CheckoutSessionService {
     const subtotal = extras.lineItems.reduce((sum, item) => sum + item.amount_subtotal, 0);
     const coupon =
       extras.couponId === null ? null : (this.core.state.coupons.get(extras.couponId) ?? null);
-    const discount = this.discounts.amountOff(coupon, subtotal);
+    const { total: discount, shares } = this.discounts.allocate(
+      coupon,
+      extras.lineItems.map((item) => ({
+        productId:
+          typeof item.price?.product === 'string'
+            ? item.price.product
+            : (item.price?.product.id ?? ''),
+        amount: item.amount_subtotal,
+      })),
+    );
     const trial = this.hasTrial(session, extras);
     session.amount_subtotal = trial ? 0 : subtotal;
     session.amount_total = trial ? 0 : subtotal - discount;
@@ -295,11 +313,10 @@ export class CheckoutSessionService {
       amount_shipping: 0,
       amount_tax: 0,
     };
-    for (const item of extras.lineItems) {
-      const share = subtotal === 0 ? 0 : Math.round((discount * item.amount_subtotal) / subtotal);
-      item.amount_discount = trial ? 0 : share;
+    extras.lineItems.forEach((item, index) => {
+      item.amount_discount = trial ? 0 : shares[index];
       item.amount_total = item.amount_subtotal - item.amount_discount;
-    }
+    });
   }
 
   /** A session past `expires_at`, or already complete/expired, cannot be paid. */

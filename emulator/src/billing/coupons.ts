@@ -20,6 +20,8 @@ export interface CouponInput {
   maxRedemptions?: number;
   redeemBy?: number;
   metadata?: Record<string, string>;
+  /** Only these products are discounted (`applies_to[products]`). */
+  appliesToProducts?: string[];
 }
 
 /** Coupons. */
@@ -36,11 +38,18 @@ export class CouponService {
     return coupon;
   }
 
-  /** A coupon that can still be redeemed, or the error Stripe gives. */
+  /** A coupon that can still be redeemed (not used up, not past redeem_by), or Stripe's error. */
   redeemable(id: string, param: string): Stripe.Coupon {
     const coupon = this.get(id, param);
+    if (coupon.valid && coupon.redeem_by !== null && coupon.redeem_by <= this.now())
+      coupon.valid = false;
     if (!coupon.valid) throw parameterInvalid(param, `Coupon ${coupon.id} is no longer valid.`);
     return coupon;
+  }
+
+  /** The products a coupon is limited to, or null when it applies to everything. */
+  appliesTo(couponId: string): string[] | null {
+    return this.core.state.couponAppliesTo.get(couponId) ?? null;
   }
 
   create(input: CouponInput): Stripe.Coupon {
@@ -64,6 +73,10 @@ export class CouponService {
     const duration = input.duration ?? 'once';
     if (duration === 'repeating' && input.durationInMonths === undefined)
       throw parameterMissing('duration_in_months');
+    (input.appliesToProducts ?? []).forEach((productId, index) => {
+      if (!this.core.state.products.has(productId))
+        throw resourceMissing('product', productId, `applies_to[products][${index}]`);
+    });
     const id = input.id ?? randomToken(8);
     if (this.core.state.coupons.has(id))
       throw invalidRequest('Coupon already exists.', 'resource_already_exists', 'id');
@@ -86,6 +99,8 @@ export class CouponService {
       valid: true,
     };
     this.core.state.coupons.put(coupon);
+    if (input.appliesToProducts !== undefined)
+      this.core.state.couponAppliesTo.set(id, [...input.appliesToProducts]);
     this.core.events.emit('coupon.created', coupon, now);
     return coupon;
   }
@@ -115,6 +130,10 @@ export class CouponService {
   /** Counts a redemption, as Stripe does when a discount is applied. */
   recordRedemption(couponId: string): void {
     const coupon = this.core.state.coupons.get(couponId);
-    if (coupon !== undefined) coupon.times_redeemed += 1;
+    if (coupon === undefined) return;
+    coupon.times_redeemed += 1;
+    // Used up: Stripe marks the coupon invalid.
+    if (coupon.max_redemptions !== null && coupon.times_redeemed >= coupon.max_redemptions)
+      coupon.valid = false;
   }
 }

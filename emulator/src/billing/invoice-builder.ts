@@ -47,6 +47,8 @@ export interface InvoiceTotals {
   subtotal: number;
   discountAmount: number;
   total: number;
+  /** Each line's share of the discount, in line order. */
+  lineDiscounts: number[];
 }
 
 /**
@@ -82,9 +84,13 @@ export function buildInvoice(
   now: number,
 ): Stripe.Invoice {
   const id = newId('in');
-  const lines = draft.lines.map((line) =>
-    buildInvoiceLine(id, line, draft.subscription?.id ?? null),
-  );
+  const lines = draft.lines.map((line, index) => {
+    const built = buildInvoiceLine(id, line, draft.subscription?.id ?? null);
+    const share = totals.lineDiscounts[index] ?? 0;
+    if (share > 0 && draft.discount !== null)
+      built.discount_amounts = [{ amount: share, discount: draft.discount.id }];
+    return built;
+  });
   const { subtotal, discountAmount, total } = totals;
   return {
     id,

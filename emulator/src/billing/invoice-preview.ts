@@ -18,17 +18,7 @@ export class InvoicePreviews {
   /** An invoice object that is not stored: id `upcoming_in_…`, draft, totals and discount applied. */
   build(draft: InvoiceDraft, at: number): Stripe.Invoice {
     const customer = this.core.state.customers.get(draft.customer) as Stripe.Customer;
-    const discountable = draft.lines
-      .filter((line) => !line.proration)
-      .reduce((sum, line) => sum + line.amount, 0);
-    const subtotal = draft.lines.reduce((sum, line) => sum + line.amount, 0);
-    const discountAmount = this.discounts.amountOff(draft.coupon, discountable);
-    const invoice = buildInvoice(
-      draft,
-      customer,
-      { subtotal, discountAmount, total: subtotal - discountAmount },
-      at,
-    );
+    const invoice = buildInvoice(draft, customer, this.discounts.invoiceTotals(draft), at);
     const id = `upcoming_in_${randomToken(24)}`;
     invoice.id = id;
     invoice.lines = {

@@ -62,17 +62,7 @@ export class InvoiceService {
   createDraft(draft: InvoiceDraft, announce = true): Stripe.Invoice {
     const customer = this.customers.get(draft.customer, 'customer');
     const now = this.core.nowFor(customer.id);
-    const discountable = draft.lines
-      .filter((line) => !line.proration)
-      .reduce((sum, line) => sum + line.amount, 0);
-    const subtotal = draft.lines.reduce((sum, line) => sum + line.amount, 0);
-    const discountAmount = this.discounts.amountOff(draft.coupon, discountable);
-    const invoice = buildInvoice(
-      draft,
-      customer,
-      { subtotal, discountAmount, total: subtotal - discountAmount },
-      now,
-    );
+    const invoice = buildInvoice(draft, customer, this.discounts.invoiceTotals(draft), now);
     this.core.state.invoices.put(invoice);
     for (const line of draft.lines) {
       if (line.invoiceItem === null) continue;

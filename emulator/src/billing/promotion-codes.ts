@@ -14,6 +14,11 @@ export interface PromotionCodeInput {
   expiresAt?: number | null;
   maxRedemptions?: number | null;
   metadata?: Record<string, string>;
+  restrictions?: {
+    firstTimeTransaction?: boolean;
+    minimumAmount?: number;
+    minimumAmountCurrency?: string;
+  };
 }
 
 /** Promotion codes: customer-facing codes for a coupon (this API version: `promotion.coupon`). */
@@ -68,6 +73,22 @@ export class PromotionCodeService {
 
   create(input: PromotionCodeInput): Stripe.PromotionCode {
     const coupon = this.coupons.get(input.coupon, 'promotion[coupon]');
+    if (input.customer && !this.core.state.customers.has(input.customer))
+      throw resourceMissing('customer', input.customer, 'customer');
+    const restrictions = input.restrictions ?? {};
+    if (
+      (restrictions.minimumAmount === undefined) !==
+      (restrictions.minimumAmountCurrency === undefined)
+    )
+      throw invalidRequest(
+        'You must pass both `restrictions[minimum_amount]` and `restrictions[minimum_amount_currency]`.',
+        'parameter_missing',
+        restrictions.minimumAmount === undefined
+          ? 'restrictions[minimum_amount]'
+          : 'restrictions[minimum_amount_currency]',
+      );
+    if (input.expiresAt != null && input.expiresAt <= this.now())
+      throw parameterInvalid('expires_at', 'Invalid timestamp: must be in the future.');
     const code = input.code ?? randomToken(8).toUpperCase();
     for (const existing of this.core.state.promotionCodes.values()) {
       if (existing.active && existing.code.toUpperCase() === code.toUpperCase()) {
@@ -93,9 +114,9 @@ export class PromotionCodeService {
       metadata: input.metadata ?? {},
       promotion: { coupon: coupon.id, type: 'coupon' },
       restrictions: {
-        first_time_transaction: false,
-        minimum_amount: null,
-        minimum_amount_currency: null,
+        first_time_transaction: restrictions.firstTimeTransaction ?? false,
+        minimum_amount: restrictions.minimumAmount ?? null,
+        minimum_amount_currency: restrictions.minimumAmountCurrency?.toLowerCase() ?? null,
       },
       times_redeemed: 0,
     };

@@ -21,6 +21,8 @@ export class EmulatorState {
   readonly products = new Collection<Stripe.Product>();
   readonly prices = new Collection<Stripe.Price>();
   readonly coupons = new Collection<Stripe.Coupon>();
+  /** Coupon → the products it is limited to (`applies_to`, shown only when expanded). */
+  readonly couponAppliesTo = new Map<string, string[]>();
   readonly promotionCodes = new Collection<Stripe.PromotionCode>();
   readonly discounts = new Collection<Stripe.Discount>();
   readonly paymentMethods = new Collection<Stripe.PaymentMethod>();
