@@ -19,9 +19,12 @@ import { ProductService } from './products';
 import { PromotionCodeService } from './promotion-codes';
 import { RefundService } from './refunds';
 import { SubscriptionBilling } from './subscription-billing';
+import { SubscriptionCreation } from './subscription-creation';
+import { SubscriptionDunning } from './subscription-dunning';
 import { SubscriptionItems } from './subscription-items';
 import { SubscriptionLifecycle } from './subscription-lifecycle';
 import { SubscriptionStatus } from './subscription-status';
+import { SubscriptionUpdates } from './subscription-updates';
 import { SubscriptionService } from './subscriptions';
 import { TestClockService } from './test-clocks';
 
@@ -99,6 +102,14 @@ export class StripeDomain {
     const billing = new SubscriptionBilling(core, this.invoices, this.discounts, items, status);
     this.invoicePreviews = new InvoicePreviews(core, this.discounts, billing);
     const pendingUpdates = new PendingUpdates(core, this.invoices, items, billing, status);
+    const dunning = new SubscriptionDunning(
+      core,
+      this.invoices,
+      status,
+      this.settings,
+      this.paymentMethods,
+      pendingUpdates,
+    );
     const lifecycle = new SubscriptionLifecycle(
       core,
       this.invoices,
@@ -106,11 +117,11 @@ export class StripeDomain {
       billing,
       status,
       this.settings,
-      this.paymentMethods,
       this.invoicePreviews,
       pendingUpdates,
+      dunning,
     );
-    this.subscriptions = new SubscriptionService(
+    const creation = new SubscriptionCreation(
       core,
       this.customers,
       this.paymentMethods,
@@ -120,7 +131,26 @@ export class StripeDomain {
       billing,
       lifecycle,
       status,
+    );
+    const updates = new SubscriptionUpdates(
+      core,
+      this.paymentMethods,
+      this.discounts,
+      items,
+      billing,
+      lifecycle,
+      status,
       pendingUpdates,
+    );
+    this.subscriptions = new SubscriptionService(
+      core,
+      this.customers,
+      items,
+      billing,
+      lifecycle,
+      status,
+      creation,
+      updates,
     );
     this.checkoutSessions = new CheckoutSessionService(
       core,

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { invalidRequest, parameterMissing } from '../http/stripe-error';
 
 export interface SubscriptionFields {
   id: string;
@@ -94,4 +95,25 @@ export function buildSubscription(fields: SubscriptionFields): Stripe.Subscripti
     },
     trial_start: trialEnd !== null ? now : null,
   };
+}
+
+/**
+ * `send_invoice` needs `days_until_due` (the invoices' payment terms); `charge_automatically`
+ * takes none, as in Stripe.
+ */
+export function collectionTerms(
+  method: Stripe.Subscription.CollectionMethod,
+  daysUntilDue: number | undefined,
+): { collectionMethod: Stripe.Subscription.CollectionMethod; daysUntilDue: number | null } {
+  if (method === 'send_invoice') {
+    if (daysUntilDue === undefined) throw parameterMissing('days_until_due');
+    return { collectionMethod: method, daysUntilDue };
+  }
+  if (daysUntilDue !== undefined)
+    throw invalidRequest(
+      'days_until_due can only be set when collection_method is send_invoice.',
+      'parameter_invalid',
+      'days_until_due',
+    );
+  return { collectionMethod: method, daysUntilDue: null };
 }

@@ -4,32 +4,23 @@ import { invalidRequest } from '../http/stripe-error';
 import { SECONDS_PER_DAY } from './billing-periods';
 import type { BillingSettingsStore } from './billing-settings';
 import type { EmulatorCore } from './emulator-core';
-import type { PaymentAttemptResult } from './invoice-collection';
 import type { InvoicePreviews } from './invoice-preview';
 import type { InvoiceService } from './invoices';
-import type { PaymentMethodService } from './payment-methods';
 import type { PendingUpdates } from './pending-updates';
+import type { SubscriptionDunning } from './subscription-dunning';
 import type { SubscriptionBilling } from './subscription-billing';
 import type { SubscriptionItems } from './subscription-items';
-import { customerOf, isLiveSubscription, type SubscriptionStatus } from './subscription-status';
+import { isLiveSubscription, type SubscriptionStatus } from './subscription-status';
 
 /** `customer.subscription.trial_will_end` is sent this long before the trial ends. */
 export const TRIAL_WILL_END_NOTICE_SECONDS = 3 * SECONDS_PER_DAY;
 /** An `incomplete` subscription whose first invoice is never paid expires after 23 hours. */
 export const INCOMPLETE_EXPIRY_SECONDS = 23 * 3600;
-/** Declines that retrying the same card cannot cure: Stripe does not retry them. */
-const HARD_DECLINES = new Set([
-  'lost_card',
-  'stolen_card',
-  'pickup_card',
-  'incorrect_number',
-  'fraudulent',
-]);
 
 /**
  * What happens to subscriptions as time passes: trial notices and trial ends, renewal invoices
- * (drafts finalized later), `invoice.upcoming`, failed-payment retries and their end state,
- * overdue `send_invoice` invoices, expiry of incomplete subscriptions.
+ * (drafts finalized later), `invoice.upcoming`, collection pauses ending, pending updates
+ * lapsing, expiry of incomplete subscriptions. Failed payments are `SubscriptionDunning`'s.
  */
 export class SubscriptionLifecycle {
   constructor(
@@ -39,15 +30,10 @@ export class SubscriptionLifecycle {
     private readonly billing: SubscriptionBilling,
     private readonly status: SubscriptionStatus,
     private readonly settings: BillingSettingsStore,
-    private readonly paymentMethods: PaymentMethodService,
     private readonly previews: InvoicePreviews,
     private readonly pendingUpdates: PendingUpdates,
-  ) {
-    invoices.collection.onPaymentFailing = (invoice) => this.scheduleRetry(invoice);
-    invoices.collection.onPaymentResult = (invoice, result) =>
-      this.afterInvoicePayment(invoice, result);
-    invoices.onOverdue = (invoice) => this.overdue(invoice);
-  }
+    private readonly dunning: SubscriptionDunning,
+  ) {}
 
   private trialNoticeAt(subscription: Stripe.Subscription): number | null {
     if (subscription.status !== 'trialing' || subscription.trial_end === null) return null;
@@ -164,7 +150,7 @@ export class SubscriptionLifecycle {
       schedule.dunning.retryAt.length > 0 &&
       schedule.dunning.retryAt[0] <= now
     ) {
-      this.retryDunning(subscription, now);
+      this.dunning.retry(subscription, now);
       return;
     }
     const periodEnd = subscription.items.data[0]?.current_period_end;
@@ -225,17 +211,7 @@ export class SubscriptionLifecycle {
   }
 
   private hasPaymentMethod(subscription: Stripe.Subscription): boolean {
-    return this.paymentMethodOf(subscription) !== null;
-  }
-
-  /** The card a retry would use: the subscription's, else the customer's default. */
-  private paymentMethodOf(subscription: Stripe.Subscription): string | null {
-    const own = subscription.default_payment_method;
-    if (own !== null) return typeof own === 'string' ? own : own.id;
-    const fallback = this.core.state.customers.get(customerOf(subscription))?.invoice_settings
-      .default_payment_method;
-    if (fallback == null) return null;
-    return typeof fallback === 'string' ? fallback : fallback.id;
+    return this.status.paymentMethodOf(subscription) !== null;
   }
 
   /** Resumes a paused subscription: a new period starts now and is invoiced at once. */
@@ -280,138 +256,5 @@ export class SubscriptionLifecycle {
         ),
       'scheduled',
     );
-  }
-
-  private retryDunning(subscription: Stripe.Subscription, now: number): void {
-    const schedule = this.status.schedule(subscription.id);
-    const dunning = schedule.dunning;
-    if (dunning === null) return;
-    dunning.retryAt.shift();
-    const invoice = this.core.state.invoices.get(dunning.invoiceId);
-    if (invoice === undefined || invoice.status !== 'open' || !invoice.auto_advance) {
-      schedule.dunning = null;
-      return;
-    }
-    // Stripe does not retry without a payment method, nor a card that declined for good.
-    const method = this.paymentMethodOf(subscription);
-    const decline = method === null ? null : this.paymentMethods.chargeDecline(method, now);
-    const attempt = method !== null && (decline === null || !HARD_DECLINES.has(decline));
-    if (attempt) {
-      if (this.invoices.attemptPayment(invoice) === 'paid') return;
-      // A failed last attempt has already ended the retries (see afterInvoicePayment).
-      if (this.status.schedule(subscription.id).dunning === null) return;
-    }
-    if (dunning.retryAt.length === 0) this.retriesExhausted(subscription, invoice, now);
-    else invoice.next_payment_attempt = dunning.retryAt[0];
-  }
-
-  /** The last retry failed: the configured end state for the invoice and the subscription. */
-  private retriesExhausted(
-    subscription: Stripe.Subscription,
-    invoice: Stripe.Invoice,
-    now: number,
-  ): void {
-    this.status.schedule(subscription.id).dunning = null;
-    invoice.next_payment_attempt = null;
-    const { afterRetries } = this.settings.current();
-    if (afterRetries.invoice === 'uncollectible') this.invoices.markUncollectible(invoice.id);
-    if (afterRetries.subscription === 'cancel')
-      this.status.end(subscription, now, 'payment_failed');
-    else if (afterRetries.subscription === 'unpaid') this.status.set(subscription, 'unpaid', now);
-  }
-
-  private afterInvoicePayment(invoice: Stripe.Invoice, result: PaymentAttemptResult): void {
-    const subscriptionId = this.invoices.subscriptionOf(invoice);
-    if (subscriptionId === null) return;
-    const subscription = this.core.state.subscriptions.get(subscriptionId);
-    if (subscription === undefined) return;
-    const now = this.status.now(subscription);
-    const schedule = this.status.schedule(subscription.id);
-    if (schedule.pendingUpdate?.invoiceId === invoice.id) {
-      // The invoice of a pending update: paying it applies the update; a failure changes nothing.
-      if (result === 'paid') this.pendingUpdates.apply(subscription, now);
-      return;
-    }
-    if (result === 'paid') {
-      if (schedule.dunning?.invoiceId === invoice.id) schedule.dunning = null;
-      this.saveCardThatPaid(subscription, invoice, now);
-      if (['incomplete', 'past_due', 'unpaid'].includes(subscription.status))
-        this.status.set(subscription, 'active', now);
-      return;
-    }
-    if (invoice.status !== 'open') {
-      if (schedule.dunning?.invoiceId === invoice.id) schedule.dunning = null;
-      return;
-    }
-    if (invoice.billing_reason === 'subscription_create') return;
-    if (subscription.status === 'active' || subscription.status === 'trialing')
-      this.status.set(subscription, 'past_due', now);
-    if (schedule.dunning?.invoiceId === invoice.id && schedule.dunning.retryAt.length === 0)
-      this.retriesExhausted(subscription, invoice, now);
-  }
-
-  /**
-   * `payment_settings.save_default_payment_method=on_subscription`: the card that paid becomes
-   * the subscription's default (attached to the customer if it was not).
-   */
-  private saveCardThatPaid(
-    subscription: Stripe.Subscription,
-    invoice: Stripe.Invoice,
-    now: number,
-  ): void {
-    if (subscription.payment_settings?.save_default_payment_method !== 'on_subscription') return;
-    const intentId = this.invoices.collection.latestPaymentIntentOf(invoice.id);
-    const method =
-      intentId === null ? null : this.core.state.paymentIntents.get(intentId)?.payment_method;
-    const methodId = typeof method === 'string' ? method : (method?.id ?? null);
-    if (methodId === null || subscription.default_payment_method === methodId) return;
-    if (this.core.state.paymentMethods.get(methodId)?.customer === null)
-      this.paymentMethods.attach(methodId, customerOf(subscription));
-    const before = structuredClone(subscription);
-    subscription.default_payment_method = methodId;
-    this.core.events.emit(
-      'customer.subscription.updated',
-      subscription,
-      now,
-      changedAttributes(before, subscription),
-    );
-  }
-
-  /**
-   * Plans the retries of a failed invoice (Smart Retries: the configured number of attempts
-   * spread over the configured window); the first failure starts the schedule.
-   */
-  private scheduleRetry(invoice: Stripe.Invoice): void {
-    const subscriptionId = this.invoices.subscriptionOf(invoice);
-    const subscription =
-      subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
-    if (subscription === undefined || invoice.status !== 'open') return;
-    if (invoice.billing_reason === 'subscription_create') {
-      // The first invoice is not retried: the customer has 23 hours to pay it (status incomplete).
-      invoice.next_payment_attempt = null;
-      return;
-    }
-    const schedule = this.status.schedule(subscription.id);
-    // A pending update's invoice is not retried: the update waits to be paid, or lapses.
-    if (schedule.pendingUpdate?.invoiceId === invoice.id) {
-      invoice.next_payment_attempt = null;
-      return;
-    }
-    if (schedule.dunning === null || schedule.dunning.invoiceId !== invoice.id) {
-      schedule.dunning = {
-        invoiceId: invoice.id,
-        retryAt: this.settings.retryTimes(this.status.now(subscription)),
-      };
-    }
-    invoice.next_payment_attempt = schedule.dunning.retryAt[0] ?? null;
-  }
-
-  /** A `send_invoice` invoice passed its due date unpaid: the subscription is past due. */
-  private overdue(invoice: Stripe.Invoice): void {
-    const subscriptionId = this.invoices.subscriptionOf(invoice);
-    const subscription =
-      subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
-    if (subscription?.status === 'active')
-      this.status.set(subscription, 'past_due', this.status.now(subscription));
   }
 }

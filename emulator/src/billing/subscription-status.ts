@@ -44,6 +44,16 @@ export class SubscriptionStatus {
     return schedule;
   }
 
+  /** The card a retry would use: the subscription's, else the customer's default. */
+  paymentMethodOf(subscription: Stripe.Subscription): string | null {
+    const own = subscription.default_payment_method;
+    if (own !== null) return typeof own === 'string' ? own : own.id;
+    const fallback = this.core.state.customers.get(customerOf(subscription))?.invoice_settings
+      .default_payment_method;
+    if (fallback == null) return null;
+    return typeof fallback === 'string' ? fallback : fallback.id;
+  }
+
   set(subscription: Stripe.Subscription, status: Stripe.Subscription.Status, now: number): void {
     if (subscription.status === status) return;
     const before = structuredClone(subscription);
