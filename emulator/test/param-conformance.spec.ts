@@ -49,6 +49,9 @@ describe('declared parameters conform to the SDK', () => {
         !sdk.acceptsEmpty(property.type, property.declaration)
       )
         problems.push(`${name} is declared unsettable, but Stripe does not accept '' there`);
+      const scalar = !['object', 'list', 'metadata', 'range'].includes(field.kind);
+      if (scalar && !sdk.acceptsScalar(property.type))
+        problems.push(`${name} is declared a value, but Stripe's takes an object or a list`);
       if (field.kind === 'object') compare(field.fields, property.type, name, problems);
       const of = field.options.of;
       if (field.kind === 'list' && of?.kind === 'object') {

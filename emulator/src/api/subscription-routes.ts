@@ -1,7 +1,11 @@
 import type Stripe from 'stripe';
 import type { DiscountChoice } from '../billing/discounts';
 import type { StripeDomain } from '../billing/stripe-domain';
-import type { SubscriptionItemInput, SubscriptionUpdateInput } from '../billing/subscriptions';
+import type {
+  SubscriptionCreateInput,
+  SubscriptionItemInput,
+  SubscriptionUpdateInput,
+} from '../billing/subscriptions';
 import type { RequestParams } from '../http/request-params';
 import { invalidRequest } from '../http/stripe-error';
 import { pageRequest, type Endpoint } from './api-call';
@@ -56,18 +60,31 @@ const SUBSCRIPTION_CREATE: ParamShape = {
   payment_settings: p.object({
     save_default_payment_method: p.enum(['off', 'on_subscription']),
   }),
+  billing_cycle_anchor: p.timestamp(),
+  billing_cycle_anchor_config: p.object({
+    day_of_month: p.integer().required(),
+    hour: p.integer(),
+    minute: p.integer(),
+    month: p.integer(),
+    second: p.integer(),
+  }),
+  proration_behavior: p.enum(PRORATION_BEHAVIORS),
 };
 
 /** What a pending update may carry (Stripe's list, less what the emulator does not pend). */
 const PENDING_UPDATE_PARAMS = new Set([
   'items',
   'proration_behavior',
+  'proration_date',
   'payment_behavior',
   'expand',
 ]);
 
 const SUBSCRIPTION_UPDATE: ParamShape = {
   ...SUBSCRIPTION_FIELDS,
+  // This API version takes `billing_cycle_anchor[type]=now|unchanged` on update.
+  billing_cycle_anchor: p.object({ type: p.enum(['now', 'unchanged']).required() }),
+  proration_date: p.timestamp(),
   payment_behavior: p.enum(
     ['allow_incomplete', 'pending_if_incomplete'],
     ['error_if_incomplete', 'default_incomplete'],
@@ -101,6 +118,26 @@ function trialEnd(params: RequestParams): number | 'now' | undefined {
   const value = params.string('trial_end');
   if (value === undefined) return undefined;
   return value === 'now' ? 'now' : params.integer('trial_end');
+}
+
+function anchor(params: RequestParams): {
+  billingCycleAnchor?: number;
+  billingCycleAnchorConfig?: SubscriptionCreateInput['billingCycleAnchorConfig'];
+} {
+  const config = params.object('billing_cycle_anchor_config');
+  return {
+    billingCycleAnchor: params.integer('billing_cycle_anchor'),
+    billingCycleAnchorConfig:
+      config === undefined
+        ? undefined
+        : {
+            dayOfMonth: config.requiredInteger('day_of_month'),
+            month: config.integer('month'),
+            hour: config.integer('hour'),
+            minute: config.integer('minute'),
+            second: config.integer('second'),
+          },
+  };
 }
 
 function collection(params: RequestParams): {
@@ -194,6 +231,10 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
             .object('payment_settings')
             ?.enumOf('save_default_payment_method', ['off', 'on_subscription'] as const),
           discount: discountChoice(params, params.requiredString('customer'), itemInputs(params)),
+          ...anchor(params),
+          // At creation, always_invoice bills the stub period as create_prorations does.
+          prorationBehavior:
+            params.string('proration_behavior') === 'none' ? 'none' : 'create_prorations',
           ...collection(params),
         }),
     },
@@ -233,6 +274,10 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
         }
         return subscriptions.update(pathParams.id, {
           paymentBehavior,
+          billingCycleAnchor: params
+            .object('billing_cycle_anchor')
+            ?.enumOf('type', ['now', 'unchanged'] as const),
+          prorationDate: params.integer('proration_date'),
           items: params.has('items') ? itemInputs(params) : undefined,
           prorationBehavior: params.enumOf('proration_behavior', PRORATION_BEHAVIORS),
           cancelAtPeriodEnd: params.boolean('cancel_at_period_end'),

@@ -151,7 +151,7 @@ export class DiscountService {
       draft.lines.map((line) => ({
         productId:
           typeof line.price.product === 'string' ? line.price.product : line.price.product.id,
-        amount: line.proration ? 0 : line.amount,
+        amount: (line.discountable ?? !line.proration) ? line.amount : 0,
       })),
     );
     return { subtotal, discountAmount: total, total: subtotal - total, lineDiscounts: shares };

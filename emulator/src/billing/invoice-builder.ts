@@ -13,6 +13,8 @@ export interface InvoiceLineSpec {
   subscriptionItem: string | null;
   invoiceItem: string | null;
   proration: boolean;
+  /** Whether a coupon applies to the line; by default every line but prorations of changes. */
+  discountable?: boolean;
 }
 
 export interface InvoiceDraft {
@@ -207,7 +209,7 @@ export function buildInvoiceLine(
     currency: line.price.currency,
     description: line.description,
     discount_amounts: [],
-    discountable: !line.proration,
+    discountable: line.discountable ?? !line.proration,
     discounts: [],
     invoice: invoiceId,
     livemode: false,

@@ -18,7 +18,8 @@ export const PENDING_UPDATE_EXPIRY_SECONDS = 23 * 3600;
 export interface PendingUpdateInput {
   items: SubscriptionItemInput[];
   prorationBehavior: ProrationBehavior;
-  trialEnd?: number | 'now';
+  /** `proration_date`: prorations as if the change happened then. */
+  prorationAt?: number;
 }
 
 /**
@@ -39,7 +40,14 @@ export class PendingUpdates {
   billsAtOnce(subscription: Stripe.Subscription, input: PendingUpdateInput, now: number): boolean {
     if (subscription.status === 'trialing') return false;
     const preview = structuredClone(subscription);
-    const change = this.items.change(preview, input.items, input.prorationBehavior, now, false);
+    const change = this.items.change(
+      preview,
+      input.items,
+      input.prorationBehavior,
+      now,
+      false,
+      input.prorationAt ?? now,
+    );
     return (
       change.periodReset ||
       (change.prorations.length > 0 && input.prorationBehavior === 'always_invoice')
@@ -58,7 +66,14 @@ export class PendingUpdates {
         'payment_behavior',
       );
     const target = structuredClone(subscription);
-    const change = this.items.change(target, input.items, input.prorationBehavior, now);
+    const change = this.items.change(
+      target,
+      input.items,
+      input.prorationBehavior,
+      now,
+      true,
+      input.prorationAt ?? now,
+    );
     const end = target.items.data[0].current_period_end;
     const lines = change.periodReset
       ? [...change.prorations, ...this.billing.itemLines(target, now, end, false)]

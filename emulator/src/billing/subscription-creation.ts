@@ -1,10 +1,16 @@
 import type Stripe from 'stripe';
-import { parameterInvalid, parameterMissing } from '../http/stripe-error';
+import { invalidRequest, parameterInvalid, parameterMissing } from '../http/stripe-error';
 import { newId } from '../store/ids';
-import { SECONDS_PER_DAY, addBillingPeriods } from './billing-periods';
+import {
+  SECONDS_PER_DAY,
+  addBillingPeriods,
+  anchorFromConfig,
+  type AnchorConfig,
+} from './billing-periods';
 import type { CustomerService } from './customers';
 import type { DiscountChoice, DiscountService } from './discounts';
 import type { EmulatorCore } from './emulator-core';
+import type { InvoiceLineSpec } from './invoice-builder';
 import type { InvoiceService } from './invoices';
 import { cardError, type PaymentMethodService } from './payment-methods';
 import type { SubscriptionBilling } from './subscription-billing';
@@ -14,6 +20,11 @@ import type { SubscriptionLifecycle } from './subscription-lifecycle';
 import type { SubscriptionStatus } from './subscription-status';
 
 export interface SubscriptionCreateInput {
+  /** A future start of the billing cycle; the time until then is a stub period. */
+  billingCycleAnchor?: number;
+  billingCycleAnchorConfig?: AnchorConfig;
+  /** How the stub period before the anchor is billed: prorated (default) or free. */
+  prorationBehavior?: 'create_prorations' | 'none';
   customer: string;
   items: SubscriptionItemInput[];
   defaultPaymentMethod?: string | null;
@@ -79,7 +90,9 @@ export class SubscriptionCreation {
       );
     const id = newId('sub');
     const first = prices[0].price.recurring as Stripe.Price.Recurring;
-    const periodEnd = trialEnd ?? addBillingPeriods(now, first.interval, first.interval_count, 1);
+    const natural = addBillingPeriods(now, first.interval, first.interval_count, 1);
+    const anchor = this.anchor(input, now, natural, trialEnd);
+    const periodEnd = trialEnd ?? anchor ?? natural;
     const subscription = buildSubscription({
       id,
       customer,
@@ -106,6 +119,19 @@ export class SubscriptionCreation {
         ).id,
       ];
     }
+    if (anchor !== null) {
+      subscription.billing_cycle_anchor = anchor;
+      if (input.billingCycleAnchorConfig !== undefined) {
+        const config = input.billingCycleAnchorConfig;
+        subscription.billing_cycle_anchor_config = {
+          day_of_month: config.dayOfMonth,
+          hour: config.hour ?? null,
+          minute: config.minute ?? null,
+          month: config.month ?? null,
+          second: config.second ?? null,
+        };
+      }
+    }
     if (input.saveDefaultPaymentMethod !== undefined && subscription.payment_settings !== null)
       subscription.payment_settings.save_default_payment_method = input.saveDefaultPaymentMethod;
     if (input.cancelAtPeriodEnd === true) {
@@ -120,7 +146,9 @@ export class SubscriptionCreation {
       'subscription_create',
       now,
       periodEnd,
-      this.billing.itemLines(subscription, now, periodEnd, trialEnd !== null),
+      anchor === null
+        ? this.billing.itemLines(subscription, now, periodEnd, trialEnd !== null)
+        : this.stubLines(subscription, now, anchor, input.prorationBehavior ?? 'create_prorations'),
       () => this.core.events.emit('customer.subscription.created', subscription, now),
     );
     if (
@@ -144,5 +172,73 @@ export class SubscriptionCreation {
       throw cardError(declineCode);
     }
     return subscription;
+  }
+
+  /** The anchor asked for, checked as Stripe checks it, or null for the natural cycle. */
+  private anchor(
+    input: SubscriptionCreateInput,
+    now: number,
+    natural: number,
+    trialEnd: number | null,
+  ): number | null {
+    if (input.billingCycleAnchor !== undefined && input.billingCycleAnchorConfig !== undefined)
+      throw invalidRequest(
+        'You may only specify one of these parameters: billing_cycle_anchor, billing_cycle_anchor_config.',
+        'parameter_invalid',
+      );
+    const anchor =
+      input.billingCycleAnchor ??
+      (input.billingCycleAnchorConfig === undefined
+        ? undefined
+        : anchorFromConfig(input.billingCycleAnchorConfig, now));
+    if (anchor === undefined || anchor === now) return null;
+    const param =
+      input.billingCycleAnchor === undefined
+        ? 'billing_cycle_anchor_config'
+        : 'billing_cycle_anchor';
+    if (trialEnd !== null)
+      throw parameterInvalid(
+        param,
+        'A billing cycle anchor together with a trial is not implemented by the Stripe emulator.',
+      );
+    if (anchor < now) throw parameterInvalid(param, 'billing_cycle_anchor cannot be in the past.');
+    if (anchor > natural)
+      throw parameterInvalid(
+        param,
+        `billing_cycle_anchor cannot be later than next natural billing date (${natural}) for plan`,
+      );
+    return anchor;
+  }
+
+  /**
+   * The first invoice of an anchored subscription bills the stub period until the anchor: the
+   * share of a full period that it is (create_prorations), or nothing (none).
+   */
+  private stubLines(
+    subscription: Stripe.Subscription,
+    now: number,
+    anchor: number,
+    behavior: 'create_prorations' | 'none',
+  ): InvoiceLineSpec[] {
+    const date = new Date(now * 1000).toISOString().slice(0, 10);
+    return subscription.items.data.map((item) => {
+      const recurring = item.price.recurring as Stripe.Price.Recurring;
+      const fullStart = addBillingPeriods(anchor, recurring.interval, recurring.interval_count, -1);
+      const quantity = item.quantity ?? 1;
+      const fraction = (anchor - now) / Math.max(1, anchor - fullStart);
+      return {
+        amount:
+          behavior === 'none' ? 0 : Math.round((item.price.unit_amount ?? 0) * quantity * fraction),
+        description: `Remaining time on ${quantity} × ${this.items.productName(item.price)} after ${date}`,
+        price: item.price,
+        quantity,
+        periodStart: now,
+        periodEnd: anchor,
+        subscriptionItem: item.id,
+        invoiceItem: null,
+        proration: true,
+        discountable: true,
+      };
+    });
   }
 }

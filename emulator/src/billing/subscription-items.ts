@@ -153,6 +153,15 @@ export class SubscriptionItems {
       });
   }
 
+  /** Starts a new billing cycle now for every item (`billing_cycle_anchor=now`). */
+  restartPeriod(subscription: Stripe.Subscription, now: number): void {
+    this.startPeriod(subscription, now);
+    subscription.billing_cycle_anchor = now;
+    subscription.billing_cycle_anchor_config = null;
+    if (subscription.cancel_at_period_end)
+      subscription.cancel_at = subscription.items.data[0].current_period_end;
+  }
+
   /** Checks item changes before any of them is applied, so a refusal changes nothing. */
   checkChanges(subscription: Stripe.Subscription, changes: SubscriptionItemInput[]): void {
     changes.forEach((change, index) => {
@@ -194,6 +203,8 @@ export class SubscriptionItems {
     now: number,
     /** False for a preview: new items are not registered as the subscription's. */
     register = true,
+    /** Prorations as if the change happened then (`proration_date`); default `now`. */
+    prorationAt = now,
   ): ItemChangeResult {
     this.checkChanges(subscription, changes);
     const prorations: InvoiceLineSpec[] = [];
@@ -245,15 +256,15 @@ export class SubscriptionItems {
         oldRecurring.interval_count !== newRecurring.interval_count;
       const start = target.current_period_start;
       const end = target.current_period_end;
-      if (!trialing && behavior !== 'none' && end > now) {
-        const fraction = (end - now) / Math.max(1, end - start);
-        const date = new Date(now * 1000).toISOString().slice(0, 10);
+      if (!trialing && behavior !== 'none' && end > prorationAt) {
+        const fraction = (end - prorationAt) / Math.max(1, end - start);
+        const date = new Date(prorationAt * 1000).toISOString().slice(0, 10);
         prorations.push({
           amount: -Math.round((oldPrice.unit_amount ?? 0) * oldQuantity * fraction),
           description: `Unused time on ${oldQuantity} × ${this.productName(oldPrice)} after ${date}`,
           price: oldPrice,
           quantity: oldQuantity,
-          periodStart: now,
+          periodStart: prorationAt,
           periodEnd: end,
           subscriptionItem: target.id,
           invoiceItem: null,
@@ -265,7 +276,7 @@ export class SubscriptionItems {
             description: `Remaining time on ${newQuantity} × ${this.productName(newPrice)} after ${date}`,
             price: newPrice,
             quantity: newQuantity,
-            periodStart: now,
+            periodStart: prorationAt,
             periodEnd: end,
             subscriptionItem: target.id,
             invoiceItem: null,

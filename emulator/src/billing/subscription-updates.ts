@@ -16,6 +16,10 @@ import type { SubscriptionLifecycle } from './subscription-lifecycle';
 import { customerOf, type SubscriptionStatus } from './subscription-status';
 
 export interface SubscriptionUpdateInput {
+  /** `now` starts a new billing cycle at once (invoiced now); `unchanged` keeps it. */
+  billingCycleAnchor?: 'now' | 'unchanged';
+  /** Prorations are computed as if the change happened at this moment of the current period. */
+  prorationDate?: number;
   items?: SubscriptionItemInput[];
   prorationBehavior?: ProrationBehavior;
   cancelAtPeriodEnd?: boolean;
@@ -79,6 +83,21 @@ export class SubscriptionUpdates {
         'Invalid timestamp: must be an integer Unix timestamp in the future.',
       );
     if (input.items !== undefined) this.items.checkChanges(subscription, input.items);
+    if (input.billingCycleAnchor === 'now' && subscription.status === 'trialing')
+      throw parameterInvalid(
+        'billing_cycle_anchor',
+        'billing_cycle_anchor=now on a trialing subscription is not implemented by the Stripe emulator; end the trial with trial_end=now.',
+      );
+    const item = subscription.items.data[0];
+    if (
+      input.prorationDate !== undefined &&
+      (input.prorationDate < item.current_period_start ||
+        input.prorationDate > item.current_period_end)
+    )
+      throw parameterInvalid(
+        'proration_date',
+        'proration_date must be within the current billing period of the subscription.',
+      );
     if (
       input.pauseCollection?.resumesAt !== undefined &&
       input.pauseCollection.resumesAt !== null &&
@@ -105,6 +124,7 @@ export class SubscriptionUpdates {
       const pending = {
         items: input.items,
         prorationBehavior: input.prorationBehavior ?? 'create_prorations',
+        prorationAt: input.prorationDate,
       };
       if (this.pendingUpdates.billsAtOnce(subscription, pending, now)) {
         this.pendingUpdates.start(subscription, pending, now);
@@ -174,10 +194,24 @@ export class SubscriptionUpdates {
       subscription.billing_cycle_anchor = input.trialEnd;
     }
     const behavior = input.prorationBehavior ?? 'create_prorations';
-    const change =
+    const prorationAt = input.prorationDate ?? now;
+    let change =
       input.items !== undefined && input.items.length > 0
-        ? this.items.change(subscription, input.items, behavior, now)
+        ? this.items.change(
+            subscription,
+            input.items,
+            input.billingCycleAnchor === 'now' ? 'none' : behavior,
+            now,
+            true,
+            prorationAt,
+          )
         : null;
+    if (input.billingCycleAnchor === 'now') {
+      // A new cycle starts now: credit for the unused time of what was there, a full new period.
+      const credits = behavior === 'none' ? [] : this.items.unusedTimeCredits(before, prorationAt);
+      this.items.restartPeriod(subscription, now);
+      change = { prorations: credits, periodReset: true };
+    }
     const announce = (): void => {
       const previous = changedAttributes(before, subscription);
       if (Object.keys(previous).length > 0) {

@@ -115,6 +115,18 @@ export class SdkTypes {
     );
   }
 
+  /** Whether the type takes a plain value (string, number, boolean or a literal of one). */
+  acceptsScalar(type: ts.Type): boolean {
+    const scalar = ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike;
+    // The SDK's Decimal class travels as a decimal string.
+    return this.members(type).some(
+      (member) =>
+        (member.flags & scalar) !== 0 ||
+        member.aliasSymbol?.getName() === 'Decimal' ||
+        member.getSymbol()?.getName() === 'DecimalImpl',
+    );
+  }
+
   /** The element type of the array member of a type, if it has one. */
   arrayElement(type: ts.Type): ts.Type | null {
     const array = this.members(type).find((member) => this.checker.isArrayType(member));
