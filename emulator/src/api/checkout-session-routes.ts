@@ -1,7 +1,7 @@
 import type { StripeDomain } from '../billing/stripe-domain';
 import { pageOfArray } from '../store/collection';
 import { pageRequest, type Endpoint } from './api-call';
-import { CREATED_FILTER } from './params/common';
+import { AUTOMATIC_TAX, CREATED_FILTER, refuseAutomaticTax } from './params/common';
 import { PAGINATION, p } from './params/param-spec';
 
 const UI_MODES = [
@@ -37,6 +37,7 @@ const CHECKOUT_SESSION_CREATE = {
   allow_promotion_codes: p.boolean(),
   expires_at: p.timestamp(),
   locale: p.string(),
+  automatic_tax: AUTOMATIC_TAX,
 };
 
 export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
@@ -47,6 +48,7 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
       path: '/v1/checkout/sessions',
       params: CHECKOUT_SESSION_CREATE,
       handler: ({ params }) => {
+        refuseAutomaticTax(params);
         const subscriptionData = params.object('subscription_data');
         return checkoutSessions.create({
           mode: params.enumOf('mode', ['payment', 'subscription'] as const) ?? 'payment',

@@ -16,6 +16,7 @@ import { promotionCodeEndpoints } from './promotion-code-routes';
 import { refundEndpoints } from './refund-routes';
 import { subscriptionItemEndpoints } from './subscription-item-routes';
 import { subscriptionEndpoints } from './subscription-routes';
+import { taxRateEndpoints } from './tax-rate-routes';
 import { testClockEndpoints } from './test-clock-routes';
 import { webhookEndpointEndpoints } from './webhook-endpoint-routes';
 
@@ -27,6 +28,7 @@ const RESOURCES: readonly ((domain: StripeDomain) => Endpoint[])[] = [
   priceEndpoints,
   couponEndpoints,
   promotionCodeEndpoints,
+  taxRateEndpoints,
   checkoutSessionEndpoints,
   billingPortalEndpoints,
   subscriptionEndpoints,

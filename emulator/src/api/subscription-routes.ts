@@ -9,7 +9,13 @@ import type {
 import type { RequestParams } from '../http/request-params';
 import { invalidRequest } from '../http/stripe-error';
 import { pageRequest, type Endpoint } from './api-call';
-import { CANCELLATION_DETAILS, CREATED_FILTER, DISCOUNTS } from './params/common';
+import {
+  AUTOMATIC_TAX,
+  CANCELLATION_DETAILS,
+  CREATED_FILTER,
+  DISCOUNTS,
+  refuseAutomaticTax,
+} from './params/common';
 import { PAGINATION, p, type ParamShape } from './params/param-spec';
 import { SEARCH_PARAMS, plainFields, search } from './search';
 
@@ -31,6 +37,8 @@ const NEW_ITEM = { price: p.string(), quantity: p.integer(), metadata: p.metadat
 const ITEM_CHANGE = p.object({ ...NEW_ITEM, id: p.string(), deleted: p.boolean() });
 
 const SUBSCRIPTION_FIELDS: ParamShape = {
+  default_tax_rates: p.list(p.string()).unsettable(),
+  automatic_tax: AUTOMATIC_TAX,
   collection_method: p.enum(['charge_automatically', 'send_invoice']),
   days_until_due: p.integer(),
   default_payment_method: p.string(),
@@ -208,8 +216,12 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
       method: 'POST',
       path: '/v1/subscriptions',
       params: SUBSCRIPTION_CREATE,
-      handler: ({ params }) =>
-        subscriptions.create({
+      handler: ({ params }) => {
+        refuseAutomaticTax(params);
+        return subscriptions.create({
+          defaultTaxRates: params.has('default_tax_rates')
+            ? params.stringArray('default_tax_rates')
+            : undefined,
           customer: params.requiredString('customer'),
           items: itemInputs(params),
           defaultPaymentMethod: params.nullableString('default_payment_method'),
@@ -236,7 +248,8 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
           prorationBehavior:
             params.string('proration_behavior') === 'none' ? 'none' : 'create_prorations',
           ...collection(params),
-        }),
+        });
+      },
     },
     {
       method: 'GET',
@@ -258,6 +271,7 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
       handler: ({ pathParams, params }) => {
         const subscription = subscriptions.get(pathParams.id);
         const details = cancellation(params);
+        refuseAutomaticTax(params);
         const paymentBehavior = params.enumOf('payment_behavior', [
           'allow_incomplete',
           'pending_if_incomplete',
@@ -274,6 +288,9 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
         }
         return subscriptions.update(pathParams.id, {
           paymentBehavior,
+          defaultTaxRates: params.has('default_tax_rates')
+            ? params.stringArray('default_tax_rates')
+            : undefined,
           billingCycleAnchor: params
             .object('billing_cycle_anchor')
             ?.enumOf('type', ['now', 'unchanged'] as const),

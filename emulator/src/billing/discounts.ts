@@ -5,6 +5,7 @@ import { addBillingPeriods } from './billing-periods';
 import type { CouponService } from './coupons';
 import type { EmulatorCore } from './emulator-core';
 import type { InvoiceDraft, InvoiceTotals } from './invoice-builder';
+import { taxesOn } from './tax-rates';
 import type { PromotionCodeService } from './promotion-codes';
 
 /** A coupon to apply, and the promotion code it came through (if any). */
@@ -143,10 +144,13 @@ export class DiscountService {
     return { total, shares };
   }
 
-  /** An invoice's totals: its coupon discounts the lines it applies to, never prorations. */
+  /**
+   * An invoice's totals: its coupon discounts the lines it applies to (not prorations of
+   * changes), then its tax rates tax each line net of its discount.
+   */
   invoiceTotals(draft: InvoiceDraft): InvoiceTotals {
     const subtotal = draft.lines.reduce((sum, line) => sum + line.amount, 0);
-    const { total, shares } = this.allocate(
+    const { total: discount, shares } = this.allocate(
       draft.coupon,
       draft.lines.map((line) => ({
         productId:
@@ -154,7 +158,24 @@ export class DiscountService {
         amount: (line.discountable ?? !line.proration) ? line.amount : 0,
       })),
     );
-    return { subtotal, discountAmount: total, total: subtotal - total, lineDiscounts: shares };
+    const lineTaxes = draft.lines.map((line, index) =>
+      taxesOn(line.amount - shares[index], draft.taxRates ?? []),
+    );
+    const sum = (inclusive: boolean): number =>
+      lineTaxes
+        .flat()
+        .filter((tax) => tax.rate.inclusive === inclusive)
+        .reduce((total, tax) => total + tax.amount, 0);
+    const exclusiveTax = sum(false);
+    return {
+      subtotal,
+      discountAmount: discount,
+      total: subtotal - discount + exclusiveTax,
+      lineDiscounts: shares,
+      lineTaxes,
+      exclusiveTax,
+      inclusiveTax: sum(true),
+    };
   }
 
   recordRedemption(choice: DiscountChoice): void {

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { newId } from '../store/ids';
+import type { LineTax } from './tax-rates';
 import { wireDecimal } from './wire-decimal';
 
 /** One line to bill: a subscription item for a period, or a pending invoice item (proration). */
@@ -29,6 +30,8 @@ export interface InvoiceDraft {
   coupon: Stripe.Coupon | null;
   description?: string | null;
   metadata?: Record<string, string>;
+  /** Tax rates applied to every line (the subscription's default_tax_rates). */
+  taxRates?: Stripe.TaxRate[];
   collectionMethod?: Stripe.Invoice.CollectionMethod;
   /** Whether Stripe drives the invoice on by itself (finalizing, collecting); default true. */
   autoAdvance?: boolean;
@@ -51,6 +54,41 @@ export interface InvoiceTotals {
   total: number;
   /** Each line's share of the discount, in line order. */
   lineDiscounts: number[];
+  /** Each line's taxes, in line order. */
+  lineTaxes: LineTax[][];
+  /** Tax added on top of prices (exclusive rates) and tax contained in them (inclusive). */
+  exclusiveTax: number;
+  inclusiveTax: number;
+}
+
+function toTax(tax: LineTax): Stripe.InvoiceLineItem.Tax {
+  return {
+    amount: tax.amount,
+    tax_behavior: tax.rate.inclusive ? 'inclusive' : 'exclusive',
+    tax_rate_details: { tax_rate: tax.rate.id },
+    taxability_reason: 'standard_rated',
+    taxable_amount: tax.taxableAmount,
+    type: 'tax_rate_details',
+  };
+}
+
+/** Each rate's tax over all lines, as `total_taxes` shows it. */
+function totalTaxes(lineTaxes: LineTax[][]): Stripe.Invoice.TotalTax[] {
+  const byRate = new Map<string, LineTax>();
+  for (const tax of lineTaxes.flat()) {
+    const sum = byRate.get(tax.rate.id);
+    byRate.set(
+      tax.rate.id,
+      sum === undefined
+        ? { ...tax }
+        : {
+            ...sum,
+            amount: sum.amount + tax.amount,
+            taxableAmount: sum.taxableAmount + tax.taxableAmount,
+          },
+    );
+  }
+  return [...byRate.values()].map((tax) => toTax(tax));
 }
 
 /**
@@ -91,6 +129,7 @@ export function buildInvoice(
     const share = totals.lineDiscounts[index] ?? 0;
     if (share > 0 && draft.discount !== null)
       built.discount_amounts = [{ amount: share, discount: draft.discount.id }];
+    built.taxes = (totals.lineTaxes[index] ?? []).map((tax) => toTax(tax));
     return built;
   });
   const { subtotal, discountAmount, total } = totals;
@@ -128,7 +167,7 @@ export function buildInvoice(
     customer_tax_ids: [],
     default_payment_method: null,
     default_source: null,
-    default_tax_rates: [],
+    default_tax_rates: structuredClone(draft.taxRates ?? []),
     description: draft.description ?? null,
     discounts: draft.discount === null || discountAmount === 0 ? [] : [draft.discount.id],
     due_date: null,
@@ -181,16 +220,16 @@ export function buildInvoice(
       voided_at: null,
     },
     subtotal,
-    subtotal_excluding_tax: subtotal,
+    subtotal_excluding_tax: subtotal - totals.inclusiveTax,
     test_clock: typeof customer.test_clock === 'string' ? customer.test_clock : null,
     total,
     total_discount_amounts:
       draft.discount === null || discountAmount === 0
         ? []
         : [{ amount: discountAmount, discount: draft.discount.id }],
-    total_excluding_tax: total,
+    total_excluding_tax: total - totals.exclusiveTax - totals.inclusiveTax,
     total_pretax_credit_amounts: [],
-    total_taxes: [],
+    total_taxes: totalTaxes(totals.lineTaxes),
     webhooks_delivered_at: now,
   };
 }

@@ -66,6 +66,7 @@ export class InvoicePreviews {
         discount: applied?.discount ?? null,
         coupon: applied?.coupon ?? null,
         collectionMethod: subscription.collection_method,
+        taxRates: this.billing.taxRatesOf(subscription),
       },
       start,
     );

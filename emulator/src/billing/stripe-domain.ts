@@ -26,6 +26,7 @@ import { SubscriptionLifecycle } from './subscription-lifecycle';
 import { SubscriptionStatus } from './subscription-status';
 import { SubscriptionUpdates } from './subscription-updates';
 import { SubscriptionService } from './subscriptions';
+import { TaxRateService } from './tax-rates';
 import { TestClockService } from './test-clocks';
 
 /** The catalog services, as the catalog seeder uses them. */
@@ -55,6 +56,7 @@ export class StripeDomain {
   readonly charges: ChargeService;
   readonly paymentIntents: PaymentIntentService;
   readonly refunds: RefundService;
+  readonly taxRates: TaxRateService;
   readonly invoices: InvoiceService;
   readonly invoicePreviews: InvoicePreviews;
   readonly subscriptions: SubscriptionService;
@@ -88,6 +90,7 @@ export class StripeDomain {
     this.paymentIntents = new PaymentIntentService(core, this.paymentMethods, this.charges);
     this.refunds = new RefundService(core, this.charges, this.paymentIntents);
     this.paymentIntents.refunds = this.refunds;
+    this.taxRates = new TaxRateService(core);
     const collection = new InvoiceCollection(core, this.customers, this.paymentIntents);
     this.invoices = new InvoiceService(
       core,
@@ -131,6 +134,7 @@ export class StripeDomain {
       billing,
       lifecycle,
       status,
+      this.taxRates,
     );
     const updates = new SubscriptionUpdates(
       core,
@@ -141,6 +145,7 @@ export class StripeDomain {
       lifecycle,
       status,
       pendingUpdates,
+      this.taxRates,
     );
     this.subscriptions = new SubscriptionService(
       core,

@@ -143,6 +143,7 @@ export class SubscriptionBilling {
         discount: applied?.discount ?? null,
         coupon: applied?.coupon ?? null,
         collectionMethod: subscription.collection_method,
+        taxRates: this.taxRatesOf(subscription),
         // An unpaid subscription's invoices stay drafts until someone acts on them, as do those
         // of a subscription whose collection is paused with keep_as_draft.
         autoAdvance:
@@ -158,6 +159,14 @@ export class SubscriptionBilling {
     if (charged) this.discounts.consumeOnce(subscription, applied, now);
     if (finalize === 'now') this.invoices.finalize(invoice);
     return invoice;
+  }
+
+  /** The subscription's default tax rates, as they are now. */
+  taxRatesOf(subscription: Stripe.Subscription): Stripe.TaxRate[] {
+    return (subscription.default_tax_rates ?? []).flatMap((rate) => {
+      const current = this.core.state.taxRates.get(rate.id);
+      return current === undefined ? [] : [current];
+    });
   }
 
   /**

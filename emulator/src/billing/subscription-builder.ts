@@ -15,6 +15,7 @@ export interface SubscriptionFields {
   missingPaymentMethod: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
   collectionMethod: Stripe.Subscription.CollectionMethod;
   daysUntilDue: number | null;
+  defaultTaxRates: Stripe.TaxRate[];
 }
 
 /** A new subscription object in this API version's shape (nothing is stored or announced here). */
@@ -43,7 +44,7 @@ export function buildSubscription(fields: SubscriptionFields): Stripe.Subscripti
     days_until_due: fields.daysUntilDue,
     default_payment_method: fields.defaultPaymentMethod,
     default_source: null,
-    default_tax_rates: [],
+    default_tax_rates: structuredClone(fields.defaultTaxRates),
     description: fields.description,
     discounts: [],
     ended_at: null,

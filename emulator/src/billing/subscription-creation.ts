@@ -18,8 +18,11 @@ import { buildSubscription, collectionTerms } from './subscription-builder';
 import type { SubscriptionItemInput, SubscriptionItems } from './subscription-items';
 import type { SubscriptionLifecycle } from './subscription-lifecycle';
 import type { SubscriptionStatus } from './subscription-status';
+import type { TaxRateService } from './tax-rates';
 
 export interface SubscriptionCreateInput {
+  /** Tax rates (`txr_…`) applied to every invoice of the subscription. */
+  defaultTaxRates?: string[];
   /** A future start of the billing cycle; the time until then is a stub period. */
   billingCycleAnchor?: number;
   billingCycleAnchorConfig?: AnchorConfig;
@@ -60,6 +63,7 @@ export class SubscriptionCreation {
     private readonly billing: SubscriptionBilling,
     private readonly lifecycle: SubscriptionLifecycle,
     private readonly status: SubscriptionStatus,
+    private readonly taxRates: TaxRateService,
   ) {}
 
   create(input: SubscriptionCreateInput): Stripe.Subscription {
@@ -71,6 +75,7 @@ export class SubscriptionCreation {
     );
     const now = this.core.nowFor(customer.id);
     const prices = this.items.resolvePrices(input.items);
+    const taxRates = this.taxRates.resolve(input.defaultTaxRates ?? [], 'default_tax_rates');
     const defaultPaymentMethod = input.defaultPaymentMethod ?? null;
     if (defaultPaymentMethod !== null)
       this.paymentMethods.checkOwnedBy(defaultPaymentMethod, customer.id, 'default_payment_method');
@@ -108,6 +113,7 @@ export class SubscriptionCreation {
       metadata: input.metadata ?? {},
       missingPaymentMethod: input.missingPaymentMethod ?? 'create_invoice',
       ...collection,
+      defaultTaxRates: taxRates,
     });
     if (input.discount) {
       subscription.discounts = [

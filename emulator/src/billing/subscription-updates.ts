@@ -14,8 +14,11 @@ import type {
 } from './subscription-items';
 import type { SubscriptionLifecycle } from './subscription-lifecycle';
 import { customerOf, type SubscriptionStatus } from './subscription-status';
+import type { TaxRateService } from './tax-rates';
 
 export interface SubscriptionUpdateInput {
+  /** Tax rates for the subscription's next invoices; an empty list removes them. */
+  defaultTaxRates?: string[];
   /** `now` starts a new billing cycle at once (invoiced now); `unchanged` keeps it. */
   billingCycleAnchor?: 'now' | 'unchanged';
   /** Prorations are computed as if the change happened at this moment of the current period. */
@@ -54,6 +57,7 @@ export class SubscriptionUpdates {
     private readonly lifecycle: SubscriptionLifecycle,
     private readonly status: SubscriptionStatus,
     private readonly pendingUpdates: PendingUpdates,
+    private readonly taxRates: TaxRateService,
   ) {}
 
   /** Refuses what `update` would refuse, before anything changes. */
@@ -83,6 +87,8 @@ export class SubscriptionUpdates {
         'Invalid timestamp: must be an integer Unix timestamp in the future.',
       );
     if (input.items !== undefined) this.items.checkChanges(subscription, input.items);
+    if (input.defaultTaxRates !== undefined)
+      this.taxRates.resolve(input.defaultTaxRates, 'default_tax_rates');
     if (input.billingCycleAnchor === 'now' && subscription.status === 'trialing')
       throw parameterInvalid(
         'billing_cycle_anchor',
@@ -136,6 +142,10 @@ export class SubscriptionUpdates {
     if (input.description !== undefined) subscription.description = input.description;
     if (input.defaultPaymentMethod !== undefined)
       subscription.default_payment_method = input.defaultPaymentMethod;
+    if (input.defaultTaxRates !== undefined)
+      subscription.default_tax_rates = structuredClone(
+        this.taxRates.resolve(input.defaultTaxRates, 'default_tax_rates'),
+      );
     if (input.collectionMethod !== undefined || input.daysUntilDue !== undefined) {
       const collection = collectionTerms(
         input.collectionMethod ?? subscription.collection_method,

@@ -47,6 +47,7 @@ export class EmulatorState {
   readonly events = new Collection<Stripe.EventBase>();
   readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();
   readonly testClocks = new Collection<Stripe.TestHelpers.TestClock>();
+  readonly taxRates = new Collection<Stripe.TaxRate>();
   /** Billing settings changed through the control API (Stripe keeps them in its Dashboard). */
   readonly billingSettings = new Map<string, BillingSettings>();
   /** Invoices waiting for a moment: a draft to finalize, or a due date to pass. */
