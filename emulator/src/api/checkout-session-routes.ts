@@ -31,6 +31,13 @@ const CHECKOUT_SESSION_CREATE = {
     metadata: p.metadata(),
     trial_period_days: p.integer(),
     trial_end: p.timestamp(),
+    trial_settings: p.object({
+      end_behavior: p
+        .object({
+          missing_payment_method: p.enum(['cancel', 'create_invoice', 'pause']).required(),
+        })
+        .required(),
+    }),
   }),
   payment_intent_data: p.object({ metadata: p.metadata() }),
   discounts: p.list(p.object({ coupon: p.string(), promotion_code: p.string() })),
@@ -38,6 +45,8 @@ const CHECKOUT_SESSION_CREATE = {
   expires_at: p.timestamp(),
   locale: p.string(),
   automatic_tax: AUTOMATIC_TAX,
+  payment_method_collection: p.enum(['always', 'if_required']),
+  billing_address_collection: p.enum(['auto', 'required']),
 };
 
 export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
@@ -81,6 +90,18 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
           allowPromotionCodes: params.boolean('allow_promotion_codes'),
           expiresAt: params.integer('expires_at'),
           locale: params.string('locale'),
+          paymentMethodCollection: params.enumOf('payment_method_collection', [
+            'always',
+            'if_required',
+          ] as const),
+          billingAddressCollection: params.enumOf('billing_address_collection', [
+            'auto',
+            'required',
+          ] as const),
+          missingPaymentMethod: subscriptionData
+            ?.object('trial_settings')
+            ?.object('end_behavior')
+            ?.enumOf('missing_payment_method', ['cancel', 'create_invoice', 'pause'] as const),
         });
       },
     },

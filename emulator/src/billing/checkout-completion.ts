@@ -1,33 +1,56 @@
 import type Stripe from 'stripe';
 import { invalidRequest } from '../http/stripe-error';
 import type { CheckoutSessionService } from './checkout-sessions';
-import type { CustomerService } from './customers';
-import type { DiscountService } from './discounts';
+import { toAddress, type AddressInput, type CustomerService } from './customers';
+import type { DiscountChoice, DiscountService } from './discounts';
 import type { EmulatorCore } from './emulator-core';
 import type { CheckoutSessionExtras } from './internal-records';
 import type { PaymentIntentService } from './payment-intents';
 import { cardError, type PaymentMethodService } from './payment-methods';
+import type { TestCard } from './test-cards';
+
+const NO_ADDRESS = toAddress({});
 import type { SubscriptionService } from './subscriptions';
 
 /** What the buyer enters on the hosted page (or the control API sends for them). */
 export interface CheckoutPayment {
-  card: string;
+  /** A test card number; null when no card is asked for (`payment_method_collection=if_required`). */
+  card: string | null;
   promotionCode?: string;
   email?: string;
   name?: string;
   expMonth?: number;
   expYear?: number;
+  /** The billing address (required with `billing_address_collection=required`). */
+  address?: AddressInput;
+}
+
+const ADDRESS_KEYS = ['line1', 'line2', 'city', 'state', 'postal_code', 'country'] as const;
+
+/** Reads an address given as JSON or as form fields (`address_line1`, …); empty parts dropped. */
+export function parseAddress(source: Record<string, unknown>): AddressInput | undefined {
+  const address: AddressInput = {};
+  for (const key of ADDRESS_KEYS) {
+    const value = source[key];
+    if (typeof value === 'string' && value.trim() !== '') address[key] = value.trim();
+  }
+  return Object.keys(address).length === 0 ? undefined : address;
 }
 
 /** Reads the control API's JSON body for completing a session as a buyer would. */
 export function parseCheckoutPayment(body: Record<string, unknown>): CheckoutPayment {
   const text = (key: string): string | undefined =>
     typeof body[key] === 'string' ? body[key] : undefined;
+  const address = body.address;
   return {
-    card: text('card') ?? '4242424242424242',
+    card: body.card === null ? null : (text('card') ?? '4242424242424242'),
     promotionCode: text('promotionCode'),
     email: text('email'),
     name: text('name'),
+    address:
+      typeof address === 'object' && address !== null
+        ? parseAddress(address as Record<string, unknown>)
+        : undefined,
   };
 }
 
@@ -110,11 +133,9 @@ export class CheckoutCompletion {
     this.sessions.assertPayable(session);
     const extras = this.sessions.extras(id);
     this.applyEnteredCode(session, extras, payment.promotionCode);
-    const card = this.paymentMethods.resolveCard(payment.card);
-    this.paymentMethods.checkExpiry(payment.expMonth, payment.expYear, this.core.clock.globalNow());
-    if (card.declineCode !== null) throw cardError(card.declineCode);
+    const address = this.billingAddress(session, payment);
+    const card = this.chosenCard(session, payment);
     const dueNow = session.amount_total ?? 0;
-    if (card.failsLaterCharges && dueNow > 0) throw cardError('generic_decline');
 
     let customerId = this.sessions.customerId(session);
     const email =
@@ -122,18 +143,22 @@ export class CheckoutCompletion {
       session.customer_email ??
       payment.email ??
       'customer@example.com';
+    const name = payment.name ?? null;
     if (
       customerId === null &&
       (session.mode === 'subscription' || session.customer_creation === 'always')
     ) {
-      customerId = this.customers.create({ email, name: payment.name ?? null }).id;
+      customerId = this.customers.create({ email, name, address: address ?? undefined }).id;
     }
-    const method = this.paymentMethods.createCard(card, {
-      expMonth: payment.expMonth,
-      expYear: payment.expYear,
-      billingDetails: { email, name: payment.name ?? null },
-    });
-    if (customerId !== null) {
+    const method =
+      card === null
+        ? null
+        : this.paymentMethods.createCard(card, {
+            expMonth: payment.expMonth,
+            expYear: payment.expYear,
+            billingDetails: { email, name, address },
+          });
+    if (customerId !== null && method !== null) {
       this.paymentMethods.attach(method.id, customerId);
       const customer = this.customers.get(customerId);
       if (customer.invoice_settings.default_payment_method === null) {
@@ -141,54 +166,16 @@ export class CheckoutCompletion {
       }
     }
     const now = this.core.nowFor(customerId);
-    const discount =
-      extras.couponId === null
-        ? null
-        : { couponId: extras.couponId, promotionCodeId: extras.promotionCodeId };
-    if (session.mode === 'subscription' && customerId !== null) {
-      const subscription = this.subscriptions.create({
-        customer: customerId,
-        items: extras.prices.filter(
-          (entry) => this.core.state.prices.get(entry.price)?.type === 'recurring',
-        ),
-        defaultPaymentMethod: method.id,
-        trialEnd: extras.trialEnd ?? undefined,
-        trialPeriodDays: extras.trialPeriodDays ?? this.priceTrialDays(extras),
-        metadata: extras.subscriptionMetadata,
-        discount,
-        checkoutSession: session.id,
-      });
-      session.subscription = subscription.id;
-      session.invoice =
-        typeof subscription.latest_invoice === 'string' ? subscription.latest_invoice : null;
-    } else {
-      if (discount !== null) this.discounts.recordRedemption(discount);
-      const outcome = this.paymentIntents.chargeNow({
-        customer: customerId,
-        paymentMethod: method.id,
-        amount: dueNow,
-        currency: session.currency ?? 'usd',
-        description: null,
-        metadata: extras.paymentIntentMetadata,
-        receiptEmail: email,
-      });
-      if (outcome.declineCode !== null) throw cardError(outcome.declineCode);
-      session.payment_intent = outcome.paymentIntent.id;
-    }
+    if (session.mode === 'subscription' && customerId !== null)
+      this.startSubscription(session, extras, customerId, method?.id ?? null);
+    else this.takePayment(session, extras, customerId, method?.id ?? null, dueNow, email);
     session.customer = customerId;
     session.customer_details = {
-      address: {
-        city: null,
-        country: 'US',
-        line1: null,
-        line2: null,
-        postal_code: null,
-        state: null,
-      },
+      address: address === null ? { ...NO_ADDRESS, country: 'US' } : toAddress(address),
       business_name: null,
       email,
       individual_name: null,
-      name: payment.name ?? null,
+      name,
       phone: null,
       tax_exempt: 'none',
       tax_ids: [],
@@ -204,5 +191,94 @@ export class CheckoutCompletion {
     };
     this.core.events.emit('checkout.session.completed', session, now);
     return session;
+  }
+
+  /** The billing address, required in full when the session asks for it. */
+  private billingAddress(
+    session: Stripe.Checkout.Session,
+    payment: CheckoutPayment,
+  ): AddressInput | null {
+    if (session.billing_address_collection !== 'required') return payment.address ?? null;
+    const address = payment.address ?? {};
+    for (const key of ['line1', 'city', 'postal_code', 'country'] as const) {
+      if (address[key] === undefined)
+        throw invalidRequest(
+          'Your billing address is incomplete.',
+          'parameter_missing',
+          `billing_address[${key}]`,
+        );
+    }
+    return address;
+  }
+
+  /**
+   * The card the buyer gave, checked before anything is created (a decline or an expired date
+   * leaves no trace); null when the session does not ask for one and none was given.
+   */
+  private chosenCard(session: Stripe.Checkout.Session, payment: CheckoutPayment): TestCard | null {
+    if (payment.card === null || payment.card.trim() === '') {
+      if (this.sessions.requiresCard(session))
+        throw invalidRequest('Your card number is incomplete.', 'incomplete_number', 'card');
+      return null;
+    }
+    const card = this.paymentMethods.resolveCard(payment.card);
+    this.paymentMethods.checkExpiry(payment.expMonth, payment.expYear, this.core.clock.globalNow());
+    if (card.declineCode !== null) throw cardError(card.declineCode);
+    if (card.failsLaterCharges && (session.amount_total ?? 0) > 0)
+      throw cardError('generic_decline');
+    return card;
+  }
+
+  private startSubscription(
+    session: Stripe.Checkout.Session,
+    extras: CheckoutSessionExtras,
+    customerId: string,
+    paymentMethod: string | null,
+  ): void {
+    const subscription = this.subscriptions.create({
+      customer: customerId,
+      items: extras.prices.filter(
+        (entry) => this.core.state.prices.get(entry.price)?.type === 'recurring',
+      ),
+      defaultPaymentMethod: paymentMethod,
+      trialEnd: extras.trialEnd ?? undefined,
+      trialPeriodDays: extras.trialPeriodDays ?? this.priceTrialDays(extras),
+      metadata: extras.subscriptionMetadata,
+      discount: this.discountOf(extras),
+      checkoutSession: session.id,
+      missingPaymentMethod: extras.missingPaymentMethod ?? undefined,
+    });
+    session.subscription = subscription.id;
+    session.invoice =
+      typeof subscription.latest_invoice === 'string' ? subscription.latest_invoice : null;
+  }
+
+  private takePayment(
+    session: Stripe.Checkout.Session,
+    extras: CheckoutSessionExtras,
+    customerId: string | null,
+    paymentMethod: string | null,
+    amount: number,
+    email: string,
+  ): void {
+    const discount = this.discountOf(extras);
+    if (discount !== null) this.discounts.recordRedemption(discount);
+    const outcome = this.paymentIntents.chargeNow({
+      customer: customerId,
+      paymentMethod,
+      amount,
+      currency: session.currency ?? 'usd',
+      description: null,
+      metadata: extras.paymentIntentMetadata,
+      receiptEmail: email,
+    });
+    if (outcome.declineCode !== null) throw cardError(outcome.declineCode);
+    session.payment_intent = outcome.paymentIntent.id;
+  }
+
+  private discountOf(extras: CheckoutSessionExtras): DiscountChoice | null {
+    return extras.couponId === null
+      ? null
+      : { couponId: extras.couponId, promotionCodeId: extras.promotionCodeId };
   }
 }

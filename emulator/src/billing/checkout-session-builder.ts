@@ -23,6 +23,8 @@ export interface CheckoutSessionFields {
   cancelUrl: string | null;
   returnUrl: string | null;
   redirectOnCompletion: Stripe.Checkout.Session.RedirectOnCompletion | null;
+  paymentMethodCollection: Stripe.Checkout.Session.PaymentMethodCollection | null;
+  billingAddressCollection: Stripe.Checkout.Session.BillingAddressCollection | null;
 }
 
 /** A new, open Checkout Session object (amounts are filled in by the session service). */
@@ -40,7 +42,7 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     amount_subtotal: 0,
     amount_total: 0,
     automatic_tax: { enabled: false, liability: null, provider: null, status: null },
-    billing_address_collection: null,
+    billing_address_collection: fields.billingAddressCollection,
     cancel_url: fields.cancelUrl,
     client_reference_id: fields.clientReferenceId,
     client_secret: embedded ? `${id}_secret_${randomToken(24)}` : null,
@@ -107,7 +109,8 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     origin_context: null,
     payment_intent: null,
     payment_link: null,
-    payment_method_collection: mode === 'subscription' ? 'always' : null,
+    payment_method_collection:
+      fields.paymentMethodCollection ?? (mode === 'subscription' ? 'always' : null),
     payment_method_configuration_details: null,
     payment_method_options: { card: { request_three_d_secure: 'automatic' } },
     payment_method_types: ['card'],

@@ -36,6 +36,12 @@ export interface CheckoutSessionInput {
   allowPromotionCodes?: boolean;
   expiresAt?: number;
   locale?: Stripe.Checkout.Session.Locale;
+  /** `if_required`: no card is asked for when nothing is due (a trial, a 100 % coupon). */
+  paymentMethodCollection?: Stripe.Checkout.Session.PaymentMethodCollection;
+  /** `required`: the buyer must give a full billing address. */
+  billingAddressCollection?: Stripe.Checkout.Session.BillingAddressCollection;
+  /** What a trial ending without a card does (`subscription_data[trial_settings]`). */
+  missingPaymentMethod?: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
 }
 
 const MIN_EXPIRY_SECONDS = 30 * 60;
@@ -107,6 +113,12 @@ function checkCombinations(input: CheckoutSessionInput): void {
       'You can not pass `subscription_data` in `payment` mode.',
       'parameter_invalid',
       'subscription_data',
+    );
+  if (input.mode === 'payment' && input.paymentMethodCollection !== undefined)
+    throw invalidRequest(
+      '`payment_method_collection` can only be used in `subscription` mode.',
+      'parameter_invalid',
+      'payment_method_collection',
     );
   if (input.mode === 'subscription' && input.paymentIntentMetadata !== undefined)
     throw invalidRequest(
@@ -248,6 +260,8 @@ export class CheckoutSessionService {
       cancelUrl: input.cancelUrl ?? null,
       returnUrl: input.returnUrl ?? null,
       redirectOnCompletion: input.redirectOnCompletion ?? null,
+      paymentMethodCollection: input.paymentMethodCollection ?? null,
+      billingAddressCollection: input.billingAddressCollection ?? null,
     });
     const extras: CheckoutSessionExtras = {
       lineItems: items.map(({ price, quantity }) => this.lineItem(price, quantity)),
@@ -258,6 +272,7 @@ export class CheckoutSessionService {
       paymentIntentMetadata: input.paymentIntentMetadata ?? {},
       trialEnd: input.trialEnd ?? null,
       trialPeriodDays: input.trialPeriodDays ?? null,
+      missingPaymentMethod: input.missingPaymentMethod ?? null,
     };
     this.core.state.checkoutSessions.put(session);
     this.core.state.checkoutExtras.set(session.id, extras);
@@ -317,6 +332,11 @@ export class CheckoutSessionService {
       item.amount_discount = trial ? 0 : shares[index];
       item.amount_total = item.amount_subtotal - item.amount_discount;
     });
+  }
+
+  /** Whether the buyer must give a card: always, unless `if_required` and nothing is due. */
+  requiresCard(session: Stripe.Checkout.Session): boolean {
+    return session.payment_method_collection !== 'if_required' || (session.amount_total ?? 0) > 0;
   }
 
   /** A session past `expires_at`, or already complete/expired, cannot be paid. */

@@ -49,4 +49,5 @@ export interface CheckoutSessionExtras {
   paymentIntentMetadata: Record<string, string>;
   trialEnd: number | null;
   trialPeriodDays: number | null;
+  missingPaymentMethod: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod | null;
 }

@@ -1,4 +1,5 @@
 import { parseCatalogDocument, seedCatalog } from '../billing/catalog-seed';
+import { parseCheckoutPayment } from '../billing/checkout-completion';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { ControlHandler } from '../http/emulator-server';
 import type { Router } from '../http/router';
@@ -40,12 +41,8 @@ export function registerControlRoutes(
   });
 
   router.add('POST', '/_emulator/checkout/sessions/:id/complete', ({ body, pathParams }) => {
-    const card = typeof body.card === 'string' ? body.card : '4242424242424242';
-    const promotionCode = typeof body.promotionCode === 'string' ? body.promotionCode : undefined;
-    const email = typeof body.email === 'string' ? body.email : undefined;
-    const name = typeof body.name === 'string' ? body.name : undefined;
     return domain.core.events.withOrigin(null, () =>
-      domain.checkout.complete(pathParams.id, { card, promotionCode, email, name }),
+      domain.checkout.complete(pathParams.id, parseCheckoutPayment(body)),
     );
   });
 
