@@ -3,10 +3,32 @@ import { pageOfArray } from '../store/collection';
 import { pageRequest, type Endpoint } from './api-call';
 import { CREATED_FILTER } from './params/common';
 import { PAGINATION, p } from './params/param-spec';
+import { SEARCH_PARAMS, byPath, plainFields, search } from './search';
+
+/** The fields Stripe lets you search charges by. */
+const SEARCH_FIELDS = {
+  ...plainFields('amount', 'created', 'currency', 'customer', 'disputed', 'refunded', 'status'),
+  'billing_details.address.postal_code': byPath('billing_details.address.postal_code'),
+  ...Object.fromEntries(
+    ['brand', 'exp_month', 'exp_year', 'fingerprint', 'last4'].map((field) => [
+      `payment_method_details.card.${field}`,
+      byPath(`payment_method_details.card.${field}`),
+    ]),
+  ),
+};
 
 export function chargeEndpoints(domain: StripeDomain): Endpoint[] {
   const { charges, core } = domain;
   return [
+    {
+      method: 'GET',
+      path: '/v1/charges/search',
+      params: SEARCH_PARAMS,
+      handler: ({ params }) => {
+        const result = search(core.state.charges.newestFirst(), params, 'charges', SEARCH_FIELDS);
+        return { ...result, data: result.data.map((charge) => charges.withRefunds(charge)) };
+      },
+    },
     {
       method: 'GET',
       path: '/v1/charges/:id',

@@ -3,8 +3,17 @@ import { declinedPayment } from '../billing/payment-intents';
 import { invalidRequest } from '../http/stripe-error';
 import { pageOfArray } from '../store/collection';
 import { pageRequest, type Endpoint } from './api-call';
-import { CREATED_FILTER } from './params/common';
+import { CREATED_FILTER, DISCOUNTS } from './params/common';
 import { PAGINATION, p } from './params/param-spec';
+import { SEARCH_PARAMS, byPath, plainFields, search } from './search';
+
+/** The fields Stripe lets you search invoices by. */
+const SEARCH_FIELDS = {
+  ...plainFields('created', 'currency', 'customer', 'number', 'receipt_number', 'status', 'total'),
+  subscription: byPath('parent.subscription_details.subscription'),
+  last_finalization_error_code: byPath('last_finalization_error.code'),
+  last_finalization_error_type: byPath('last_finalization_error.type'),
+};
 
 const INVOICE_STATUSES = ['draft', 'open', 'paid', 'uncollectible', 'void'];
 
@@ -12,6 +21,94 @@ export function invoiceEndpoints(domain: StripeDomain): Endpoint[] {
   const { invoices, paymentMethods, core } = domain;
   const state = core.state;
   return [
+    {
+      method: 'GET',
+      path: '/v1/invoices/search',
+      params: SEARCH_PARAMS,
+      handler: ({ params }) =>
+        search(state.invoices.newestFirst(), params, 'invoices', SEARCH_FIELDS),
+    },
+    {
+      method: 'POST',
+      path: '/v1/invoices/create_preview',
+      params: {
+        customer: p.string(),
+        subscription: p.string(),
+        discounts: DISCOUNTS,
+        subscription_details: p.object({
+          items: p.list(
+            p.object({
+              id: p.string(),
+              price: p.string(),
+              quantity: p.integer(),
+              deleted: p.boolean(),
+              metadata: p.metadata(),
+            }),
+          ),
+          proration_behavior: p.enum(['create_prorations', 'none', 'always_invoice']),
+          proration_date: p.timestamp(),
+          billing_cycle_anchor: p.object({
+            type: p.enum(['now', 'unchanged'], ['timestamp']).required(),
+          }),
+          trial_end: p.timestamp('now'),
+          cancel_at_period_end: p.boolean(),
+          default_tax_rates: p.list(p.string()).unsettable(),
+        }),
+      },
+      handler: ({ params }) => {
+        const details = params.object('subscription_details');
+        const discount = params.objectArray('discounts')[0];
+        const trialEnd = details?.string('trial_end');
+        return domain.createPreview.preview({
+          customer: params.string('customer'),
+          subscription: params.string('subscription'),
+          discount: params.isUnset('discounts')
+            ? null
+            : discount === undefined
+              ? undefined
+              : domain.discounts.resolve(
+                  {
+                    coupon: discount.string('coupon'),
+                    promotionCode: discount.string('promotion_code'),
+                  },
+                  'discounts[0]',
+                ),
+          details:
+            details === undefined
+              ? undefined
+              : {
+                  items: details.has('items')
+                    ? details.objectArray('items').map((item) => ({
+                        id: item.string('id'),
+                        price: item.string('price'),
+                        quantity: item.integer('quantity'),
+                        deleted: item.boolean('deleted'),
+                        metadata: item.metadata(),
+                      }))
+                    : undefined,
+                  prorationBehavior: details.enumOf('proration_behavior', [
+                    'create_prorations',
+                    'none',
+                    'always_invoice',
+                  ] as const),
+                  prorationDate: details.integer('proration_date'),
+                  billingCycleAnchor: details
+                    .object('billing_cycle_anchor')
+                    ?.enumOf('type', ['now', 'unchanged'] as const),
+                  trialEnd:
+                    trialEnd === undefined
+                      ? undefined
+                      : trialEnd === 'now'
+                        ? 'now'
+                        : details.integer('trial_end'),
+                  cancelAtPeriodEnd: details.boolean('cancel_at_period_end'),
+                  defaultTaxRates: details.has('default_tax_rates')
+                    ? details.stringArray('default_tax_rates')
+                    : undefined,
+                },
+        });
+      },
+    },
     {
       method: 'GET',
       path: '/v1/invoices/:id',

@@ -4,6 +4,10 @@ import { parameterMissing } from '../http/stripe-error';
 import { pageRequest, type Endpoint } from './api-call';
 import { CREATED_FILTER } from './params/common';
 import { PAGINATION, p } from './params/param-spec';
+import { SEARCH_PARAMS, plainFields, search } from './search';
+
+/** The fields Stripe lets you search payment intents by. */
+const SEARCH_FIELDS = plainFields('amount', 'created', 'currency', 'customer', 'status');
 
 export function paymentIntentEndpoints(domain: StripeDomain): Endpoint[] {
   const { paymentIntents, paymentMethods, customers, core } = domain;
@@ -45,6 +49,13 @@ export function paymentIntentEndpoints(domain: StripeDomain): Endpoint[] {
           throw declinedPayment(outcome.paymentIntent, outcome.declineCode);
         return outcome.paymentIntent;
       },
+    },
+    {
+      method: 'GET',
+      path: '/v1/payment_intents/search',
+      params: SEARCH_PARAMS,
+      handler: ({ params }) =>
+        search(core.state.paymentIntents.newestFirst(), params, 'payment_intents', SEARCH_FIELDS),
     },
     {
       method: 'GET',

@@ -3,6 +3,7 @@ import { ChargeService } from './charges';
 import { CheckoutCompletion } from './checkout-completion';
 import { CheckoutSessionService } from './checkout-sessions';
 import { CouponService } from './coupons';
+import { CreatePreview } from './create-preview';
 import { CustomerService } from './customers';
 import { DiscountService } from './discounts';
 import { EmulatorCore } from './emulator-core';
@@ -59,6 +60,8 @@ export class StripeDomain {
   readonly taxRates: TaxRateService;
   readonly invoices: InvoiceService;
   readonly invoicePreviews: InvoicePreviews;
+  /** `invoices.create_preview`. */
+  readonly createPreview: CreatePreview;
   readonly subscriptions: SubscriptionService;
   readonly checkoutSessions: CheckoutSessionService;
   /** Paying a Checkout Session (hosted page, control API). */
@@ -104,6 +107,15 @@ export class StripeDomain {
     const items = new SubscriptionItems(core, this.prices, this.products);
     const billing = new SubscriptionBilling(core, this.invoices, this.discounts, items, status);
     this.invoicePreviews = new InvoicePreviews(core, this.discounts, billing);
+    this.createPreview = new CreatePreview(
+      core,
+      this.customers,
+      this.discounts,
+      items,
+      billing,
+      this.invoicePreviews,
+      this.taxRates,
+    );
     const pendingUpdates = new PendingUpdates(core, this.invoices, items, billing, status);
     const dunning = new SubscriptionDunning(
       core,
