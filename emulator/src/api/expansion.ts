@@ -174,16 +174,20 @@ export class Expander {
         'expand',
       );
     }
-    if (typeof value === 'string') {
-      const resolved = this.lookupById(field, value);
+    const resolve = (id: string): object => {
+      const resolved = this.lookupById(field, id);
       if (resolved === undefined)
         throw invalidRequest(
           `This property cannot be expanded (${path}).`,
           'parameter_invalid',
           'expand',
         );
-      value = resolved;
-    }
+      return resolved;
+    };
+    // A field holds one id, or a list of them (`discounts`).
+    if (typeof value === 'string') value = resolve(value);
+    else if (Array.isArray(value))
+      value = value.map((entry: unknown) => (typeof entry === 'string' ? resolve(entry) : entry));
     if (rest.length > 0) value = this.expandInto(value, rest, path);
     copy[field] = value;
     return copy;

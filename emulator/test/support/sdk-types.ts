@@ -34,6 +34,8 @@ export class SdkTypes {
   readonly checker: ts.TypeChecker;
   private readonly program: ts.Program;
   private readonly interfaces = new Map<string, ts.InterfaceDeclaration>();
+  /** `Checkout/Sessions.d.ts#Session` → declaration, for names several files use. */
+  private readonly byFile = new Map<string, ts.InterfaceDeclaration>();
 
   constructor() {
     const declarations = resourceFiles(RESOURCES, '.d.ts');
@@ -49,8 +51,10 @@ export class SdkTypes {
       const source = this.program.getSourceFile(file);
       if (source === undefined) continue;
       for (const statement of source.statements) {
-        if (ts.isInterfaceDeclaration(statement) && !this.interfaces.has(statement.name.text))
+        if (!ts.isInterfaceDeclaration(statement)) continue;
+        if (!this.interfaces.has(statement.name.text))
           this.interfaces.set(statement.name.text, statement);
+        this.byFile.set(`${relative(RESOURCES, file)}#${statement.name.text}`, statement);
       }
     }
   }
@@ -59,6 +63,13 @@ export class SdkTypes {
   interfaceType(name: string): ts.Type {
     const declaration = this.interfaces.get(name);
     if (declaration === undefined) throw new Error(`No SDK interface ${name}`);
+    return this.checker.getTypeAtLocation(declaration);
+  }
+
+  /** An interface of one resource file: `interfaceIn('Checkout/Sessions.d.ts', 'Session')`. */
+  interfaceIn(file: string, name: string): ts.Type {
+    const declaration = this.byFile.get(`${file}#${name}`);
+    if (declaration === undefined) throw new Error(`No SDK interface ${name} in ${file}`);
     return this.checker.getTypeAtLocation(declaration);
   }
 
