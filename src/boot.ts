@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Runtime } from './app.module';
@@ -8,8 +9,14 @@ import { CatalogSyncService } from './sync/catalog-sync.service';
 import type { AppConfig } from './config/app-config';
 import { openDatabase, type OpenDatabase } from './database/database-location';
 import { applyMigrations, migrationStatus } from './database/migrator';
+import { defaultDemoDir, serveDemoSite } from './demo-site/demo-site';
 import { configureHttp } from './http-setup';
-import { SANDBOX_SECRET_KEY, startSandbox, type Sandbox } from './sandbox/sandbox';
+import {
+  SANDBOX_SECRET_KEY,
+  startSandbox,
+  type Sandbox,
+  type SandboxOptions,
+} from './sandbox/sandbox';
 import type { StripeConnection } from './stripe/stripe.module';
 
 export class StartupError extends Error {}
@@ -25,6 +32,8 @@ export interface RunningService {
 
 export interface BootOptions {
   log: (line: string) => void;
+  /** The built demo frontend served at `/` in sandbox mode; default web/dist. */
+  demoDir?: string;
   /** An already-open database (tests pass a cloned one); otherwise opened from config. */
   database?: OpenDatabase;
   /**
@@ -38,15 +47,38 @@ export interface BootOptions {
       host: string;
       port: number;
     }) => Promise<{ host: string; port: number }>;
+    /** The in-process emulator's state folder (null: in memory), over the configured default. */
+    dataDir?: string | null;
+    /** Extra settings for the in-process emulator (realism switches). */
+    emulator?: SandboxOptions['emulator'];
   };
 }
 
 function stripeConnection(config: AppConfig): StripeConnection {
+  const base = config.stripe.apiBase;
   return {
     apiKey: config.stripe.secretKey ?? SANDBOX_SECRET_KEY,
+    host: base?.host,
+    port: base?.port,
+    protocol: base?.protocol,
     timeoutMs: config.stripe.timeoutMs,
     maxNetworkRetries: config.stripe.maxNetworkRetries,
   };
+}
+
+/**
+ * Where the in-process emulator keeps its state, so that a restarted sandbox agrees with its own
+ * database: next to the embedded database by default. With DATABASE_URL the pairing is unknown,
+ * so it stays in memory unless EMULATOR_DATA_DIR says where.
+ */
+function emulatorDataDir(
+  config: AppConfig,
+  database: OpenDatabase,
+  override: string | null | undefined,
+): string | undefined {
+  if (override !== undefined) return override ?? undefined;
+  if (config.stripe.emulatorDataDir !== undefined) return config.stripe.emulatorDataDir;
+  return database.embedded ? join(dirname(config.database.embeddedDir), 'emulator') : undefined;
 }
 
 /**
@@ -83,24 +115,43 @@ export async function startService(
     let sandbox: Sandbox | undefined;
     let connection = stripeConnection(config);
     if (config.mode === 'sandbox') {
+      const dataDir = emulatorDataDir(config, database, options.sandbox?.dataDir);
       const started = await startSandbox(config, {
         log: options.log,
         port: options.sandbox?.port,
         webhookRetryDelaysMs: options.sandbox?.webhookRetryDelaysMs,
+        dataDir,
+        emulator: options.sandbox?.emulator,
       });
       sandbox = started;
       closers.unshift(() => started.close());
-      const via = await options.sandbox?.connectVia?.(started.emulator);
+      const target = { host: started.connection.host ?? '', port: started.connection.port ?? 0 };
+      const via = await options.sandbox?.connectVia?.(target);
       connection = via === undefined ? started.connection : { ...started.connection, ...via };
-      options.log(`Stripe emulator running at ${started.emulator.url}`);
+      options.log(
+        started.emulator === undefined
+          ? `Using the Stripe emulator at ${started.url} (STRIPE_API_BASE)`
+          : `Stripe emulator running at ${started.url} (${dataDir === undefined ? 'state in memory' : `state in ${dataDir}`})`,
+      );
+    } else if (config.stripe.apiBase !== undefined) {
+      options.log(`Stripe API calls go to ${config.stripe.apiBase.url} (STRIPE_API_BASE)`);
     }
+
+    // In sandbox mode browsers load Stripe.js from the emulator, which serves an offline
+    // stand-in, at the address browsers reach its pages at.
+    const browserEmulatorUrl =
+      sandbox?.emulator?.publicUrl ?? config.stripe.emulatorPublicUrl ?? sandbox?.url;
+    const appConfig: AppConfig =
+      browserEmulatorUrl === undefined
+        ? config
+        : { ...config, stripe: { ...config.stripe, jsUrl: `${browserEmulatorUrl}/v3/` } };
 
     // Shared by reference with the webhook verifier: sandbox mode adds its endpoint's secret
     // once the app's own URL (and so its port) is known.
     const webhookSecrets = [...config.stripe.webhookSecrets];
     const clock = sandbox?.clock ?? systemClock;
     const runtime: Runtime = {
-      config,
+      config: appConfig,
       databaseUrl: database.url,
       stripe: connection,
       webhookSecrets,
@@ -111,7 +162,15 @@ export async function startService(
       bodyParser: false,
       bufferLogs: true,
     });
-    configureHttp(app, config);
+    configureHttp(app, appConfig);
+    if (sandbox !== undefined) {
+      const demoDir = options.demoDir ?? defaultDemoDir();
+      if (!serveDemoSite(app, appConfig, demoDir)) {
+        options.log(
+          `The demo frontend is not built (${demoDir}); \`npm run build:web\` builds it.`,
+        );
+      }
+    }
     // Nest's close() runs the destroy hooks (the database pool) before it stops the HTTP server;
     // stopping the server first lets requests in flight finish on a live pool.
     closers.unshift(async () => {
@@ -126,9 +185,10 @@ export async function startService(
     // seeds the catalog, whose product and price events then reach the app through it.
     const connectSandbox = async (port: number): Promise<void> => {
       if (sandbox === undefined) return;
-      webhookSecrets.push(
-        await sandbox.registerWebhookEndpoint(`http://${webhookHost}:${port}/api/webhooks/stripe`),
+      const secret = await sandbox.registerWebhookEndpoint(
+        config.stripe.sandboxWebhookUrl ?? `http://${webhookHost}:${port}/api/webhooks/stripe`,
       );
+      if (!webhookSecrets.includes(secret)) webhookSecrets.push(secret);
       await sandbox.seedCatalog();
     };
     const syncCatalog = async (): Promise<void> => {
@@ -165,7 +225,7 @@ export async function startService(
     return {
       app,
       url,
-      config,
+      config: appConfig,
       sandbox,
       close: () => {
         closing ??= (async () => {

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { raw } from 'express';
 import { requestIdFor } from './logging/logging.module';
@@ -8,9 +8,7 @@ import helmet from 'helmet';
 import { WEBHOOK_PATH } from './webhooks/webhooks.controller';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
-import { ERROR_CATALOG } from './errors/error-codes';
-import { ErrorEnvelope } from './errors/error-envelope';
-import { ADMIN_KEY_HEADER } from './auth/api-auth.guard';
+import { buildOpenApiDocument } from './openapi/openapi-document';
 import { createValidationPipe } from './errors/validation';
 
 export const API_PREFIX = 'api';
@@ -18,24 +16,9 @@ export const API_PREFIX = 'api';
 /** Comfortably above the largest event Stripe sends. */
 const WEBHOOK_BODY_LIMIT = '2mb';
 
-export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  const errorTable = Object.entries(ERROR_CATALOG)
-    .map(([code, { status, message }]) => `| \`${code}\` | ${status} | ${message} |`)
-    .join('\n');
-  const config = new DocumentBuilder()
-    .setTitle('Billing service')
-    .setDescription(
-      'Stripe subscription billing for SaaS products: catalog, checkout, portal, subscriptions, ' +
-        'billing history, entitlements, webhooks and ops.\n\n' +
-        'Every error has the envelope `ErrorEnvelope`; `error_code` is one of:\n\n' +
-        '| error_code | status | message |\n|---|---|---|\n' +
-        errorTable,
-    )
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .addApiKey({ type: 'apiKey', in: 'header', name: ADMIN_KEY_HEADER }, 'admin-key')
-    .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelope] });
+/** The `/api` prefix; `/metrics` stays at the root, where Prometheus looks for it. */
+export function setRoutePrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
 }
 
 /** Everything about the HTTP surface that is not a route: shared by main.ts and the tests. */
@@ -45,7 +28,7 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     next();
   });
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
+  setRoutePrefix(app);
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.use(

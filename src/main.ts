@@ -25,6 +25,12 @@ async function main(): Promise<void> {
   log(
     `Billing service (${config.mode} mode) listening on ${service.url} in ${Date.now() - started} ms — API ${service.url}/api, docs ${service.url}/docs`,
   );
+  if (config.mode === 'sandbox') {
+    // The demo's origin must be the one checkout returns to (its sign-in lives in that origin).
+    process.stdout.write(
+      `\n  Open ${service.config.frontendUrl}/ to try it: the demo frontend.\n\n`,
+    );
+  }
 
   const shutdown = (signal: string): void => {
     log(`${signal} received: finishing in-flight requests`);

@@ -1,28 +1,48 @@
 import { defaultCatalogFile, startEmulator } from './index';
+import { REALISM_OFF, describeRealism } from './http/realism';
+import { OptionError, parseServiceOptions, usage } from './service-options';
 
-/** `npm run emulator`: the emulator as a standalone program. */
+/** `npm run emulator -- [options]`: the emulator as a standalone service (`--help`). */
 async function main(): Promise<void> {
-  const port = Number(process.env.EMULATOR_PORT ?? 12111);
-  const host = process.env.EMULATOR_HOST ?? '127.0.0.1';
-  const seed = process.env.EMULATOR_SEED !== 'false';
+  const options = parseServiceOptions(process.argv.slice(2), process.env, defaultCatalogFile());
+  if (options.help) {
+    console.log(usage());
+    return;
+  }
   const emulator = await startEmulator({
-    port,
-    host,
-    catalogFile: seed ? (process.env.EMULATOR_CATALOG ?? defaultCatalogFile()) : undefined,
-    apiKey: process.env.EMULATOR_API_KEY || undefined,
+    ...options.emulator,
     logger: (line) => console.log(line),
   });
-  console.log(
-    `Stripe emulator listening on ${emulator.url}${seed ? ' (sandbox catalog seeded)' : ''}`,
-  );
+  const state =
+    options.emulator.dataDir === undefined
+      ? 'state in memory'
+      : `state in ${options.emulator.dataDir}${emulator.restored ? ' (restored)' : ''}`;
+  const seeded = options.seed && !emulator.restored ? ', sandbox catalog seeded' : '';
+  const pages = emulator.publicUrl === emulator.url ? '' : `, pages at ${emulator.publicUrl}`;
+  console.log(`Stripe emulator listening on ${emulator.url} (${state}${seeded}${pages})`);
+  console.log(`Realism: ${describeRealism({ ...REALISM_OFF, ...options.emulator.realism })}`);
+
+  let stopping = false;
   const stop = (): void => {
-    void emulator.close().then(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    void emulator.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  if (error instanceof OptionError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -11,7 +11,7 @@ import {
 import { ApiError } from '../errors/api-error';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/auth.decorators';
-import { ApiErrors } from '../errors/api-errors.decorator';
+import { ApiErrors, STRIPE_ERRORS } from '../errors/api-errors.decorator';
 import { AdminService } from './admin.service';
 import {
   AdminAccountViewDto,
@@ -69,7 +69,7 @@ export class AdminController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Walk Stripe, repair the local copy, and report what drifted' })
   @ApiOkResponse({ type: SyncReportDto })
-  @ApiErrors('SYNC_IN_PROGRESS', 'STRIPE_UNAVAILABLE', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
+  @ApiErrors(...STRIPE_ERRORS, 'SYNC_IN_PROGRESS', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
   sync(): Promise<SyncReportDto> {
     return this.admin.sync();
   }
@@ -81,9 +81,9 @@ export class AdminController {
   })
   @ApiOkResponse({ type: ReplayOutcomeDto })
   @ApiErrors(
+    ...STRIPE_ERRORS,
     'VALIDATION_FAILED',
     'WEBHOOK_PROCESSING_FAILED',
-    'STRIPE_UNAVAILABLE',
     'UNAUTHENTICATED',
     'ADMIN_REQUIRED',
   )

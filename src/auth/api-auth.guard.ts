@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
 import { adminKeyMatches } from './admin-key';
+import { mayManageBilling } from './billing-role';
 import { ACCESS_LEVEL, IS_PUBLIC, NO_USER_TOKEN, type AccessLevel } from './auth.decorators';
 import type { Principal } from './principal';
 import type { BillingRequest } from './request-context';
@@ -57,11 +58,11 @@ export class ApiAuthGuard extends AuthGuard('jwt') {
       if (!principal.isAdmin) throw new ApiError('ADMIN_REQUIRED');
       return true;
     }
-    if (level === 'billing-admin' && principal.orgId !== undefined) {
-      const role = principal.orgRole;
-      if (role === undefined || !this.config.admin.billingAdminRoles.includes(role)) {
-        throw new ApiError('BILLING_ROLE_REQUIRED');
-      }
+    if (
+      level === 'billing-admin' &&
+      !mayManageBilling(principal, this.config.admin.billingAdminRoles)
+    ) {
+      throw new ApiError('BILLING_ROLE_REQUIRED');
     }
     request.account = await this.accounts.resolve(principal);
     return true;

@@ -21,7 +21,7 @@ import { Access } from '../auth/auth.decorators';
 import { CurrentAccount, CurrentPrincipal } from '../auth/current.decorators';
 import type { Principal } from '../auth/principal';
 import type { AccountRef } from '../auth/request-context';
-import { ApiErrors } from '../errors/api-errors.decorator';
+import { ApiErrors, JSON_BODY_ERRORS, STRIPE_ERRORS } from '../errors/api-errors.decorator';
 import {
   IDEMPOTENCY_HEADER,
   IDEMPOTENCY_HEADER_DOC,
@@ -44,7 +44,8 @@ export class CheckoutController {
   @HttpCode(HttpStatus.CREATED)
   @Access('billing-admin')
   @UseInterceptors(IdempotencyInterceptor)
-  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  // The handler reads the header too, which Swagger would list again, as required: one entry.
+  @ApiHeader({ ...IDEMPOTENCY_HEADER_DOC, name: IDEMPOTENCY_HEADER })
   @ApiOperation({
     summary: 'Start a Stripe Checkout for a price',
     description:
@@ -53,7 +54,8 @@ export class CheckoutController {
   })
   @ApiCreatedResponse({ type: CheckoutSessionCreatedDto })
   @ApiErrors(
-    'VALIDATION_FAILED',
+    ...JSON_BODY_ERRORS,
+    ...STRIPE_ERRORS,
     'UNAUTHENTICATED',
     'BILLING_ROLE_REQUIRED',
     'NO_DEFAULT_PRICE',
@@ -64,8 +66,6 @@ export class CheckoutController {
     'PROMOTION_CODE_INVALID',
     'IDEMPOTENCY_KEY_REUSED',
     'IDEMPOTENCY_KEY_IN_PROGRESS',
-    'STRIPE_REQUEST_FAILED',
-    'STRIPE_UNAVAILABLE',
   )
   create(
     @CurrentAccount() account: AccountRef,
@@ -83,7 +83,7 @@ export class CheckoutController {
       "Refreshed from Stripe while open, so it is right even before the webhook arrives. Another account's session is a 404.",
   })
   @ApiOkResponse({ type: CheckoutSessionStatusDto })
-  @ApiErrors('UNAUTHENTICATED', 'CHECKOUT_SESSION_NOT_FOUND', 'STRIPE_UNAVAILABLE')
+  @ApiErrors(...STRIPE_ERRORS, 'UNAUTHENTICATED', 'CHECKOUT_SESSION_NOT_FOUND')
   status(
     @CurrentAccount() account: AccountRef,
     @Param('id') id: string,

@@ -5,10 +5,21 @@
  */
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import jwt from 'jsonwebtoken';
 import { loadConfig } from '../config/app-config';
 import { ConfigError } from '../config/env-reader';
 import { sandboxJwtSecret } from '../auth/sandbox-jwt-secret';
+import { signSandboxToken } from '../sandbox-sign-in/sandbox-token';
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `90s`, `30m`, `8h`, `7d`, or plain seconds. */
+function durationSeconds(value: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+  if (match === null || Number(match[1]) === 0) {
+    throw new Error(`--expires must be a duration such as 30m, 8h or 7d (got "${value}")`);
+  }
+  return Number(match[1]) * UNIT_SECONDS[match[2] || 's'];
+}
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -34,17 +45,19 @@ async function main(): Promise<void> {
     );
   }
   const secret = config.jwt.secret ?? (await sandboxJwtSecret());
-  const claims: Record<string, unknown> = { sub: values.sub };
-  if (values.email !== undefined) claims.email = values.email;
-  if (values.org !== undefined) claims[config.jwt.orgClaim] = values.org;
-  if (values.role !== undefined) claims[config.jwt.roleClaim] = values.role;
-  if (values.admin) claims[config.jwt.rolesClaim] = [config.admin.role];
-  const token = jwt.sign(claims, secret, {
-    algorithm: 'HS256',
-    expiresIn: values.expires as jwt.SignOptions['expiresIn'],
-    ...(config.jwt.issuer !== undefined ? { issuer: config.jwt.issuer } : {}),
-    ...(config.jwt.audience !== undefined ? { audience: config.jwt.audience } : {}),
-  });
+  const expiresIn = durationSeconds(values.expires);
+  const { token } = signSandboxToken(
+    config,
+    secret,
+    {
+      userId: values.sub,
+      email: values.email,
+      orgId: values.org,
+      role: values.role,
+      admin: values.admin,
+    },
+    expiresIn,
+  );
   process.stdout.write(`${token}\n`);
 }
 

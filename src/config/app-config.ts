@@ -16,14 +16,44 @@ export interface JwtConfig {
   rolesClaim: string;
 }
 
+/** A Stripe-compatible API host, as the SDK's `protocol`/`host`/`port` settings take it. */
+export interface StripeApiBase {
+  url: string;
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+}
+
 export interface StripeConfig {
   /** Unset in sandbox mode: the emulator accepts the sandbox key. */
   secretKey?: string;
   publishableKey?: string;
   webhookSecrets: string[];
+  /**
+   * Where the SDK sends its calls instead of api.stripe.com (any mode): a standalone emulator,
+   * a proxy. In sandbox mode, set means "use this emulator; start none in-process".
+   */
+  apiBase?: StripeApiBase;
   /** Only in sandbox mode: where the in-process emulator listens. */
   emulatorHost: string;
   emulatorPort: number;
+  /**
+   * Where a browser loads Stripe.js (embedded checkout): Stripe's own in stripe mode; in sandbox
+   * mode boot points it at the emulator's stand-in, which works offline.
+   */
+  jsUrl: string;
+  /**
+   * Only in sandbox mode: the in-process emulator's state folder. Unset: next to the embedded
+   * database (`.data/emulator`), or in memory when DATABASE_URL is set.
+   */
+  emulatorDataDir?: string;
+  /** Only in sandbox mode: the base URL browsers reach the in-process emulator's pages at. */
+  emulatorPublicUrl?: string;
+  /**
+   * Only in sandbox mode: the URL the emulator posts webhooks to (the app as the emulator
+   * reaches it). Unset: http://127.0.0.1:PORT/api/webhooks/stripe (or HOST when not 0.0.0.0).
+   */
+  sandboxWebhookUrl?: string;
   /** Request timeout towards Stripe, and the SDK's retry count on network errors and 5xx. */
   timeoutMs: number;
   maxNetworkRetries: number;
@@ -67,6 +97,9 @@ export interface AppConfig {
   trustProxy: number;
 }
 
+/** Stripe.js, as Stripe serves it; a page must load it from there, never from a copy. */
+export const STRIPE_JS_URL = 'https://js.stripe.com/v3/';
+
 /** The price the sandbox catalog marks as the default plan. */
 export const SANDBOX_DEFAULT_PRICE_ID = 'price_pro_monthly';
 
@@ -78,6 +111,29 @@ function modeFromKey(key: string | undefined): BillingMode {
     'STRIPE_SECRET_KEY',
     'must start with sk_test_, sk_live_, rk_test_ or rk_live_',
   );
+}
+
+function apiBase(reader: EnvReader): StripeApiBase | undefined {
+  const value = reader.optionalUrl('STRIPE_API_BASE');
+  if (value === undefined) return undefined;
+  const parsed = new URL(value);
+  // The SDK adds /v1/… itself and takes only protocol, host and port.
+  if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '') {
+    throw new ConfigError(
+      'STRIPE_API_BASE',
+      'must be a base URL with no path, like http://127.0.0.1:12111',
+    );
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new ConfigError('STRIPE_API_BASE', 'must not carry credentials');
+  }
+  const protocol = parsed.protocol === 'https:' ? 'https' : 'http';
+  return {
+    url: `${protocol}://${parsed.host}`,
+    protocol,
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port === '' ? (protocol === 'https' ? 443 : 80) : Number(parsed.port),
+  };
 }
 
 function path(reader: EnvReader, name: string, fallback: string): string {
@@ -96,7 +152,9 @@ export function loadConfig(env: Env): AppConfig {
   const live = mode !== 'sandbox';
   // Checkout and portal send paying customers back here: a forgotten value must not mean localhost.
   if (live) read.requiredString('FRONTEND_URL', 'when STRIPE_SECRET_KEY is set');
-  const frontendUrl = read.url('FRONTEND_URL', 'http://localhost:5173').replace(/\/+$/, '');
+  const port = read.int('PORT', 3000, { min: 0, max: 65535 });
+  // Sandbox mode serves the demo frontend itself, so checkout and the portal return into it.
+  const frontendUrl = read.url('FRONTEND_URL', `http://localhost:${port}`).replace(/\/+$/, '');
 
   const jwt: JwtConfig = {
     secret: read.optionalString('JWT_SECRET'),
@@ -161,7 +219,7 @@ export function loadConfig(env: Env): AppConfig {
   return {
     mode,
     nodeEnv: read.string('NODE_ENV', 'development'),
-    port: read.int('PORT', 3000, { min: 0, max: 65535 }),
+    port,
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf(
       'LOG_LEVEL',
@@ -188,8 +246,13 @@ export function loadConfig(env: Env): AppConfig {
       secretKey,
       publishableKey,
       webhookSecrets,
+      jsUrl: STRIPE_JS_URL,
+      apiBase: apiBase(read),
       emulatorHost: read.string('EMULATOR_HOST', '127.0.0.1'),
       emulatorPort: read.int('EMULATOR_PORT', 12111, { min: 0, max: 65535 }),
+      emulatorDataDir: read.optionalString('EMULATOR_DATA_DIR'),
+      emulatorPublicUrl: read.optionalUrl('EMULATOR_PUBLIC_URL')?.replace(/\/+$/, ''),
+      sandboxWebhookUrl: read.optionalUrl('SANDBOX_WEBHOOK_URL'),
       timeoutMs: read.int('STRIPE_TIMEOUT_MS', 20000, { min: 100 }),
       maxNetworkRetries: read.int('STRIPE_MAX_NETWORK_RETRIES', 2, { min: 0, max: 10 }),
     },

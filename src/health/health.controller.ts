@@ -1,16 +1,10 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject } from '@nestjs/common';
-import {
-  ApiOkResponse,
-  ApiOperation,
-  ApiProperty,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { ErrorEnvelope } from '../errors/error-envelope';
+import { ApiErrors } from '../errors/api-errors.decorator';
 import { HealthService, type ReadinessReport } from './health.service';
 
 class LivenessDto {
@@ -28,7 +22,11 @@ class ReadinessDto {
   @ApiProperty({ enum: ['ready'] })
   status!: 'ready';
 
-  @ApiProperty({ example: { database: 'up', stripe: 'up' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string', enum: ['up', 'down'] },
+    example: { database: 'up', stripe: 'up' },
+  })
   checks!: ReadinessReport['checks'];
 }
 
@@ -45,6 +43,7 @@ export class HealthController {
   @Get()
   @ApiOperation({ summary: 'Liveness: the process answers' })
   @ApiOkResponse({ type: LivenessDto })
+  @ApiErrors('UNAUTHENTICATED')
   live(): LivenessDto {
     return { status: 'ok', mode: this.config.mode, uptime: Math.round(process.uptime() * 10) / 10 };
   }
@@ -58,7 +57,7 @@ export class HealthController {
       'but does not fail readiness: a Stripe outage should not take every instance out of rotation.',
   })
   @ApiOkResponse({ type: ReadinessDto })
-  @ApiServiceUnavailableResponse({ type: ErrorEnvelope })
+  @ApiErrors('SERVICE_UNAVAILABLE', 'UNAUTHENTICATED')
   ready(): Promise<ReadinessReport> {
     return this.health.readiness();
   }

@@ -6,6 +6,7 @@ import { NoUserToken } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
+import { ApiErrors } from '../errors/api-errors.decorator';
 import { MetricsRegistry } from './metrics.registry';
 
 @ApiTags('ops')
@@ -26,6 +27,7 @@ export class MetricsController {
       'Public unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required.',
   })
   @ApiOkResponse({ description: 'Prometheus text format' })
+  @ApiErrors('UNAUTHENTICATED')
   async metrics(@Headers('authorization') authorization?: string): Promise<string> {
     const token = this.config.metricsToken;
     if (

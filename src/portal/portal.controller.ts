@@ -7,7 +7,7 @@ import {
 import { Access } from '../auth/auth.decorators';
 import { CurrentAccount } from '../auth/current.decorators';
 import type { AccountRef } from '../auth/request-context';
-import { ApiErrors } from '../errors/api-errors.decorator';
+import { ApiErrors, JSON_BODY_ERRORS, STRIPE_ERRORS } from '../errors/api-errors.decorator';
 import { CreatePortalSessionDto, PortalSessionDto } from './dto/portal.dto';
 import { PortalService } from './portal.service';
 
@@ -29,12 +29,12 @@ export class PortalController {
   })
   @ApiOkResponse({ type: PortalSessionDto })
   @ApiErrors(
-    'VALIDATION_FAILED',
+    ...JSON_BODY_ERRORS,
+    ...STRIPE_ERRORS,
     'UNAUTHENTICATED',
     'BILLING_ROLE_REQUIRED',
     'NO_BILLING_CUSTOMER',
     'NO_ACTIVE_SUBSCRIPTION',
-    'STRIPE_UNAVAILABLE',
   )
   create(
     @CurrentAccount() account: AccountRef,

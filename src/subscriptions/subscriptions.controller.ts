@@ -3,7 +3,7 @@ import { Access } from '../auth/auth.decorators';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentAccount } from '../auth/current.decorators';
 import type { AccountRef } from '../auth/request-context';
-import { ApiErrors } from '../errors/api-errors.decorator';
+import { ApiErrors, JSON_BODY_ERRORS, STRIPE_ERRORS } from '../errors/api-errors.decorator';
 import { CurrentSubscriptionDto, SubscriptionDto } from './dto/subscription.dto';
 import { SubscriptionsService } from './subscriptions.service';
 import { SubscriptionCommandsService } from './subscription-commands.service';
@@ -40,12 +40,12 @@ export class SubscriptionsController {
   })
   @ApiOkResponse({ type: CurrentSubscriptionDto })
   @ApiErrors(
-    'VALIDATION_FAILED',
+    ...JSON_BODY_ERRORS,
+    ...STRIPE_ERRORS,
     'UNAUTHENTICATED',
     'BILLING_ROLE_REQUIRED',
     'NO_ACTIVE_SUBSCRIPTION',
     'SUBSCRIPTION_ALREADY_CANCELED',
-    'STRIPE_UNAVAILABLE',
   )
   cancel(
     @CurrentAccount() account: AccountRef,
@@ -60,11 +60,11 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Undo a pending period-end cancellation' })
   @ApiOkResponse({ type: CurrentSubscriptionDto })
   @ApiErrors(
+    ...STRIPE_ERRORS,
     'UNAUTHENTICATED',
     'BILLING_ROLE_REQUIRED',
     'NO_ACTIVE_SUBSCRIPTION',
     'NOTHING_TO_RESUME',
-    'STRIPE_UNAVAILABLE',
   )
   resume(@CurrentAccount() account: AccountRef): Promise<CurrentSubscriptionDto> {
     return this.commands.resume(account);
@@ -76,15 +76,14 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Upgrade or downgrade to another recurring price, with prorations' })
   @ApiOkResponse({ type: CurrentSubscriptionDto })
   @ApiErrors(
-    'VALIDATION_FAILED',
+    ...JSON_BODY_ERRORS,
+    ...STRIPE_ERRORS,
     'UNAUTHENTICATED',
     'BILLING_ROLE_REQUIRED',
     'NO_ACTIVE_SUBSCRIPTION',
     'PRICE_NOT_FOUND',
     'PRICE_NOT_RECURRING',
     'SAME_PRICE',
-    'STRIPE_REQUEST_FAILED',
-    'STRIPE_UNAVAILABLE',
   )
   change(
     @CurrentAccount() account: AccountRef,

@@ -45,7 +45,12 @@ export class WebhooksController {
     schema: { type: 'object' },
   })
   @ApiOkResponse({ type: WebhookOutcomeDto })
-  @ApiErrors('WEBHOOK_SIGNATURE_INVALID', 'WEBHOOK_PAYLOAD_INVALID', 'WEBHOOK_PROCESSING_FAILED')
+  @ApiErrors(
+    'WEBHOOK_SIGNATURE_INVALID',
+    'WEBHOOK_PAYLOAD_INVALID',
+    'WEBHOOK_PROCESSING_FAILED',
+    'PAYLOAD_TOO_LARGE',
+  )
   receive(
     @Req() request: Request,
     @Headers('stripe-signature') signature?: string,

@@ -522,7 +522,7 @@ describe('when Stripe is down', () => {
   it('answers 502 STRIPE_UNAVAILABLE and writes nothing', async () => {
     const user = newUser('outage');
     const auth = bearer(signToken(user));
-    await t.service.sandbox!.emulator.close();
+    await t.service.sandbox!.emulator!.close();
     const res = await t.http
       .post('/api/checkout/sessions')
       .set(auth)

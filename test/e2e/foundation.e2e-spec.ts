@@ -64,6 +64,8 @@ describe('foundation (HTTP, errors, auth, catalog, health, docs)', () => {
         trialDays: 7,
         defaultPriceId: 'price_pro_monthly',
         currency: 'usd',
+        // Sandbox mode: the emulator's offline Stripe.js, for embedded checkout.
+        stripeJsUrl: `${t.service.sandbox?.url}/v3/`,
       });
     });
   });

@@ -1,15 +1,24 @@
 import Stripe from 'stripe';
 import type { RunningService } from '../../src/boot';
 
-/** The official SDK pointed at the service's in-process emulator, as a test plays Stripe's side. */
+function emulatorUrl(service: RunningService): URL {
+  const sandbox = service.sandbox;
+  if (sandbox === undefined) throw new Error('the service is not in sandbox mode');
+  return new URL(sandbox.url);
+}
+
+/**
+ * The official SDK pointed at the service's emulator (in-process or standalone), as a test plays
+ * Stripe's side. In the hostile-Stripe run its calls meet the same injected failures as the
+ * app's, so it retries them as any client would.
+ */
 export function emulatorStripe(service: RunningService): Stripe {
-  const emulator = service.sandbox?.emulator;
-  if (emulator === undefined) throw new Error('the service is not in sandbox mode');
+  const url = emulatorUrl(service);
   return new Stripe('sk_test_suite', {
-    host: emulator.host,
-    port: emulator.port,
+    host: url.hostname,
+    port: Number(url.port),
     protocol: 'http',
-    maxNetworkRetries: 0,
+    maxNetworkRetries: process.env.HOSTILE_STRIPE === 'true' ? 3 : 0,
   });
 }
 
@@ -19,9 +28,7 @@ export async function control<T = unknown>(
   path: string,
   body?: unknown,
 ): Promise<T> {
-  const emulator = service.sandbox?.emulator;
-  if (emulator === undefined) throw new Error('the service is not in sandbox mode');
-  const response = await fetch(`${emulator.url}/_emulator${path}`, {
+  const response = await fetch(`${emulatorUrl(service).origin}/_emulator${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -33,5 +40,5 @@ export async function control<T = unknown>(
 
 /** Waits until every webhook the emulator queued has reached the service (or given up). */
 export async function flushWebhooks(service: RunningService): Promise<void> {
-  await service.sandbox?.emulator.flushWebhooks();
+  await control(service, '/webhooks/flush', {});
 }

@@ -1,6 +1,7 @@
 import supertest from 'supertest';
 import { startService, type BootOptions, type RunningService } from '../../src/boot';
 import { loadConfig } from '../../src/config/app-config';
+import type { OpenDatabase } from '../../src/database/database-location';
 import { PrismaService } from '../../src/database/prisma.service';
 import { createTestDatabase } from './test-database';
 import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from './tokens';
@@ -10,6 +11,7 @@ export interface TestService {
   http: ReturnType<typeof supertest>;
   prisma: PrismaService;
   databaseUrl: string;
+  database: OpenDatabase;
   close(): Promise<void>;
 }
 
@@ -22,13 +24,37 @@ export interface TestServiceOptions {
   databaseOptions?: string;
   /** Put something (a fault-injecting proxy) between the SDK and the emulator. */
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
+  /** The built demo frontend to serve at `/` (default web/dist, when built). */
+  demoDir?: string;
+  /** Use this database instead of a fresh clone (a restart on the same data). */
+  database?: OpenDatabase;
+  /** The in-process emulator's state folder (default: in memory). */
+  emulatorDataDir?: string;
 }
+
+/**
+ * The "hostile Stripe" run (`npm run test:e2e:hostile`, or HOSTILE_STRIPE=true): every test
+ * service's emulator answers like a loaded, distant Stripe — latency with a tail, Stripe's
+ * test-mode rate limit (25 reads and 25 writes per second per key), concurrent writes to one
+ * object queued and refused with `lock_timeout` after a second, and 1 % of API calls failing with
+ * a 500 or 503, before or after doing their work.
+ */
+export const HOSTILE_STRIPE = process.env.HOSTILE_STRIPE === 'true';
+
+export const HOSTILE_REALISM: NonNullable<NonNullable<BootOptions['sandbox']>['emulator']> = {
+  realism: {
+    latency: { p50Ms: 150, p99Ms: 600 },
+    rateLimit: 'stripe',
+    locks: { waitMs: 1_000 },
+    faults: { rate: 0.01, kinds: ['500', '503'], phase: 'both', timeoutMs: 30_000 },
+  },
+};
 
 export async function startTestService(
   env: Record<string, string> = {},
   options: TestServiceOptions = {},
 ): Promise<TestService> {
-  const created = await createTestDatabase();
+  const created = options.database ?? (await createTestDatabase());
   const database =
     options.databaseOptions === undefined
       ? created
@@ -50,13 +76,21 @@ export async function startTestService(
   const service = await startService(config, {
     log: () => undefined,
     database,
-    sandbox: { port: 0, webhookRetryDelaysMs: [50, 100, 200], connectVia: options.connectVia },
+    demoDir: options.demoDir,
+    sandbox: {
+      port: 0,
+      webhookRetryDelaysMs: [50, 100, 200],
+      connectVia: options.connectVia,
+      dataDir: options.emulatorDataDir ?? null,
+      emulator: HOSTILE_STRIPE ? HOSTILE_REALISM : undefined,
+    },
   });
   return {
     service,
     http: supertest(service.app.getHttpServer()),
     prisma: service.app.get(PrismaService),
     databaseUrl: created.url,
+    database: created,
     close: () => service.close(),
   };
 }

@@ -23,7 +23,11 @@ describe('loadConfig', () => {
       pastDueGraceDays: 3,
     });
     expect(config.billing.defaultPriceId).toBe('price_pro_monthly');
-    expect(config.corsOrigins).toEqual(['http://localhost:5173']);
+    // The sandbox serves the demo frontend itself: redirects return to it, on its own port.
+    expect(config.frontendUrl).toBe('http://localhost:3000');
+    expect(config.corsOrigins).toEqual(['http://localhost:3000']);
+    expect(loadConfig({ PORT: '8080' }).frontendUrl).toBe('http://localhost:8080');
+    expect(config.stripe.jsUrl).toBe('https://js.stripe.com/v3/');
     expect(loadConfig({ FRONTEND_URL: 'https://app.example.com/console/' }).corsOrigins).toEqual([
       'https://app.example.com',
     ]);

@@ -37,13 +37,16 @@ export interface ChargeOutcome {
   declineCode: string | null;
 }
 
-/** A 402 for a declined payment, carrying the payment intent and charge as Stripe's does. */
+/**
+ * A 402 for a declined payment, carrying the payment intent and charge as Stripe's does. The
+ * attempt stands (failed charge, attempt count, events), as in Stripe.
+ */
 export function declinedPayment(intent: Stripe.PaymentIntent, declineCode: string): StripeApiError {
   return cardError(declineCode, {
     message: intent.last_payment_error?.message ?? declineMessage(declineCode),
     payment_intent: intent,
     charge: typeof intent.latest_charge === 'string' ? intent.latest_charge : undefined,
-  });
+  }).recordingAttempt();
 }
 
 /** Payment intents: created, confirmed with a card (a charge), and what a decline leaves behind. */

@@ -2,15 +2,30 @@ import { parseCatalogDocument, seedCatalog } from '../billing/catalog-seed';
 import { parseCheckoutPayment } from '../billing/checkout-completion';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { ControlHandler } from '../http/emulator-server';
+import { parseRealismPatch, type RealismOptions } from '../http/realism';
+import type { RequestCounters } from '../http/request-counters';
 import type { Router } from '../http/router';
-import { invalidRequest, parameterMissing } from '../http/stripe-error';
-import type { WebhookDeliveryOptions, WebhookDispatcher } from '../webhooks/webhook-dispatcher';
+import { invalidRequest, parameterMissing, resourceMissing } from '../http/stripe-error';
+import {
+  RETRY_SCHEDULES,
+  type RetrySchedule,
+  type WebhookDeliveryOptions,
+  type WebhookDispatcher,
+} from '../webhooks/webhook-dispatcher';
 
 export interface ControlDependencies {
   domain: StripeDomain;
   dispatcher: WebhookDispatcher;
+  /** The realism switches in force, and a way to change some of them. */
+  realism: {
+    get: () => RealismOptions;
+    update: (patch: Partial<RealismOptions>) => RealismOptions;
+  };
+  counters: RequestCounters;
   reset: () => void;
   defaultCatalog: () => unknown;
+  /** Runs once the control request's atomic step has committed. */
+  afterCommit: (callback: () => void) => void;
 }
 
 function optionalNumber(body: Record<string, unknown>, key: string): number | undefined {
@@ -64,6 +79,7 @@ export function registerControlRoutes(
         to !== undefined ? 'to' : 'seconds',
       );
     domain.core.events.withOrigin(null, () => domain.lifecycle.advance(null, target));
+    deps.afterCommit(() => dispatcher.clockMoved());
     return { now: domain.core.clock.globalNow() };
   });
 
@@ -91,6 +107,19 @@ export function registerControlRoutes(
     if (reorder !== undefined) patch.reorderWindow = Math.max(1, Math.floor(reorder));
     const concurrency = optionalNumber(body, 'concurrency');
     if (concurrency !== undefined) patch.concurrency = Math.max(1, Math.floor(concurrency));
+    const delayMs = optionalNumber(body, 'delayMs');
+    if (delayMs !== undefined) patch.delayMs = Math.max(0, Math.floor(delayMs));
+    const jitterMs = optionalNumber(body, 'jitterMs');
+    if (jitterMs !== undefined) patch.jitterMs = Math.max(0, Math.floor(jitterMs));
+    if (body.retrySchedule !== undefined) {
+      if (!RETRY_SCHEDULES.includes(body.retrySchedule as RetrySchedule))
+        throw invalidRequest(
+          `\`retrySchedule\` must be one of ${RETRY_SCHEDULES.join(', ')}.`,
+          'parameter_invalid',
+          'retrySchedule',
+        );
+      patch.retrySchedule = body.retrySchedule as RetrySchedule;
+    }
     return dispatcher.setOptions(patch);
   });
 
@@ -104,15 +133,37 @@ export function registerControlRoutes(
     const ids = Array.isArray(body.events)
       ? body.events.filter((id): id is string => typeof id === 'string')
       : [];
-    const events = ids
-      .map((id) => domain.core.state.events.get(id))
-      .filter((event) => event !== undefined);
     const endpoint = typeof body.endpoint === 'string' ? body.endpoint : undefined;
-    return { queued: dispatcher.redeliver(events, endpoint) };
+    return { queued: dispatcher.redeliver(ids, endpoint) };
   });
 
   router.add('GET', '/_emulator/billing/settings', () => domain.settings.current());
   router.add('POST', '/_emulator/billing/settings', ({ body }) => domain.settings.update(body));
+
+  /**
+   * Reveals an endpoint's signing secret, as the Dashboard does (the API shows it on create
+   * only): a sandbox app restarting against a persisted emulator reuses its endpoint with it.
+   */
+  router.add('GET', '/_emulator/webhook_endpoints/:id', ({ pathParams }) => {
+    const record = domain.core.state.webhookEndpoints.get(pathParams.id);
+    if (record === undefined) throw resourceMissing('webhook_endpoint', pathParams.id);
+    return {
+      id: record.id,
+      url: record.endpoint.url,
+      status: record.endpoint.status,
+      secret: record.secret,
+    };
+  });
+
+  router.add('GET', '/_emulator/realism', () => deps.realism.get());
+  router.add('POST', '/_emulator/realism', ({ body }) =>
+    deps.realism.update(parseRealismPatch(body)),
+  );
+
+  router.add('GET', '/_emulator/counters', ({ query }) =>
+    deps.counters.read(query.get('key') ?? undefined),
+  );
+  router.add('POST', '/_emulator/counters/reset', () => deps.counters.reset());
 
   router.add('POST', '/_emulator/payment_methods/:id/fail', ({ pathParams, body }) => {
     const declineCode = typeof body.declineCode === 'string' ? body.declineCode : 'generic_decline';

@@ -1,5 +1,6 @@
 interface Route<H> {
   method: string;
+  pattern: string;
   segments: string[];
   handler: H;
 }
@@ -7,6 +8,8 @@ interface Route<H> {
 export interface RouteMatch<H> {
   handler: H;
   pathParams: Record<string, string>;
+  /** The route as registered (`/v1/customers/:id`): what counters count by. */
+  pattern: string;
 }
 
 /**
@@ -19,7 +22,7 @@ export class Router<H> {
   add(method: string, pattern: string, handler: H): this {
     const segments = pattern.split('/').filter((segment) => segment.length > 0);
     const routes = this.bySegmentCount.get(segments.length) ?? [];
-    routes.push({ method, segments, handler });
+    routes.push({ method, pattern, segments, handler });
     // Literal-first ordering: a route with fewer parameters is tried first.
     routes.sort(
       (a, b) =>
@@ -46,7 +49,7 @@ export class Router<H> {
           break;
         }
       }
-      if (matched) return { handler: route.handler, pathParams };
+      if (matched) return { handler: route.handler, pathParams, pattern: route.pattern };
     }
     return null;
   }

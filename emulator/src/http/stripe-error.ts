@@ -14,11 +14,24 @@ export interface StripeErrorBody {
 }
 
 export class StripeApiError extends Error {
+  /**
+   * A request that fails changes nothing — except a payment attempt, which Stripe records even
+   * when it is declined (the failed charge, the invoice's attempt count, `charge.failed`): such
+   * an error keeps the request's effects (see `recordingAttempt`).
+   */
+  keepsEffects = false;
+
   constructor(
     readonly statusCode: number,
     readonly body: StripeErrorBody,
   ) {
     super(body.message);
+  }
+
+  /** Marks a decline that Stripe records as an attempt: the request's effects are committed. */
+  recordingAttempt(): this {
+    this.keepsEffects = true;
+    return this;
   }
 
   toJSON(): { error: StripeErrorBody } {
@@ -85,5 +98,47 @@ export function routeNotFound(method: string, path: string): StripeApiError {
   return new StripeApiError(404, {
     type: 'invalid_request_error',
     message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+  });
+}
+
+/** 429 from Stripe's rate limiter (Stripe's own wording and code). */
+export function rateLimited(): StripeApiError {
+  return new StripeApiError(429, {
+    type: 'invalid_request_error',
+    code: 'rate_limit',
+    message:
+      'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.',
+    doc_url: `${DOCS}rate-limit`,
+  });
+}
+
+/** 429 when another request holds the object (Stripe's own wording and code). */
+export function lockTimeout(): StripeApiError {
+  return new StripeApiError(429, {
+    type: 'invalid_request_error',
+    code: 'lock_timeout',
+    message:
+      'This object cannot be accessed right now because another API request or Stripe process is currently accessing it. If you see this error intermittently, retry the request. If you see this error frequently and are making multiple concurrent requests to a single object, make your requests serially or at a lower rate.',
+    doc_url: `${DOCS}lock-timeout`,
+  });
+}
+
+/** 409 while the first request with this `Idempotency-Key` is still running. */
+export function idempotencyKeyInUse(key: string): StripeApiError {
+  return new StripeApiError(409, {
+    type: 'idempotency_error',
+    code: 'idempotency_key_in_use',
+    message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+  });
+}
+
+/** An injected 500 or 503, in the shape Stripe's server errors have. */
+export function serverError(status: number): StripeApiError {
+  return new StripeApiError(status, {
+    type: 'api_error',
+    message:
+      status === 503
+        ? 'Stripe is temporarily unavailable. Please try again later.'
+        : 'An unknown error occurred. Please try again later.',
   });
 }

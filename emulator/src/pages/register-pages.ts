@@ -4,6 +4,7 @@ import type { Router } from '../http/router';
 import { CheckoutPage } from './checkout-page';
 import { escapeHtml, formatDate, formatMoney, layout } from './html';
 import { PortalPage } from './portal-page';
+import { registerBrowserRoutes } from './browser-routes';
 
 /** A minimal one-page PDF, so `invoice_pdf` links download something real. */
 function invoicePdf(text: string): Buffer {
@@ -33,6 +34,7 @@ export function registerPages(router: Router<PageHandler>, domain: StripeDomain)
   const portal = new PortalPage(domain);
   router.add('GET', '/checkout/:id', (request) => checkout.show(request));
   router.add('POST', '/checkout/:id', (request) => checkout.submit(request));
+  registerBrowserRoutes(router, domain);
   router.add('GET', '/portal/:id', (request) => portal.show(request));
   router.add('POST', '/portal/:id', (request) => portal.submit(request));
   router.add('GET', '/invoices/:id', ({ pathParams }) => {

@@ -1,4 +1,5 @@
 import { invalidRequest } from '../http/stripe-error';
+import type { ContainerTracker, StateContainer, StateKey } from './state-container';
 
 export interface StripeList<T> {
   object: 'list';
@@ -17,18 +18,27 @@ export interface PageRequest {
  * One resource's objects: a Map for O(1) retrieve-by-id, plus creation order so that lists come
  * newest first, as Stripe's do. Deleted ids stay in `order` as holes that lists skip; `compact`
  * keeps the holes from piling up.
+ *
+ * Every access that hands out an object (`get`, iteration, list pages) or changes one (`put`,
+ * `delete`) is reported to the tracker first, so that a request's unit of work can undo it and
+ * persist it (see unit-of-work.ts): domain code may change an object in place after `get`.
  */
-export class Collection<T extends { id: string }> {
+export class Collection<T extends { id: string }> implements StateContainer {
+  stateName = '';
+  tracker: ContainerTracker | null = null;
   private readonly byId = new Map<string, T>();
   private order: string[] = [];
   private readonly position = new Map<string, number>();
   private holes = 0;
+  /** Index in `order` before which every id is a hole (the oldest live object is at or after it). */
+  private oldestScan = 0;
 
   get size(): number {
     return this.byId.size;
   }
 
   get(id: string): T | undefined {
+    this.tracker?.touch(this, id);
     return this.byId.get(id);
   }
 
@@ -38,38 +48,57 @@ export class Collection<T extends { id: string }> {
 
   /** Inserts a new object, or replaces an existing one in place (its list position is kept). */
   put(object: T): T {
-    if (!this.position.has(object.id)) {
-      this.position.set(object.id, this.order.length);
-      this.order.push(object.id);
-    }
+    this.tracker?.touch(this, object.id);
+    this.place(object.id);
     this.byId.set(object.id, object);
     return object;
   }
 
   delete(id: string): boolean {
-    if (!this.byId.delete(id)) return false;
+    if (!this.byId.has(id)) return false;
+    this.tracker?.touch(this, id);
+    this.byId.delete(id);
     this.holes += 1;
-    if (this.holes > 1024 && this.holes > this.order.length / 2) this.compact();
+    if (this.tracker === null) this.afterCommit();
     return true;
   }
 
   clear(): void {
+    for (const id of this.byId.keys()) this.tracker?.touch(this, id);
     this.byId.clear();
     this.order = [];
     this.position.clear();
     this.holes = 0;
+    this.oldestScan = 0;
   }
 
   /** All objects, newest first. */
   *newestFirst(): Generator<T> {
     for (let i = this.order.length - 1; i >= 0; i -= 1) {
-      const object = this.byId.get(this.order[i]);
-      if (object !== undefined) yield object;
+      const id = this.order[i];
+      const object = this.byId.get(id);
+      if (object === undefined) continue;
+      this.tracker?.touch(this, id);
+      yield object;
     }
   }
 
-  values(): IterableIterator<T> {
-    return this.byId.values();
+  /** All objects, oldest first. */
+  *values(): Generator<T> {
+    for (const [id, object] of this.byId) {
+      this.tracker?.touch(this, id);
+      yield object;
+    }
+  }
+
+  /** The id of the oldest object still present (for bounded stores that drop their oldest). */
+  oldestId(): string | undefined {
+    while (this.oldestScan < this.order.length) {
+      const id = this.order[this.oldestScan];
+      if (this.byId.has(id)) return id;
+      this.oldestScan += 1;
+    }
+    return undefined;
   }
 
   /**
@@ -90,6 +119,7 @@ export class Collection<T extends { id: string }> {
         const object = this.byId.get(this.order[index]);
         if (object !== undefined && matches(object)) data.push(object);
       }
+      for (const object of data) this.tracker?.touch(this, object.id);
       let hasMore = false;
       for (; index < this.order.length; index += 1) {
         const object = this.byId.get(this.order[index]);
@@ -108,6 +138,8 @@ export class Collection<T extends { id: string }> {
       const object = this.byId.get(this.order[index]);
       if (object !== undefined && matches(object)) data.push(object);
     }
+    // Only what the page hands out counts as accessed: `matches` only reads.
+    for (const object of data) this.tracker?.touch(this, object.id);
     let hasMore = false;
     for (; index >= 0; index -= 1) {
       const object = this.byId.get(this.order[index]);
@@ -126,11 +158,67 @@ export class Collection<T extends { id: string }> {
     return position;
   }
 
+  private place(id: string): void {
+    if (this.position.has(id)) return;
+    this.position.set(id, this.order.length);
+    this.order.push(id);
+  }
+
+  /**
+   * Drops the holes once they are many. Never while a request may still roll back: a restored
+   * object must find its list position again.
+   */
+  afterCommit(): void {
+    if (this.holes > 1024 && this.holes > this.order.length / 2) this.compact();
+  }
+
   private compact(): void {
     this.order = this.order.filter((id) => this.byId.has(id));
     this.position.clear();
     this.order.forEach((id, index) => this.position.set(id, index));
     this.holes = 0;
+    this.oldestScan = 0;
+  }
+
+  // --- StateContainer: untracked access for the unit of work and the state file -------------
+
+  entryJson(key: StateKey): string | undefined {
+    const object = this.byId.get(String(key));
+    return object === undefined ? undefined : JSON.stringify(object);
+  }
+
+  restoreEntry(key: StateKey, json: string | undefined): void {
+    const id = String(key);
+    if (json === undefined) {
+      // A rolled-back creation leaves a hole at its position, as a delete does.
+      if (this.byId.delete(id)) this.holes += 1;
+      return;
+    }
+    if (!this.byId.has(id) && this.position.has(id)) this.holes -= 1;
+    this.place(id);
+    this.byId.set(id, JSON.parse(json) as T);
+  }
+
+  *dumpEntries(): Iterable<[StateKey, string]> {
+    for (const id of this.order) {
+      const object = this.byId.get(id);
+      if (object !== undefined) yield [id, JSON.stringify(object)];
+    }
+  }
+
+  loadEntry(key: StateKey, value: unknown): void {
+    const id = String(key);
+    if (value === undefined) {
+      if (this.byId.delete(id)) this.holes += 1;
+      return;
+    }
+    if (!this.byId.has(id) && this.position.has(id)) this.holes -= 1;
+    this.place(id);
+    this.byId.set(id, value as T);
+  }
+
+  allKeys(): StateKey[] {
+    return [...this.byId.keys()];
   }
 }
 

@@ -7,6 +7,7 @@ import type {
   SubscriptionSchedule,
 } from '../billing/internal-records';
 import { Collection } from './collection';
+import { StateMap } from './state-container';
 
 export interface WebhookEndpointRecord {
   id: string;
@@ -14,7 +15,54 @@ export interface WebhookEndpointRecord {
   secret: string;
 }
 
-/** Every object the emulator holds, keyed by id. Reset empties it all. */
+/** One recorded attempt to deliver an event to a webhook endpoint. */
+export interface DeliveryAttempt {
+  id: string;
+  event: string;
+  eventType: string;
+  endpoint: string;
+  url: string;
+  attempt: number;
+  /** HTTP status, or null when the request failed or timed out. */
+  statusCode: number | null;
+  succeeded: boolean;
+  responseBody: string;
+  error: string | null;
+  durationMs: number;
+  /** Wall-clock time of the attempt, ISO 8601. */
+  at: string;
+  duplicate: boolean;
+}
+
+/** A delivery still owed to an endpoint: kept until it succeeds or runs out of retries. */
+export interface PendingDelivery {
+  id: string;
+  event: string;
+  endpoint: string;
+  /** The attempt to make next (1 = first). */
+  attempt: number;
+  duplicate: boolean;
+  /** Not before this wall-clock time (ms), for delivery delays and wall-clock retries. */
+  notBeforeMs: number;
+  /** Not before this emulated time (s), for retries on Stripe's schedule; null when unused. */
+  notBeforeEmulated: number | null;
+}
+
+/** A stored response to an `Idempotency-Key` (id: API key scope + key). */
+export interface IdempotencyRecord {
+  id: string;
+  fingerprint: string;
+  statusCode: number;
+  body: string;
+  createdAt: number;
+}
+
+/**
+ * Every piece of the emulator's state, keyed by id. Each field is a `Collection`, a `Map` or a
+ * `Set` of plain JSON data: the store (state-store.ts) makes every request atomic over them and
+ * persists them with no per-field code, so a new field needs nothing more than its declaration.
+ * Reset empties it all.
+ */
 export class EmulatorState {
   readonly customers = new Collection<Stripe.Customer>();
   readonly deletedCustomers = new Set<string>();
@@ -52,6 +100,11 @@ export class EmulatorState {
   readonly billingSettings = new Map<string, BillingSettings>();
   /** Invoices waiting for a moment: a draft to finalize, or a due date to pass. */
   readonly invoiceTimers = new Map<string, InvoiceTimer>();
+  /** The global clock: `offsetSeconds` from wall time (control API advances it). */
+  readonly globalClock = new StateMap<'offsetSeconds', number>();
+  readonly idempotencyRecords = new Collection<IdempotencyRecord>();
+  readonly webhookDeliveries = new Collection<DeliveryAttempt>();
+  readonly webhookOutbox = new Collection<PendingDelivery>();
 
   /** Empties every collection and index (control API reset). */
   clear(): void {

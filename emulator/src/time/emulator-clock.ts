@@ -3,23 +3,26 @@ import type { EmulatorState } from '../store/emulator-state';
 /**
  * Emulated time. Objects on a test clock live at that clock's `frozen_time`; every other object
  * lives on the global clock, which is wall time plus an offset the control API can advance, so
- * that tests can move objects the app created for ordinary customers through renewals.
+ * that tests can move objects the app created for ordinary customers through renewals. The
+ * offset is state like any other: persisted, and undone with a request that fails.
  */
 export class EmulatorClock {
-  private offsetSeconds = 0;
-
   constructor(private readonly state: EmulatorState) {}
+
+  private get offsetSeconds(): number {
+    return this.state.globalClock.get('offsetSeconds') ?? 0;
+  }
 
   globalNow(): number {
     return Math.floor(Date.now() / 1000) + this.offsetSeconds;
   }
 
   setGlobalTime(unixSeconds: number): void {
-    this.offsetSeconds = unixSeconds - Math.floor(Date.now() / 1000);
+    this.state.globalClock.set('offsetSeconds', unixSeconds - Math.floor(Date.now() / 1000));
   }
 
   reset(): void {
-    this.offsetSeconds = 0;
+    this.state.globalClock.delete('offsetSeconds');
   }
 
   now(testClockId: string | null | undefined): number {

@@ -45,13 +45,13 @@ export class WebhookEventDto {
   @ApiProperty()
   attempts!: number;
 
-  @ApiProperty({ nullable: true })
+  @ApiProperty({ type: String, nullable: true })
   lastError!: string | null;
 
-  @ApiProperty({ nullable: true })
+  @ApiProperty({ type: String, nullable: true })
   objectId!: string | null;
 
-  @ApiProperty({ nullable: true })
+  @ApiProperty({ type: String, nullable: true })
   stripeCustomerId!: string | null;
 
   @ApiProperty({ type: String, format: 'date-time' })
@@ -97,6 +97,8 @@ export class SyncReportDto {
   @ApiProperty({ type: String, format: 'date-time' }) startedAt!: Date;
   @ApiProperty({ type: String, format: 'date-time' }) finishedAt!: Date;
   @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
     example: {
       products: 4,
       prices: 5,
@@ -120,8 +122,9 @@ export class AdminAccountDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: ['USER', 'ORGANIZATION'] }) kind!: string;
   @ApiProperty({ description: 'The `sub` claim, or the organisation claim.' }) externalId!: string;
-  @ApiProperty({ nullable: true }) email!: string | null;
-  @ApiProperty({ nullable: true, example: 'cus_1Q…' }) stripeCustomerId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) email!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'cus_1Q…' }) stripeCustomerId!:
+    string | null;
   @ApiProperty({ description: 'Has had a subscription or trial: no further trial.' })
   hadTrial!: boolean;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: Date;

@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import type { PeriodType } from '../catalog.mappers';
 
-const PERIOD_TYPES: PeriodType[] = [
+export const PERIOD_TYPES: PeriodType[] = [
   'ALL_TIME',
   'ONE_TIME',
   'DAILY',
@@ -43,28 +43,29 @@ export class PriceDto {
   @ApiProperty({ enum: ['recurring', 'one_time'] })
   type!: 'recurring' | 'one_time';
 
-  @ApiProperty({ example: 2900, nullable: true, description: 'Minor units (cents).' })
+  @ApiProperty({ type: Number, example: 2900, nullable: true, description: 'Minor units (cents).' })
   unitAmount!: number | null;
 
   @ApiProperty({ example: 'usd' })
   currency!: string;
 
-  @ApiProperty({ example: 'month', nullable: true })
+  @ApiProperty({ type: String, example: 'month', nullable: true })
   interval!: string | null;
 
-  @ApiProperty({ example: 1, nullable: true })
+  @ApiProperty({ type: Number, example: 1, nullable: true })
   intervalCount!: number | null;
 
   @ApiProperty({ enum: PERIOD_TYPES, example: 'MONTHLY' })
   periodType!: PeriodType;
 
-  @ApiProperty({ nullable: true, example: 'Pro monthly' })
+  @ApiProperty({ type: String, nullable: true, example: 'Pro monthly' })
   nickname!: string | null;
 
-  @ApiProperty({ nullable: true, example: 'pro_monthly' })
+  @ApiProperty({ type: String, nullable: true, example: 'pro_monthly' })
   lookupKey!: string | null;
 
   @ApiProperty({
+    type: Number,
     nullable: true,
     example: 7,
     description:
@@ -81,7 +82,7 @@ export class ProductDto {
   @ApiProperty({ example: 'Pro' })
   name!: string;
 
-  @ApiProperty({ nullable: true })
+  @ApiProperty({ type: String, nullable: true })
   description!: string | null;
 
   @ApiProperty({ type: [String], example: ['chat', 'rag', 'export'] })

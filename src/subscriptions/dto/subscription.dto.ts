@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PeriodType } from '../../catalog/catalog.mappers';
+import { PERIOD_TYPES } from '../../catalog/dto/catalog.dto';
 import { SUBSCRIPTION_STATUSES } from '../subscription-status';
 
 export class SubscriptionDto {
@@ -18,16 +19,17 @@ export class SubscriptionDto {
   @ApiProperty({ example: 'Pro' })
   productName!: string;
 
-  @ApiProperty({ example: 'MONTHLY' })
+  @ApiProperty({ enum: PERIOD_TYPES, example: 'MONTHLY' })
   periodType!: PeriodType;
 
-  @ApiProperty({ nullable: true, example: 'month' })
+  @ApiProperty({ type: String, nullable: true, example: 'month' })
   interval!: string | null;
 
-  @ApiProperty({ nullable: true, example: 1 })
+  @ApiProperty({ type: Number, nullable: true, example: 1 })
   intervalCount!: number | null;
 
   @ApiProperty({
+    type: Number,
     nullable: true,
     example: 2900,
     description: 'Per period, minor units, for the whole quantity.',

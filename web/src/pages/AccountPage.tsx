@@ -1,0 +1,535 @@
+import { useEffect, useState } from 'react';
+import {
+  pollUntil,
+  PollTimeoutError,
+  type PaymentQuery,
+  type Price,
+  type Subscription,
+} from '@billing-service/client';
+import { ActionButton, Badge, BlockedNotice, Empty, Loading } from '../components';
+import { ErrorNotice } from '../errors';
+import { date, money, priceLabel, statusLabel, subscriptionPrice } from '../format';
+import { useBillingBlockedReason } from '../permissions';
+import { Link } from '../router';
+import { useSession } from '../session';
+import { useResource } from '../use-resource';
+
+const LIVE = new Set(['trialing', 'active', 'past_due', 'unpaid', 'paused', 'incomplete']);
+const PAYMENT_STATUSES = [
+  'COMPLETED',
+  'PENDING',
+  'FAILED',
+  'REFUNDED',
+  'EXPIRED',
+  'CANCELLED',
+] as const;
+const PAGE_SIZES = [2, 5, 10, 25] as const;
+
+const sameState = (a: Subscription | null, b: Subscription | null): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
+
+/** The account page: plan and its actions, features, billing history, purchases. */
+export function AccountPage({ fromPortal = false }: { fromPortal?: boolean }) {
+  const { account } = useSession();
+  const [version, setVersion] = useState(0);
+  const refresh = (): void => setVersion((value) => value + 1);
+
+  return (
+    <>
+      <h1>Your account</h1>
+      {account ? (
+        <p className="muted">
+          {account.kind === 'ORGANIZATION'
+            ? `Billing for organisation ${account.orgId} — you are ${account.orgRole ?? 'a member'}.`
+            : `Personal account of ${account.email ?? account.userId}.`}
+        </p>
+      ) : null}
+      <PlanSection fromPortal={fromPortal} onChanged={refresh} />
+      <EntitlementsSection key={`features-${version}`} />
+      <HistorySection key={`history-${version}`} />
+      <PurchasesSection key={`purchases-${version}`} />
+    </>
+  );
+}
+
+function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged: () => void }) {
+  const { client } = useSession();
+  const blocked = useBillingBlockedReason();
+  const current = useResource(() => client.subscriptions.current(), 'current');
+  const catalog = useResource(() => client.catalog.products({ type: 'recurring' }), 'recurring');
+  // What a command or the portal watch answered last, over the first load.
+  const [latest, setLatest] = useState<Subscription | null | undefined>(undefined);
+  const subscription = latest !== undefined ? latest : current.data;
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(
+    fromPortal
+      ? 'Back from the billing portal. Changes made there show here as Stripe reports them.'
+      : null,
+  );
+  const [target, setTarget] = useState('');
+
+  // Back from the portal: its changes reach the service by webhook; watch for them briefly.
+  useEffect(() => {
+    if (!fromPortal || current.data === undefined) return;
+    const stop = new AbortController();
+    const initial = current.data;
+    pollUntil(
+      () => client.subscriptions.current(),
+      (latest) => !sameState(latest, initial),
+      {
+        signal: stop.signal,
+        timeoutMs: 10_000,
+        onUpdate: (answer) => setLatest(answer),
+      },
+    ).catch((caught: unknown) => {
+      if (!(caught instanceof PollTimeoutError) && !stop.signal.aborted) setError(caught);
+    });
+    return () => stop.abort(new Error('left the page'));
+  }, [client, fromPortal, current.data]);
+
+  async function run(action: string, command: () => Promise<Subscription | null>, done: string) {
+    setBusy(action);
+    setError(null);
+    setNotice(null);
+    try {
+      const updated = await command();
+      setLatest(updated);
+      setNotice(done);
+      onChanged();
+    } catch (caught) {
+      setError(caught);
+    }
+    setBusy(null);
+  }
+
+  async function openPortal(): Promise<void> {
+    setBusy('portal');
+    setError(null);
+    try {
+      const portal = await client.portal.create({ returnPath: '/billing/from-portal' });
+      window.location.assign(portal.url);
+      return;
+    } catch (caught) {
+      setError(caught);
+    }
+    setBusy(null);
+  }
+
+  const prices: { price: Price; productName: string }[] = (catalog.data ?? []).flatMap((product) =>
+    product.prices
+      .filter((price) => price.type === 'recurring')
+      .map((price) => ({ price, productName: product.name })),
+  );
+
+  return (
+    <section className="panel" aria-labelledby="plan-title">
+      <h2 id="plan-title">Plan</h2>
+      {notice ? (
+        <p className="notice notice-good" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {error ? <ErrorNotice error={error} /> : null}
+      <BlockedNotice id="plan-blocked" reason={blocked} />
+      {subscription === undefined && current.loading ? (
+        <Loading label="Loading your plan…" />
+      ) : null}
+      {current.error ? <ErrorNotice error={current.error} onRetry={current.reload} /> : null}
+      {subscription === null ? (
+        <Empty title="You have no plan yet.">
+          <Link className="button" href="/pricing">
+            See plans
+          </Link>
+        </Empty>
+      ) : null}
+      {subscription ? (
+        <>
+          <dl className="facts">
+            <dt>Plan</dt>
+            <dd id="plan-name">
+              <strong>{subscription.productName}</strong> — {subscriptionPrice(subscription)}
+            </dd>
+            <dt>Status</dt>
+            <dd>
+              <Badge tone={subscription.entitled ? 'good' : 'warn'}>
+                {statusLabel(subscription.status)}
+              </Badge>
+              {subscription.cancelAtPeriodEnd ? (
+                <Badge tone="warn">Cancels at period end</Badge>
+              ) : null}
+            </dd>
+            {subscription.status === 'trialing' ? (
+              <>
+                <dt>Trial ends</dt>
+                <dd>{date(subscription.trialEnd)}</dd>
+              </>
+            ) : null}
+            <dt>
+              {subscription.periodType === 'ALL_TIME'
+                ? 'Access'
+                : !subscription.autoRenew
+                  ? LIVE.has(subscription.status)
+                    ? 'Ends on'
+                    : 'Ended'
+                  : subscription.status === 'trialing'
+                    ? 'First payment'
+                    : 'Renews on'}
+            </dt>
+            <dd>
+              {subscription.periodType === 'ALL_TIME'
+                ? 'Lifetime — never renews, never runs out'
+                : subscription.autoRenew && subscription.status === 'trialing'
+                  ? `${money(subscription.amount, subscription.currency)} on ${date(subscription.currentPeriodEnd)}`
+                  : date(subscription.currentPeriodEnd)}
+            </dd>
+          </dl>
+
+          {LIVE.has(subscription.status) && subscription.periodType !== 'ALL_TIME' ? (
+            <div className="actions">
+              {subscription.cancelAtPeriodEnd ? (
+                <ActionButton
+                  blockedReason={blocked}
+                  reasonId="plan-blocked"
+                  busy={busy === 'resume'}
+                  onClick={() =>
+                    void run(
+                      'resume',
+                      () => client.subscriptions.resume(),
+                      'Your plan will renew as usual.',
+                    )
+                  }
+                >
+                  Resume plan
+                </ActionButton>
+              ) : (
+                <ActionButton
+                  className="button button-secondary"
+                  blockedReason={blocked}
+                  reasonId="plan-blocked"
+                  busy={busy === 'cancel'}
+                  onClick={() =>
+                    void run(
+                      'cancel',
+                      () => client.subscriptions.cancel({ atPeriodEnd: true }),
+                      'Your plan will end at the end of the period. You keep access until then.',
+                    )
+                  }
+                >
+                  Cancel at period end
+                </ActionButton>
+              )}
+            </div>
+          ) : null}
+
+          {LIVE.has(subscription.status) && subscription.periodType !== 'ALL_TIME' ? (
+            <form
+              className="inline-form"
+              onSubmit={(event) => {
+                event.preventDefault();
+                if (!target || blocked) return;
+                void run(
+                  'change',
+                  () => client.subscriptions.change({ priceId: target }),
+                  'Your plan has been changed.',
+                );
+              }}
+            >
+              <label htmlFor="change-plan">Change plan to</label>
+              <select
+                id="change-plan"
+                value={target}
+                onChange={(event) => setTarget(event.target.value)}
+                aria-disabled={blocked ? true : undefined}
+              >
+                <option value="">Choose a plan…</option>
+                {prices
+                  .filter(({ price }) => price.id !== subscription.priceId)
+                  .map(({ price, productName }) => (
+                    <option key={price.id} value={price.id}>
+                      {productName} — {priceLabel(price)}
+                    </option>
+                  ))}
+              </select>
+              <ActionButton
+                type="submit"
+                blockedReason={blocked}
+                reasonId="plan-blocked"
+                busy={busy === 'change'}
+                onClick={undefined}
+              >
+                Change plan
+              </ActionButton>
+            </form>
+          ) : null}
+        </>
+      ) : null}
+
+      <div className="actions">
+        <ActionButton
+          className="button button-secondary"
+          blockedReason={blocked}
+          reasonId="plan-blocked"
+          busy={busy === 'portal'}
+          onClick={() => void openPortal()}
+        >
+          Manage billing in the portal
+        </ActionButton>
+      </div>
+    </section>
+  );
+}
+
+function EntitlementsSection() {
+  const { client } = useSession();
+  const entitlements = useResource(() => client.entitlements.list(), 'entitlements');
+  return (
+    <section className="panel" aria-labelledby="features-title">
+      <h2 id="features-title">Features</h2>
+      {entitlements.loading ? <Loading label="Loading your features…" /> : null}
+      {entitlements.error ? (
+        <ErrorNotice error={entitlements.error} onRetry={entitlements.reload} />
+      ) : null}
+      {entitlements.data && entitlements.data.features.length === 0 ? (
+        <Empty title="No features yet: they come with a plan." />
+      ) : null}
+      {entitlements.data && entitlements.data.features.length > 0 ? (
+        <>
+          <ul className="chips" aria-label="Your features">
+            {entitlements.data.features.map((feature) => (
+              <li key={feature}>{feature}</li>
+            ))}
+          </ul>
+          <p className="muted">
+            {entitlements.data.validUntil
+              ? `Paid for until ${date(entitlements.data.validUntil)}.`
+              : 'Yours for good (lifetime).'}{' '}
+            From: {entitlements.data.plans.map((plan) => plan.productName).join(', ')}.
+          </p>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** `to` is exclusive in the API; a person's "to" date includes that day. */
+function dayAfter(day: string): string {
+  const next = new Date(`${day}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1);
+  return next.toISOString().slice(0, 10);
+}
+
+function HistorySection() {
+  const { client } = useSession();
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [status, setStatus] = useState('');
+  const [limit, setLimit] = useState<number>(10);
+  // Cursors of the pages seen so far: the last is the page shown.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+  const query: PaymentQuery = {
+    ...(from ? { from } : {}),
+    ...(to ? { to: dayAfter(to) } : {}),
+    ...(status ? { status: status as PaymentQuery['status'] } : {}),
+    limit,
+    ...(cursor ? { cursor } : {}),
+  };
+  const page = useResource(() => client.payments.list(query), JSON.stringify(query));
+  const filter = (apply: () => void): void => {
+    apply();
+    setCursors([undefined]);
+  };
+
+  return (
+    <section className="panel" aria-labelledby="history-title">
+      <h2 id="history-title">Billing history</h2>
+      <form className="filters" onSubmit={(event) => event.preventDefault()}>
+        <div className="field">
+          <label htmlFor="history-from">From</label>
+          <input
+            id="history-from"
+            type="date"
+            value={from}
+            onChange={(e) => filter(() => setFrom(e.target.value))}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="history-to">To</label>
+          <input
+            id="history-to"
+            type="date"
+            value={to}
+            onChange={(e) => filter(() => setTo(e.target.value))}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="history-status">Status</label>
+          <select
+            id="history-status"
+            value={status}
+            onChange={(e) => filter(() => setStatus(e.target.value))}
+          >
+            <option value="">All</option>
+            {PAYMENT_STATUSES.map((value) => (
+              <option key={value} value={value}>
+                {value.toLowerCase()}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="history-limit">Rows per page</label>
+          <select
+            id="history-limit"
+            value={limit}
+            onChange={(e) => filter(() => setLimit(Number(e.target.value)))}
+          >
+            {PAGE_SIZES.map((size) => (
+              <option key={size} value={size}>
+                {size}
+              </option>
+            ))}
+          </select>
+        </div>
+      </form>
+      {page.loading ? <Loading label="Loading billing history…" /> : null}
+      {page.error ? <ErrorNotice error={page.error} onRetry={page.reload} /> : null}
+      {page.data && page.data.data.length === 0 ? (
+        <Empty
+          title={
+            from || to || status || cursors.length > 1
+              ? 'No payments match these filters.'
+              : 'No payments yet.'
+          }
+        />
+      ) : null}
+      {page.data && page.data.data.length > 0 ? (
+        <table>
+          <caption className="visually-hidden">Billing history, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Date</th>
+              <th scope="col">Description</th>
+              <th scope="col">Type</th>
+              <th scope="col">Status</th>
+              <th scope="col" className="number">
+                Amount
+              </th>
+              <th scope="col">Invoice</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.data.data.map((payment) => (
+              <tr key={payment.id}>
+                <td>{date(payment.occurredAt)}</td>
+                <td>{payment.description ?? '—'}</td>
+                <td>{payment.type.toLowerCase().replace('_', '-')}</td>
+                <td>
+                  <Badge
+                    tone={
+                      payment.status === 'COMPLETED'
+                        ? 'good'
+                        : payment.status === 'FAILED'
+                          ? 'warn'
+                          : 'neutral'
+                    }
+                  >
+                    {payment.status.toLowerCase()}
+                  </Badge>
+                </td>
+                <td className="number">{money(payment.amount, payment.currency)}</td>
+                <td>
+                  {payment.hostedInvoiceUrl ? (
+                    <a
+                      href={payment.hostedInvoiceUrl}
+                      target="_blank"
+                      rel="noreferrer"
+                      aria-label={`Invoice for ${payment.description ?? 'payment'} on ${date(payment.occurredAt)}`}
+                    >
+                      Invoice
+                    </a>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {cursors.length > 1 || page.data?.nextCursor ? (
+        <nav className="pager" aria-label="Billing history pages">
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={cursors.length <= 1}
+            onClick={() => setCursors((list) => list.slice(0, -1))}
+          >
+            Newer
+          </button>
+          <span className="muted">Page {cursors.length}</span>
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={!page.data?.nextCursor}
+            onClick={() => {
+              const next = page.data?.nextCursor;
+              if (next) setCursors((list) => [...list, next]);
+            }}
+          >
+            Older
+          </button>
+        </nav>
+      ) : null}
+    </section>
+  );
+}
+
+function PurchasesSection() {
+  const { client } = useSession();
+  const purchases = useResource(() => client.purchases.list(), 'purchases');
+  return (
+    <section className="panel" aria-labelledby="purchases-title">
+      <h2 id="purchases-title">Purchases</h2>
+      {purchases.loading ? <Loading label="Loading purchases…" /> : null}
+      {purchases.error ? <ErrorNotice error={purchases.error} onRetry={purchases.reload} /> : null}
+      {purchases.data && purchases.data.length === 0 ? (
+        <Empty title="No one-time purchases yet.">
+          <Link href="/pricing">Lifetime access and credits</Link>
+        </Empty>
+      ) : null}
+      {purchases.data && purchases.data.length > 0 ? (
+        <table>
+          <caption className="visually-hidden">
+            One-time and lifetime purchases, newest first
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Date</th>
+              <th scope="col">Product</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Quantity</th>
+              <th scope="col" className="number">
+                Amount
+              </th>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {purchases.data.map((purchase) => (
+              <tr key={purchase.id}>
+                <td>{date(purchase.purchasedAt)}</td>
+                <td>{purchase.productName}</td>
+                <td>{purchase.lifetime ? 'lifetime' : 'consumable'}</td>
+                <td>{purchase.quantity}</td>
+                <td className="number">{money(purchase.amount, purchase.currency)}</td>
+                <td>{purchase.status.toLowerCase()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}

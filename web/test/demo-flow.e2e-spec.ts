@@ -1,0 +1,325 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { freePort } from '../../test/support/free-port';
+import { startTestService, type TestService } from '../../test/support/test-service';
+import {
+  accessibilityViolations,
+  accessibleDescription,
+  browserAvailable,
+  buildDemo,
+  CHROMIUM,
+  ConsoleWatch,
+  eventually,
+  launchChromium,
+  screenshot,
+  SCREENSHOT_DIR,
+  unnamedControls,
+  visible,
+} from './support/demo-browser';
+
+if (!browserAvailable) {
+  process.stderr.write(`Skipping the demo's browser tests: no Chromium at ${CHROMIUM}.\n`);
+}
+
+/**
+ * The demo frontend, served by the sandbox service as `npm run dev` serves it, driven in
+ * Chromium by clicking only: every page is screenshotted (test-results/screenshots/), checked
+ * for console errors and for accessibility (axe-core, and a name on every form control).
+ */
+(browserAvailable ? describe : describe.skip)('the demo frontend in a real browser', () => {
+  let t: TestService;
+  let browser: Browser;
+  let demoDir: string;
+  let origin: string;
+
+  beforeAll(async () => {
+    for (const file of await readdir(SCREENSHOT_DIR).catch(() => [] as string[])) {
+      if (file.includes('-demo-')) await rm(join(SCREENSHOT_DIR, file));
+    }
+    demoDir = await buildDemo();
+    // The demo's origin is where checkout and the portal return: the service's own address.
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    t = await startTestService({ PORT: String(port), FRONTEND_URL: origin }, { demoDir });
+    browser = await launchChromium();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await rm(demoDir, { recursive: true, force: true });
+  });
+
+  /** A page of its own (fresh storage), watched for console errors. */
+  async function openPage(): Promise<{ page: Page; console: ConsoleWatch }> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    return { page, console: new ConsoleWatch(page) };
+  }
+
+  /** Screenshot, accessibility and named controls: every page the flow reaches. */
+  async function look(page: Page, name: string): Promise<void> {
+    await screenshot(page, `demo-${name}`);
+    expect({ page: name, unnamed: await unnamedControls(page) }).toEqual({
+      page: name,
+      unnamed: [],
+    });
+    expect({ page: name, violations: await accessibilityViolations(page) }).toEqual({
+      page: name,
+      violations: [],
+    });
+  }
+
+  async function signIn(
+    page: Page,
+    who: { userId: string; organisation?: string; role?: string },
+  ): Promise<void> {
+    await page.goto(`${origin}/`);
+    await page.getByRole('heading', { name: 'Sign in to the sandbox' }).waitFor();
+    if (who.organisation !== undefined) {
+      await page.getByLabel('A member of an organisation').check();
+      await page
+        .getByLabel('Organisation', { exact: true })
+        .selectOption({ label: who.organisation });
+      await page.getByLabel('Role', { exact: true }).selectOption(who.role ?? 'member');
+    }
+    await page.getByLabel('Person', { exact: true }).selectOption('new');
+    await page.getByLabel('User id', { exact: true }).fill(who.userId);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Pricing' }).waitFor();
+    await page.getByRole('heading', { name: 'Plans' }).waitFor();
+  }
+
+  /** On the emulator's hosted checkout page (Stripe's, in stripe mode). */
+  async function payOnHostedPage(page: Page, card: string, screenshotName?: string): Promise<void> {
+    await page.getByLabel('Card number', { exact: true }).waitFor();
+    if (screenshotName) await look(page, screenshotName);
+    await page.getByLabel('Card number', { exact: true }).fill(card);
+    await page.getByLabel('Expiry (MM / YY)', { exact: true }).fill('12 / 34');
+    await page.getByLabel('CVC', { exact: true }).fill('123');
+    await page.getByRole('button', { name: /^(Subscribe|Pay)$/ }).click();
+  }
+
+  const card = (page: Page, name: string) =>
+    page.getByRole('listitem').filter({ has: page.getByRole('heading', { name, exact: true }) });
+
+  it('signs in, subscribes to Pro yearly with a trial, manages the plan, opens the portal, buys credits twice', async () => {
+    const { page, console } = await openPage();
+    const userId = `user_flow_${Date.now().toString(36)}`;
+
+    await page.goto(`${origin}/`);
+    await page.getByRole('heading', { name: 'Sign in to the sandbox' }).waitFor();
+    await look(page, 'sign-in');
+    await signIn(page, { userId });
+    await look(page, 'pricing-monthly');
+
+    // Pro, yearly: $290 a year, with the trial a first subscription gets.
+    await page.getByLabel('Yearly', { exact: true }).check();
+    const pro = card(page, 'Pro');
+    await visible(pro.getByText('$290 / year'));
+    await visible(pro.getByText('7-day free trial'));
+    await look(page, 'pricing-yearly');
+    await pro.getByRole('button', { name: 'Start free trial' }).click();
+
+    await page.waitForURL((url) => url.pathname.startsWith('/checkout/'));
+    await payOnHostedPage(page, '4242 4242 4242 4242', 'hosted-checkout');
+
+    // The return page polls until the session is complete and the plan shows.
+    await page.waitForURL((url) => url.origin === origin && url.pathname === '/billing/success');
+    await page.getByRole('heading', { name: 'Thank you!' }).waitFor({ timeout: 30_000 });
+    await visible(page.getByRole('status').filter({ hasText: 'You are on Pro' }));
+    await visible(page.getByText('Trial', { exact: true }));
+    const features = page.getByRole('list', { name: 'Your features' });
+    await eventually(async () =>
+      expect(await features.getByRole('listitem').allTextContents()).toEqual([
+        'chat',
+        'export',
+        'rag',
+      ]),
+    );
+    await look(page, 'checkout-return');
+
+    await page.getByRole('link', { name: 'Go to your account' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await eventually(async () =>
+      expect(await page.locator('#plan-name').textContent()).toContain('Pro — $290 / year'),
+    );
+    await eventually(async () =>
+      expect(
+        await page.getByRole('list', { name: 'Your features' }).getByRole('listitem').count(),
+      ).toBe(3),
+    );
+    await look(page, 'account-trialing');
+
+    // Cancel at period end, then resume.
+    await page.getByRole('button', { name: 'Cancel at period end' }).click();
+    await visible(page.getByText('Cancels at period end'));
+    await look(page, 'account-canceling');
+    await page.getByRole('button', { name: 'Resume plan' }).click();
+    await visible(page.getByRole('status').filter({ hasText: 'renew as usual' }));
+    await visible(page.getByRole('button', { name: 'Cancel at period end' }));
+
+    // Change plan: Pro monthly.
+    await page
+      .getByLabel('Change plan to', { exact: true })
+      .selectOption({ label: 'Pro — $29 / month' });
+    await page.getByRole('button', { name: 'Change plan' }).click();
+    await eventually(async () =>
+      expect(await page.locator('#plan-name').textContent()).toContain('Pro — $29 / month'),
+    );
+
+    // The portal, and back.
+    await page.getByRole('button', { name: 'Manage billing in the portal' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/portal/'));
+    await page.getByRole('heading', { name: 'Billing' }).waitFor();
+    await look(page, 'portal');
+    await page.getByRole('link', { name: 'Return to the site' }).click();
+    await page.waitForURL(`${origin}/billing/from-portal`);
+    await visible(page.getByText('Back from the billing portal'));
+    await eventually(async () =>
+      expect(await page.locator('#plan-name').textContent()).toContain('Pro — $29 / month'),
+    );
+
+    // Credits, twice, each through the hosted page.
+    for (const round of [1, 2]) {
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Pricing' })
+        .click();
+      await card(page, '1,000 credits').getByRole('button', { name: 'Buy 1,000 credits' }).click();
+      await page.waitForURL((url) => url.pathname.startsWith('/checkout/'));
+      await payOnHostedPage(page, '4242 4242 4242 4242');
+      await page
+        .getByRole('status')
+        .filter({ hasText: 'Your purchase is complete' })
+        .waitFor({ timeout: 30_000 });
+      if (round === 1) await look(page, 'checkout-return-credits');
+      await page.getByRole('link', { name: 'Go to your account' }).click();
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    }
+
+    const history = page.getByRole('region', { name: 'Billing history' });
+    await eventually(async () =>
+      expect(await history.getByRole('row').filter({ hasText: '1,000 credits' }).count()).toBe(2),
+    );
+    const purchases = page.getByRole('region', { name: 'Purchases' });
+    await eventually(async () =>
+      expect(await purchases.getByRole('row').filter({ hasText: '1,000 credits' }).count()).toBe(2),
+    );
+    await visible(history.getByRole('link', { name: /^Invoice for/ }).first());
+    await look(page, 'account-history');
+
+    // Filters: no failed payments; a day range before today shows none either.
+    await history.getByLabel('Status', { exact: true }).selectOption('FAILED');
+    await visible(history.getByText('No payments match these filters.'));
+    await history.getByLabel('Status', { exact: true }).selectOption('');
+    await history.getByLabel('To', { exact: true }).fill('2001-01-01');
+    await visible(history.getByText('No payments match these filters.'));
+    await history.getByLabel('To', { exact: true }).fill('');
+    // Paging: two rows a page, older pages and back.
+    await history.getByLabel('Rows per page', { exact: true }).selectOption('2');
+    await eventually(async () => expect(await history.getByRole('row').count()).toBe(3));
+    await history.getByRole('button', { name: 'Older' }).click();
+    await visible(history.getByText('Page 2'));
+    await history.getByRole('button', { name: 'Newer' }).click();
+    await visible(history.getByText('Page 1'));
+    await eventually(async () =>
+      expect(await history.getByRole('row').filter({ hasText: '1,000 credits' }).count()).toBe(2),
+    );
+
+    expect(console.all).toEqual([]);
+  }, 240_000);
+
+  it("shows the declined card's error on the checkout page, and nothing is bought", async () => {
+    const { page, console } = await openPage();
+    await signIn(page, { userId: `user_declined_${Date.now().toString(36)}` });
+    await card(page, 'Starter').getByRole('button', { name: 'Start free trial' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/checkout/'));
+    // The page answers the refused payment 402, as a browser console notes.
+    console.expectFailure();
+    await payOnHostedPage(page, '4000 0000 0000 9995');
+    await eventually(async () =>
+      expect(await page.getByRole('alert').textContent()).toMatch(/insufficient funds/i),
+    );
+    await look(page, 'hosted-checkout-declined');
+
+    await page.getByRole('link', { name: 'Cancel and go back' }).click();
+    await page.getByRole('heading', { name: 'Checkout canceled' }).waitFor();
+    await look(page, 'checkout-canceled');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Account' })
+      .click();
+    await visible(page.getByText('You have no plan yet.'));
+    await visible(page.getByText('No payments yet.'));
+    await look(page, 'account-empty');
+    expect(console.all).toEqual([]);
+  }, 120_000);
+
+  it('pays on the page itself with embedded checkout (Stripe.js from the emulator)', async () => {
+    const { page, console } = await openPage();
+    await signIn(page, { userId: `user_embedded_${Date.now().toString(36)}` });
+    await page.getByLabel('On this page', { exact: true }).check();
+    await card(page, 'Pro').getByRole('button', { name: 'Start free trial' }).click();
+
+    const frame = page.frameLocator('iframe[title="Secure checkout"]');
+    await frame.getByLabel('Card number', { exact: true }).waitFor();
+    await look(page, 'embedded-checkout');
+    await frame.getByLabel('Card number', { exact: true }).fill('4242 4242 4242 4242');
+    await frame.getByLabel('Expiry (MM / YY)', { exact: true }).fill('12 / 34');
+    await frame.getByLabel('CVC', { exact: true }).fill('123');
+    await frame.getByRole('button', { name: 'Subscribe' }).click();
+
+    await page.waitForURL((url) => url.pathname === '/billing/success');
+    await page.getByRole('heading', { name: 'Thank you!' }).waitFor({ timeout: 30_000 });
+    await visible(page.getByRole('status').filter({ hasText: 'You are on Pro' }));
+    await look(page, 'embedded-return');
+    expect(console.all).toEqual([]);
+  }, 120_000);
+
+  it('shows an organisation member without the billing role every action disabled, with the reason', async () => {
+    const { page, console } = await openPage();
+    await signIn(page, {
+      userId: `user_member_${Date.now().toString(36)}`,
+      organisation: 'Globex',
+      role: 'member',
+    });
+    await visible(page.getByText('View only'));
+    const buy = card(page, 'Pro').getByRole('button', { name: 'Start free trial' });
+    await eventually(async () => expect(await buy.getAttribute('aria-disabled')).toBe('true'));
+    expect(await accessibleDescription(buy)).toMatch(
+      /Only an organisation owner or admin can change billing/,
+    );
+    const credits = card(page, '1,000 credits').getByRole('button', { name: 'Buy 1,000 credits' });
+    await eventually(async () => expect(await credits.getAttribute('aria-disabled')).toBe('true'));
+    await look(page, 'pricing-member');
+    // Clicking does nothing: no checkout starts.
+    await buy.click({ force: true });
+    expect(new URL(page.url()).pathname).toBe('/pricing');
+
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Account' })
+      .click();
+    const portal = page.getByRole('button', { name: 'Manage billing in the portal' });
+    await eventually(async () => expect(await portal.getAttribute('aria-disabled')).toBe('true'));
+    expect(await accessibleDescription(portal)).toMatch(/your role is member/);
+    await look(page, 'account-member');
+    expect(console.all).toEqual([]);
+  }, 120_000);
+
+  it('explains a refused promotion code next to its field', async () => {
+    const { page, console } = await openPage();
+    await signIn(page, { userId: `user_promo_${Date.now().toString(36)}` });
+    await page.getByLabel('Promotion code', { exact: true }).fill('NOT-A-CODE');
+    console.expectFailure();
+    await card(page, 'Pro').getByRole('button', { name: 'Start free trial' }).click();
+    const field = page.getByLabel('Promotion code', { exact: true });
+    await eventually(async () => expect(await field.getAttribute('aria-invalid')).toBe('true'));
+    expect(await accessibleDescription(field)).toBe('This promotion code is not valid.');
+    expect(new URL(page.url()).pathname).toBe('/pricing');
+    await look(page, 'pricing-promotion-refused');
+    expect(console.all).toEqual([]);
+  }, 120_000);
+});
