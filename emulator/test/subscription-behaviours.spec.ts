@@ -129,7 +129,7 @@ describe('pause_collection, default_incomplete and pending_if_incomplete', () =>
         items: [{ price: 'price_pro_monthly' }],
         payment_behavior: 'default_incomplete',
         payment_settings: { save_default_payment_method: 'on_subscription' },
-        expand: ['latest_invoice.payments'],
+        expand: ['latest_invoice.payments', 'latest_invoice.confirmation_secret'],
       });
       expect(subscription).toMatchObject({
         status: 'incomplete',
@@ -142,6 +142,11 @@ describe('pause_collection, default_incomplete and pending_if_incomplete', () =>
         invoice.payments?.data[0].payment.payment_intent as string,
       );
       expect(intent).toMatchObject({ status: 'requires_confirmation', amount: 2900 });
+      // What the client confirms with, in this API version.
+      expect(invoice.confirmation_secret).toEqual({
+        client_secret: intent.client_secret,
+        type: 'payment_intent',
+      });
       expect(await eventTypesAfter(stripe, marker)).toEqual([
         'customer.subscription.created',
         'invoice.created',

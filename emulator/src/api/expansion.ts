@@ -12,6 +12,7 @@ const EXPANDABLE_FIELDS = new Set([
   'applies_to',
   'balance_transaction',
   'charge',
+  'confirmation_secret',
   'coupon',
   'customer',
   'default_payment_method',
@@ -103,6 +104,20 @@ export class Expander {
     return undefined;
   }
 
+  /**
+   * An open invoice's `confirmation_secret`: the client secret of the payment intent its payment
+   * waits on (what a client confirms after `payment_behavior=default_incomplete`), else null.
+   */
+  private confirmationSecret(invoiceId: string, status: unknown): object | null {
+    if (status !== 'open') return null;
+    const intentId = this.domain.invoices.collection.latestPaymentIntentOf(invoiceId);
+    const intent =
+      intentId === null ? undefined : this.domain.core.state.paymentIntents.get(intentId);
+    if (intent === undefined || intent.status === 'succeeded' || intent.status === 'canceled')
+      return null;
+    return { client_secret: intent.client_secret, type: 'payment_intent' };
+  }
+
   /** Fields that Stripe leaves out unless expanded (`applies_to` only exists on limited coupons). */
   private includable(object: Json, field: string): unknown {
     if (
@@ -122,6 +137,12 @@ export class Expander {
       const products = this.domain.coupons.appliesTo(object.id);
       return products === null ? undefined : { products };
     }
+    if (
+      object.object === 'invoice' &&
+      field === 'confirmation_secret' &&
+      typeof object.id === 'string'
+    )
+      return this.confirmationSecret(object.id, object.status);
     if (object.object === 'invoice' && field === 'payments' && typeof object.id === 'string') {
       const payments = this.domain.invoices.collection.paymentsOf(object.id);
       return {

@@ -20,32 +20,38 @@ import { taxRateEndpoints } from './tax-rate-routes';
 import { testClockEndpoints } from './test-clock-routes';
 import { webhookEndpointEndpoints } from './webhook-endpoint-routes';
 
+export interface ApiResource {
+  /** The resource's name in the README's endpoint list. */
+  name: string;
+  endpoints: (domain: StripeDomain) => Endpoint[];
+}
+
 /** Every resource's route file, in the order the README lists them. Adding a resource is one line here. */
-const RESOURCES: readonly ((domain: StripeDomain) => Endpoint[])[] = [
-  customerEndpoints,
-  paymentMethodEndpoints,
-  productEndpoints,
-  priceEndpoints,
-  couponEndpoints,
-  promotionCodeEndpoints,
-  taxRateEndpoints,
-  checkoutSessionEndpoints,
-  billingPortalEndpoints,
-  subscriptionEndpoints,
-  subscriptionItemEndpoints,
-  invoiceEndpoints,
-  invoiceItemEndpoints,
-  paymentIntentEndpoints,
-  chargeEndpoints,
-  refundEndpoints,
-  eventEndpoints,
-  webhookEndpointEndpoints,
-  testClockEndpoints,
+export const API_RESOURCES: readonly ApiResource[] = [
+  { name: 'Customers', endpoints: customerEndpoints },
+  { name: 'Payment methods', endpoints: paymentMethodEndpoints },
+  { name: 'Products', endpoints: productEndpoints },
+  { name: 'Prices', endpoints: priceEndpoints },
+  { name: 'Coupons', endpoints: couponEndpoints },
+  { name: 'Promotion codes', endpoints: promotionCodeEndpoints },
+  { name: 'Tax rates', endpoints: taxRateEndpoints },
+  { name: 'Checkout sessions', endpoints: checkoutSessionEndpoints },
+  { name: 'Billing portal sessions', endpoints: billingPortalEndpoints },
+  { name: 'Subscriptions', endpoints: subscriptionEndpoints },
+  { name: 'Subscription items', endpoints: subscriptionItemEndpoints },
+  { name: 'Invoices', endpoints: invoiceEndpoints },
+  { name: 'Invoice items and invoice payments', endpoints: invoiceItemEndpoints },
+  { name: 'Payment intents', endpoints: paymentIntentEndpoints },
+  { name: 'Charges', endpoints: chargeEndpoints },
+  { name: 'Refunds', endpoints: refundEndpoints },
+  { name: 'Events', endpoints: eventEndpoints },
+  { name: 'Webhook endpoints', endpoints: webhookEndpointEndpoints },
+  { name: 'Test clocks', endpoints: testClockEndpoints },
 ];
 
 /** Every endpoint the emulated API serves, with its declared parameters. */
 export function apiEndpoints(domain: StripeDomain): Endpoint[] {
-  return RESOURCES.flatMap((resource) => resource(domain));
+  return API_RESOURCES.flatMap((resource) => resource.endpoints(domain));
 }
 
 export function registerApiRoutes(router: ApiRouter, domain: StripeDomain): void {
