@@ -3,6 +3,7 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint/layers.mjs';
 
 export default tseslint.config(
   {
@@ -13,6 +14,7 @@ export default tseslint.config(
       'src/generated/**',
       '.data/**',
       'bench/results/**',
+      'bench/.peer/**',
       'client/dist/**',
       'client/.test-build-*/**',
       'client/src/generated/**',
@@ -41,6 +43,12 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
     },
+  },
+  {
+    // docs/architecture.json's "never" arrows, and the sync engine's one front door.
+    files: ['src/**/*.ts', 'emulator/src/**/*.ts'],
+    plugins: { layers },
+    rules: { 'layers/never-arrows': 'error' },
   },
   {
     // The demo frontend: React's rules of hooks.

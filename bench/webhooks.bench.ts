@@ -1,20 +1,30 @@
 /**
- * `npm run bench:webhooks` — webhook ingestion under load, against the service as it runs in
- * production sandbox mode (a child process, `node dist/src/main.js`) on PostgreSQL, with the
- * emulator in the service's process playing Stripe. See bench/README.md for what each number means.
+ * `npm run bench:webhooks` — webhook ingestion under load, side by side with stripe/sync-engine.
+ * Stripe (the emulator) runs in its own process, as production has Stripe elsewhere; this
+ * service (`node dist/src/main.js`, its emulator given by STRIPE_API_BASE) and the peer
+ * (`@supabase/stripe-sync-engine` in a small Fastify app) each run in their own process on their
+ * own database of the same PostgreSQL, fed the same stream, interleaved. See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
+import type Stripe from 'stripe';
 import { packageRoot } from '../src/common/package-root';
-import { deliveryStream, EmulatorDriver, generateEvents, prng } from './support/events';
+import {
+  deliveryStream,
+  EmulatorDriver,
+  generateEvents,
+  prng,
+  type BenchCustomer,
+} from './support/events';
 import { deliverWebhooks, measureGet, type DeliveryRun, type HttpRun } from './support/load';
 import {
   createBenchDatabase,
   openBenchServer,
+  withClient,
   type BenchDatabase,
   type BenchServer,
 } from './support/postgres';
@@ -26,17 +36,24 @@ import {
   sampleResidentMemory,
   spawnNode,
   waitForOk,
+  type NodeChild,
 } from './support/processes';
+import { measureColdStart, startServiceProcess, type ColdStart } from './support/service';
 import {
-  measureColdStart,
-  startServiceProcess,
-  type ColdStart,
-  type ServiceProcess,
-} from './support/service';
-import { checkLedger, checkState } from './support/verify';
+  ensurePeerInstalled,
+  setRealism,
+  startEmulatorProcess,
+  startPeerProcess,
+  stripeRequests,
+  type EmulatorProcess,
+} from './support/targets';
+import { checkLedger, checkPeerState, checkState, type PeerStateCheck } from './support/verify';
 
 /** The whole run stops by itself after this, whatever happens. */
-const HARD_LIMIT_MS = 20 * 60_000;
+const HARD_LIMIT_MS = 40 * 60_000;
+/** The key the service presents in sandbox mode, and the peer's (distinct last four). */
+const SERVICE_KEY = 'sk_test_sandbox';
+const PEER_KEY = 'sk_test_peer_0001';
 
 interface Options {
   customers: number;
@@ -47,10 +64,20 @@ interface Options {
   getSeconds: number;
   deliveryTimeLimitMs: number;
   seed: number;
+  runs: number;
+  peer: boolean;
+  /** Stripe's median latency for the second run of this service (p99 = 4×), or null. */
+  stripeLatencyMs: number | null;
+  /** Stripe's rate limit (requests/s per key) for that run, or null. */
+  rateLimit: number | null;
+  /** Rows written into the service's tables before its runs. */
+  prefill: number;
   coldStart: boolean;
   cpuProfile: boolean;
   /** Extra Node.js options for the service process (`--node-arg <option>`, repeatable). */
   serviceNodeArgs: string[];
+  /** Extra environment for the service process (`--service-env NAME=VALUE`, repeatable). */
+  serviceEnv: Record<string, string>;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -66,6 +93,10 @@ function parseOptions(argv: string[]): Options {
     }
     return parsed;
   };
+  const optional = (name: string, min: number, max: number): number | null =>
+    value(name) === undefined ? null : number(name, 0, min, max);
+  if (argv.includes('--instances'))
+    throw new Error('--instances comes with the scale-out work; this build runs one instance');
   return {
     customers: number('customers', 245, 10, 5_000),
     warmUpCustomers: number('warm-up-customers', 15, 1, 500),
@@ -75,10 +106,22 @@ function parseOptions(argv: string[]): Options {
     getSeconds: number('get-seconds', 5, 1, 60),
     deliveryTimeLimitMs: number('time-limit', 120, 5, 600) * 1000,
     seed: number('seed', Math.floor(Math.random() * 2 ** 31), 0, 2 ** 31),
+    runs: number('runs', 1, 1, 9),
+    peer: !argv.includes('--no-peer'),
+    stripeLatencyMs: optional('stripe-latency', 1, 10_000),
+    rateLimit: optional('rate-limit', 1, 10_000),
+    prefill: number('prefill', 0, 0, 5_000_000),
     coldStart: !argv.includes('--no-cold-start'),
     cpuProfile: argv.includes('--cpu-prof'),
     serviceNodeArgs: argv.flatMap((arg, i) =>
       arg === '--node-arg' && i + 1 < argv.length ? [argv[i + 1]] : [],
+    ),
+    serviceEnv: Object.fromEntries(
+      argv.flatMap((arg, i) => {
+        if (arg !== '--service-env' || i + 1 >= argv.length) return [];
+        const [name, ...rest] = argv[i + 1].split('=');
+        return [[name, rest.join('=')]];
+      }),
     ),
   };
 }
@@ -90,70 +133,134 @@ const mb = (bytes: number | null): number | null =>
   bytes === null ? null : Math.round((bytes / 1024 / 1024) * 10) / 10;
 const pct = (part: number, whole: number): number =>
   whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+const median = (values: (number | null)[]): number | null => {
+  const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (present.length === 0) return null;
+  const middle = Math.floor(present.length / 2);
+  return round2(
+    present.length % 2 === 1 ? present[middle] : (present[middle - 1] + present[middle]) / 2,
+  );
+};
 
-interface WebhookMeasure {
+/** One measured delivery of the stream to one target. */
+interface Measure {
+  target: 'service' | 'peer' | 'service (slow Stripe)';
   run: DeliveryRun;
-  /** When the measured run started and ended, in ms after the service was spawned (for --cpu-prof). */
-  windowFromSpawnMs: [number, number];
-  /** Service process CPU use during the run, in cores (1.0 = one core busy). */
-  serviceCpuCores: number | null;
-  /** Service process CPU time per delivery, in ms: less sensitive to other load than events/s. */
   serviceCpuMsPerDelivery: number | null;
-  /** Whole-machine CPU use during the run, 0–100 % of all cores. */
+  serviceCpuCores: number | null;
   machineCpuPercent: number | null;
-  rss: { peakMb: number | null; meanMb: number | null };
+  peakRssMb: number | null;
+  stripeCallsPerDelivery: number | null;
+  windowFromSpawnMs: [number, number];
+  verified: boolean;
+  verification: unknown;
+  /** DB-only reads measured during the stream (the slow-Stripe run). */
+  readsDuringStream?: HttpRun;
 }
 
-async function measureDeliveries(
-  service: ServiceProcess,
-  stream: Parameters<typeof deliverWebhooks>[1],
+async function measure(
+  child: NodeChild,
+  url: string,
+  stream: Stripe.Event[],
   options: { secret: string; concurrency: number; timeLimitMs: number },
-): Promise<WebhookMeasure> {
-  const cpuBefore = cpuSeconds(service.child.pid);
+  counters: () => Promise<number | null>,
+): Promise<Omit<Measure, 'target' | 'verified' | 'verification'>> {
+  const callsBefore = await counters();
+  const cpuBefore = cpuSeconds(child.pid);
   const machineBefore = machineJiffies();
-  const memory = sampleResidentMemory(service.child.pid);
+  const memory = sampleResidentMemory(child.pid);
   const started = performance.now();
-  const windowStart = started - service.child.startedAt;
-  const run = await deliverWebhooks(`${service.url}/api/webhooks/stripe`, stream, options);
+  const run = await deliverWebhooks(url, stream, options);
   const seconds = (performance.now() - started) / 1000;
   const rss = memory.stop();
-  const cpuAfter = cpuSeconds(service.child.pid);
+  const cpuAfter = cpuSeconds(child.pid);
   const machineAfter = machineJiffies();
+  const callsAfter = await counters();
   return {
     run,
     windowFromSpawnMs: [
-      Math.round(windowStart),
-      Math.round(performance.now() - service.child.startedAt),
+      Math.round(started - child.startedAt),
+      Math.round(performance.now() - child.startedAt),
     ],
     serviceCpuCores:
-      cpuBefore === null || cpuAfter === null
-        ? null
-        : Math.round(((cpuAfter - cpuBefore) / seconds) * 100) / 100,
+      cpuBefore === null || cpuAfter === null ? null : round2((cpuAfter - cpuBefore) / seconds),
     serviceCpuMsPerDelivery:
       cpuBefore === null || cpuAfter === null || run.completed === 0
         ? null
-        : Math.round(((cpuAfter - cpuBefore) * 1000 * 100) / run.completed) / 100,
+        : round2(((cpuAfter - cpuBefore) * 1000) / run.completed),
     machineCpuPercent:
       machineBefore === null || machineAfter === null
         ? null
         : pct(machineAfter.busy - machineBefore.busy, machineAfter.total - machineBefore.total),
-    rss: { peakMb: mb(rss.peakBytes), meanMb: mb(rss.meanBytes) },
+    peakRssMb: mb(rss.peakBytes),
+    stripeCallsPerDelivery:
+      callsBefore === null || callsAfter === null || run.completed === 0
+        ? null
+        : Math.round(((callsAfter - callsBefore) / run.completed) * 1000) / 1000,
   };
 }
 
-async function measureBare(root: string, seconds: number, concurrency: number): Promise<HttpRun> {
-  const port = await freePort();
-  const bare = spawnNode(join(root, 'dist', 'bench', 'bare-app.js'), {
-    cwd: root,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port) },
+/** Account rows as the API would have created them: one per benchmark customer. */
+async function insertAccounts(databaseUrl: string, customers: BenchCustomer[]): Promise<void> {
+  await withClient(databaseUrl, async (client) => {
+    for (let i = 0; i < customers.length; i += 500) {
+      const chunk = customers.slice(i, i + 500);
+      const values = chunk.map(
+        (_, j) => `($${j * 3 + 1}::uuid, 'USER', $${j * 3 + 2}, $${j * 3 + 3}, now())`,
+      );
+      await client.query(
+        `INSERT INTO "Account" ("id", "kind", "externalId", "email", "updatedAt") VALUES ${values.join(', ')}`,
+        chunk.flatMap((customer, j) => [
+          customer.accountId,
+          `bench_user_${i + j}`,
+          `bench_${i + j}@example.test`,
+        ]),
+      );
+    }
   });
-  try {
-    const url = `http://127.0.0.1:${port}/constant`;
-    await waitForOk(bare, url, 30_000);
-    return await measureGet(url, { connections: concurrency, durationSeconds: seconds });
-  } finally {
-    await bare.stop(5_000);
-  }
+}
+
+/**
+ * Rows of other customers already in the tables the hot path reads and writes: accounts,
+ * subscriptions, billing history, ledger and watermarks, `rows` in all.
+ */
+async function prefill(databaseUrl: string, rows: number): Promise<void> {
+  const quarter = Math.floor(rows / 4);
+  await withClient(databaseUrl, async (client) => {
+    await client.query(
+      `INSERT INTO "Account" ("id", "kind", "externalId", "email", "stripeCustomerId", "updatedAt")
+       SELECT gen_random_uuid(), 'USER', 'prefill_' || g, 'prefill_' || g || '@example.test', 'cus_prefill_' || g, now()
+       FROM generate_series(1, $1) g`,
+      [quarter],
+    );
+    await client.query(
+      `INSERT INTO "Subscription" ("id", "stripeId", "accountId", "stripeCustomerId", "status", "priceId", "productId",
+         "quantity", "currentPeriodStart", "currentPeriodEnd", "stripeCreatedAt", "stripeSyncedAt", "updatedAt")
+       SELECT gen_random_uuid(), 'sub_prefill_' || a."externalId", a."id", a."stripeCustomerId", 'active', 'price_pro_monthly',
+         'prod_pro', 1, now(), now() + interval '30 days', now(), now(), now()
+       FROM "Account" a WHERE a."externalId" LIKE 'prefill_%'`,
+    );
+    await client.query(
+      `INSERT INTO "Payment" ("id", "sourceKey", "accountId", "type", "status", "amount", "currency", "stripeInvoiceId",
+         "occurredAt", "updatedAt")
+       SELECT gen_random_uuid(), 'invoice:in_prefill_' || a."externalId", a."id", 'SUBSCRIPTION', 'COMPLETED', 2900, 'usd',
+         'in_prefill_' || a."externalId", now(), now()
+       FROM "Account" a WHERE a."externalId" LIKE 'prefill_%'`,
+    );
+    await client.query(
+      `INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "stripeCreatedAt", "receivedAt", "status", "attempts", "payload")
+       SELECT gen_random_uuid(), 'evt_prefill_' || g, 'invoice.paid', now(), now(), 'PROCESSED', 1, '{}'::jsonb
+       FROM generate_series(1, $1) g`,
+      [rows - 3 * quarter],
+    );
+    await client.query(
+      `INSERT INTO "StripeObjectWatermark" ("stripeId", "kind", "stateFrom", "stateUntil", "progress", "hash")
+       SELECT 'sub_prefill_' || g, 'subscription', 1, 2, '{1,1}', 'x' FROM generate_series(1, $1) g`,
+      [quarter],
+    );
+    await client.query('ANALYZE');
+  });
 }
 
 function row(cells: (string | number | null)[], widths: number[]): string {
@@ -175,58 +282,31 @@ async function main(): Promise<void> {
     void Promise.allSettled(cleanups.map((cleanup) => cleanup())).then(() => process.exit(2));
   }, HARD_LIMIT_MS);
   hardLimit.unref();
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.splice(0)) await step().catch(() => undefined);
+  };
 
   let server: BenchServer | undefined;
-  let database: BenchDatabase | undefined;
-  let service: ServiceProcess | undefined;
   try {
     server = await openBenchServer(log);
-    const databaseSource = server.source;
-    database = await createBenchDatabase(server);
-    const benchDatabase = database;
-    cleanups.unshift(() => benchDatabase.drop());
-    log(`PostgreSQL: ${server.source}; database ${database.name} (migrated)`);
-
-    const secret = `whsec_bench_${randomBytes(16).toString('hex')}`;
-    const jwtSecret = randomBytes(32).toString('hex');
-    const resultsDir = join(root, 'bench', 'results');
-    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-    // `.json` so that bench/results/*.json (git-ignored) covers it; DevTools loads it as it is.
-    const profileName = `webhooks-${stamp}.service.cpuprofile.json`;
-    if (options.cpuProfile) await mkdir(resultsDir, { recursive: true });
-    service = await startServiceProcess({
-      root,
-      readyTimeoutMs: 60_000,
-      nodeArgs: [
-        ...(options.cpuProfile
-          ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=${profileName}`]
-          : []),
-        ...options.serviceNodeArgs,
-      ],
-      env: {
-        DATABASE_URL: database.url,
-        DATABASE_POOL_SIZE: String(options.poolSize),
-        LOG_LEVEL: 'warn',
-        THROTTLE_LIMIT: '100000000',
-        JWT_SECRET: jwtSecret,
-        // The operator's secret, as with `stripe listen`; the sandbox adds its own endpoint's too.
-        STRIPE_WEBHOOK_SECRETS: secret,
-      },
-    });
-    const running = service;
-    cleanups.unshift(() => running.child.stop(5_000));
-    const idleRss = mb(residentBytes(service.child.pid));
-    log(
-      `Service pid ${service.child.pid} ready in ${Math.round(service.readyMs)} ms at ${service.url}`,
+    const benchServer = server;
+    log(`PostgreSQL: ${server.source}`);
+    const emulator: EmulatorProcess = await startEmulatorProcess(root);
+    cleanups.unshift(() => emulator.child.stop(5_000));
+    log(`Stripe emulator (its own process, pid ${emulator.child.pid}) at ${emulator.url}`);
+    const driver = new EmulatorDriver(emulator.url);
+    await driver.control(
+      '/catalog/seed',
+      JSON.parse(readFileSync(join(root, 'emulator', 'catalog', 'sandbox-catalog.json'), 'utf8')),
     );
 
-    const emulator = new EmulatorDriver(service.emulatorUrl);
     log(`Generating events (${options.customers} + ${options.warmUpCustomers} warm-up customers)…`);
-    const generated = await generateEvents(emulator, database.url, {
+    const generation = await createBenchDatabase(benchServer);
+    const generated = await generateEvents(driver, generation.url, {
       customers: options.customers,
       warmUpCustomers: options.warmUpCustomers,
       log,
-    });
+    }).finally(() => generation.drop());
     const random = prng(options.seed);
     const warmUpStream = deliveryStream(generated.warmUp, options.duplicateShare, random);
     const stream = deliveryStream(generated.measured, options.duplicateShare, random);
@@ -236,74 +316,173 @@ async function main(): Promise<void> {
       `  ${generated.measured.length} distinct events (+ ${generated.warmUp.length} warm-up) in ` +
         `${Math.round(generated.generationMs / 1000)} s → ${stream.length} deliveries`,
     );
-
+    const expectedDuplicates = stream.length - generated.measured.length;
+    const secret = `whsec_bench_${randomBytes(16).toString('hex')}`;
+    const jwtSecret = randomBytes(32).toString('hex');
     const deliveryOptions = {
       secret,
       concurrency: options.concurrency,
       timeLimitMs: options.deliveryTimeLimitMs,
     };
-    log(`Warm-up: ${warmUpStream.length} deliveries…`);
-    const warmUp = await deliverWebhooks(
-      `${service.url}/api/webhooks/stripe`,
-      warmUpStream,
-      deliveryOptions,
-    );
-    log(`Measured: ${stream.length} deliveries, ${options.concurrency} at a time…`);
-    const webhooks = await measureDeliveries(service, stream, deliveryOptions);
+    const resultsDir = join(root, 'bench', 'results');
+    await mkdir(resultsDir, { recursive: true });
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    const measures: Measure[] = [];
+    const serviceOutputs: string[][] = [];
+    let idleRss: number | null = null;
+    let readyMs: number | null = null;
 
-    log('Verifying exactly-once and final state…');
-    const allEvents = [...generated.warmUp, ...generated.measured];
-    const ledger = await checkLedger(
-      database.url,
-      allEvents.map((event) => event.id),
-    );
-    const state = await checkState(emulator, database.url, generated.customers);
-    const expectedDuplicates = stream.length - generated.measured.length;
-    const exactlyOnce =
-      ledger.ok &&
-      state.ok &&
-      webhooks.run.errors === 0 &&
-      warmUp.errors === 0 &&
-      webhooks.run.notSent === 0 &&
-      webhooks.run.answeredDuplicate === expectedDuplicates;
-
-    log(`GET endpoints vs a bare NestJS endpoint (${options.getSeconds} s each)…`);
-    const memoryDuringGets = sampleResidentMemory(service.child.pid);
-    const bare = await measureBare(root, options.getSeconds, options.concurrency);
-    const catalog = await measureGet(`${service.url}/api/catalog/products`, {
-      connections: options.concurrency,
-      durationSeconds: options.getSeconds,
-    });
-    let entitlements: HttpRun | { skipped: string } = {
-      skipped: 'no entitlements module (src/entitlements) in this build',
-    };
-    if (existsSync(join(root, 'dist', 'src', 'entitlements'))) {
+    /** This service on a fresh database: warm-up, the measured stream, verification. */
+    const runService = async (slowStripe: boolean, profile: boolean): Promise<void> => {
+      const database = await createBenchDatabase(benchServer);
+      cleanups.unshift(() => database.drop());
+      await insertAccounts(database.url, generated.customers);
+      const profileName = `webhooks-${stamp}-${measures.length}.service.cpuprofile.json`;
+      const service = await startServiceProcess({
+        root,
+        readyTimeoutMs: 60_000,
+        nodeArgs: [
+          ...(profile
+            ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=${profileName}`]
+            : []),
+          ...options.serviceNodeArgs,
+        ],
+        env: {
+          DATABASE_URL: database.url,
+          DATABASE_POOL_SIZE: String(options.poolSize),
+          LOG_LEVEL: 'warn',
+          THROTTLE_LIMIT: '100000000',
+          JWT_SECRET: jwtSecret,
+          STRIPE_API_BASE: emulator.url,
+          // The operator's secret, as with `stripe listen`.
+          STRIPE_WEBHOOK_SECRETS: secret,
+          ...options.serviceEnv,
+        },
+      });
+      cleanups.unshift(() => service.child.stop(5_000));
+      idleRss ??= mb(residentBytes(service.child.pid));
+      readyMs ??= Math.round(service.readyMs);
+      if (options.prefill > 0) {
+        log(`  prefilling ${options.prefill} rows…`);
+        await prefill(database.url, options.prefill);
+      }
+      const webhookUrl = `${service.url}/api/webhooks/stripe`;
+      await deliverWebhooks(webhookUrl, warmUpStream, deliveryOptions);
+      if (slowStripe)
+        await setRealism(emulator.url, {
+          latency:
+            options.stripeLatencyMs === null
+              ? null
+              : { p50Ms: options.stripeLatencyMs, p99Ms: options.stripeLatencyMs * 4 },
+          rateLimit: options.rateLimit,
+        });
+      // DB-only reads meanwhile (the slow-Stripe run): an account page loading its plan.
       const token = jwt.sign({ sub: 'bench_user_0', email: 'bench_0@example.test' }, jwtSecret, {
         algorithm: 'HS256',
         expiresIn: '1h',
       });
-      const headers = { authorization: `Bearer ${token}` };
-      const url = `${service.url}/api/entitlements/chat`;
-      const probe = await fetch(url, { headers });
-      await probe.arrayBuffer();
-      entitlements =
-        probe.status === 200
-          ? await measureGet(url, {
-              connections: options.concurrency,
-              durationSeconds: options.getSeconds,
-              headers,
-            })
-          : { skipped: `GET /api/entitlements/chat answered ${probe.status}` };
-    }
-    const getRss = memoryDuringGets.stop();
+      const reads = slowStripe
+        ? measureGet(`${service.url}/api/subscriptions/current`, {
+            connections: 4,
+            durationSeconds: 8,
+            headers: { authorization: `Bearer ${token}` },
+          })
+        : undefined;
+      const measured = await measure(service.child, webhookUrl, stream, deliveryOptions, () =>
+        stripeRequests(emulator.url, SERVICE_KEY),
+      );
+      const readsDuringStream = reads === undefined ? undefined : await reads;
+      if (slowStripe) await setRealism(emulator.url, { latency: null, rateLimit: null });
+      const ledger = await checkLedger(
+        database.url,
+        [...generated.warmUp, ...generated.measured].map((event) => event.id),
+      );
+      const state = await checkState(driver, database.url, generated.customers);
+      const verified =
+        ledger.ok &&
+        state.ok &&
+        measured.run.errors === 0 &&
+        measured.run.notSent === 0 &&
+        measured.run.answeredDuplicate === expectedDuplicates;
+      measures.push({
+        target: slowStripe ? 'service (slow Stripe)' : 'service',
+        ...measured,
+        verified,
+        verification: { ledger, state },
+        readsDuringStream,
+      });
+      serviceOutputs.push(service.child.output().slice(-10));
+      await service.child.stop(15_000);
+      await database.drop();
+      cleanups.splice(0, 2);
+    };
 
-    const serviceOutput = service.child.output();
-    await service.child.stop(15_000);
-    const serviceExit = await service.child.exited;
-    service = undefined;
-    await database.drop();
-    cleanups.shift();
-    database = undefined;
+    /** The peer on a fresh database of its own, fed the same stream. */
+    let peerDir: string | undefined;
+    const runPeer = async (): Promise<void> => {
+      peerDir ??= await ensurePeerInstalled(root, log);
+      const database = await createBenchDatabase(benchServer, {
+        migrate: false,
+        prefix: 'billing_bench_peer',
+      });
+      cleanups.unshift(() => database.drop());
+      const peer = await startPeerProcess(root, {
+        peerDir,
+        databaseUrl: database.url,
+        secret,
+        apiKey: PEER_KEY,
+        emulatorUrl: emulator.url,
+        pool: options.poolSize,
+      });
+      cleanups.unshift(() => peer.child.stop(5_000));
+      await deliverWebhooks(peer.webhookUrl, warmUpStream, deliveryOptions);
+      const measured = await measure(peer.child, peer.webhookUrl, stream, deliveryOptions, () =>
+        stripeRequests(emulator.url, PEER_KEY),
+      );
+      const state: PeerStateCheck = await checkPeerState(driver, database.url, generated.customers);
+      measures.push({
+        target: 'peer',
+        ...measured,
+        verified: measured.run.errors === 0 && state.staleInvoices + state.staleSubscriptions === 0,
+        verification: state,
+      });
+      await peer.child.stop(15_000);
+      await database.drop();
+      cleanups.splice(0, 2);
+    };
+
+    for (let run = 1; run <= options.runs; run++) {
+      log(`Run ${run}/${options.runs}: this service…`);
+      await runService(false, options.cpuProfile && run === 1);
+      if (options.peer) {
+        log(`Run ${run}/${options.runs}: stripe/sync-engine (default settings)…`);
+        await runPeer();
+      }
+      if (options.stripeLatencyMs !== null || options.rateLimit !== null) {
+        const supported = await setRealism(emulator.url, { latency: null, rateLimit: null }).then(
+          () => true,
+          () => false,
+        );
+        if (!supported) {
+          log('  this emulator build has no realism switches (latency, rate limit): run skipped');
+          continue;
+        }
+        log(
+          `Run ${run}/${options.runs}: this service with Stripe at ${options.stripeLatencyMs ?? 0} ms p50, ` +
+            `limit ${options.rateLimit ?? 'none'}/s…`,
+        );
+        await runService(true, false);
+      }
+    }
+
+    log(`GET endpoints vs a bare NestJS endpoint (${options.getSeconds} s each)…`);
+    const http = await measureGets(root, benchServer, emulator, generated.customers, {
+      ...options,
+      jwtSecret,
+      secret,
+    });
+
+    await cleanup();
     await server.stop();
     server = undefined;
 
@@ -313,17 +492,40 @@ async function main(): Promise<void> {
       coldStart = await measureColdStart(root);
     }
 
+    const of = (target: Measure['target']) => measures.filter((m) => m.target === target);
+    const summary = (target: Measure['target']) => {
+      const list = of(target);
+      if (list.length === 0) return null;
+      return {
+        runs: list.length,
+        deliveriesPerSecond: median(list.map((m) => m.run.eventsPerSecond)),
+        p99Ms: median(list.map((m) => m.run.latencyMs.p99)),
+        cpuMsPerDelivery: median(list.map((m) => m.serviceCpuMsPerDelivery)),
+        stripeCallsPerDelivery: median(list.map((m) => m.stripeCallsPerDelivery)),
+        peakRssMb: median(list.map((m) => m.peakRssMb)),
+        errors: list.reduce((n, m) => n + m.run.errors, 0),
+        verified: list.every((m) => m.verified),
+        readsP99Ms: median(list.map((m) => m.readsDuringStream?.latencyMs.p99 ?? null)),
+        readsNon2xx: list.reduce((n, m) => n + (m.readsDuringStream?.non2xx ?? 0), 0),
+      };
+    };
+    const ours = summary('service');
+    const peer = summary('peer');
+    const slow = summary('service (slow Stripe)');
+    const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
+      a === null || a === undefined || b === null || b === undefined || b === 0
+        ? null
+        : round2(a / b);
     const results = {
       startedAt: startedAt.toISOString(),
       machine: {
         cpus: cpus().length,
         cpuModel: cpus()[0]?.model,
         memoryMb: mb(totalmem()),
-        loadAverageAtEnd: loadavg().map((n) => Math.round(n * 100) / 100),
+        loadAverageAtEnd: loadavg().map((n) => round2(n)),
         node: process.version,
       },
       options,
-      database: { source: databaseSource, poolSize: options.poolSize },
       events: {
         customers: generated.customers.length,
         distinctMeasured: generated.measured.length,
@@ -333,26 +535,195 @@ async function main(): Promise<void> {
         generationMs: Math.round(generated.generationMs),
         types: Object.fromEntries([...types.entries()].sort((a, b) => b[1] - a[1])),
       },
-      webhooks: {
-        ...webhooks.run,
-        windowFromSpawnMs: webhooks.windowFromSpawnMs,
-        serviceCpuCores: webhooks.serviceCpuCores,
-        serviceCpuMsPerDelivery: webhooks.serviceCpuMsPerDelivery,
-        machineCpuPercent: webhooks.machineCpuPercent,
-        warmUp: {
-          deliveries: warmUp.deliveries,
-          eventsPerSecond: warmUp.eventsPerSecond,
-          errors: warmUp.errors,
+      summary: { service: ours, peer, slowStripe: slow },
+      ratios: {
+        deliveriesVsPeer: ratio(ours?.deliveriesPerSecond, peer?.deliveriesPerSecond),
+        cpuVsPeer: ratio(ours?.cpuMsPerDelivery, peer?.cpuMsPerDelivery),
+        slowStripeVsFast: ratio(slow?.deliveriesPerSecond, ours?.deliveriesPerSecond),
+      },
+      measures,
+      http,
+      memory: { idleAfterStartMb: idleRss },
+      startup: { serverDatabaseReadyMs: readyMs, embedded: coldStart },
+      serviceOutputTail: serviceOutputs.at(-1),
+    };
+
+    const widths = [34, 12, 12, 12, 14];
+    const lines = [
+      '',
+      row(['', 'service', 'peer', 'ratio', 'target'], widths),
+      row(['-'.repeat(34), '-'.repeat(12), '-'.repeat(12), '-'.repeat(12), '-'.repeat(14)], widths),
+      row(
+        [
+          'deliveries/s (median)',
+          ours?.deliveriesPerSecond ?? null,
+          peer?.deliveriesPerSecond ?? null,
+          results.ratios.deliveriesVsPeer,
+          '≥ 1.5× peer',
+        ],
+        widths,
+      ),
+      row(['p99 ms', ours?.p99Ms ?? null, peer?.p99Ms ?? null, '', '< 100'], widths),
+      row(
+        [
+          'service CPU ms per delivery',
+          ours?.cpuMsPerDelivery ?? null,
+          peer?.cpuMsPerDelivery ?? null,
+          results.ratios.cpuVsPeer,
+          '≤ peer',
+        ],
+        widths,
+      ),
+      row(
+        [
+          'Stripe calls per delivery',
+          ours?.stripeCallsPerDelivery ?? null,
+          peer?.stripeCallsPerDelivery ?? null,
+          '',
+          '≤ 0.1',
+        ],
+        widths,
+      ),
+      row(['peak RSS MB', ours?.peakRssMb ?? null, peer?.peakRssMb ?? null, '', '< 200'], widths),
+      row(['errors', ours?.errors ?? null, peer?.errors ?? null, '', '0'], widths),
+      row(
+        [
+          'state equals Stripe (exactly once)',
+          ours === null ? null : ours.verified ? 'yes' : 'NO',
+          peer === null
+            ? null
+            : `${(of('peer')[0]?.verification as PeerStateCheck | undefined)?.staleInvoices ?? '?'} stale inv.`,
+          '',
+          'yes',
+        ],
+        widths,
+      ),
+      ...(slow === null
+        ? []
+        : [
+            row(
+              [
+                `slow Stripe: deliveries/s (vs fast)`,
+                slow.deliveriesPerSecond,
+                '',
+                results.ratios.slowStripeVsFast,
+                '≥ 0.8× fast',
+              ],
+              widths,
+            ),
+            row(
+              ['slow Stripe: Stripe calls/delivery', slow.stripeCallsPerDelivery, '', '', ''],
+              widths,
+            ),
+            row(['slow Stripe: reads p99 ms', slow.readsP99Ms, '', '', '< 50'], widths),
+            row(['slow Stripe: 429s seen by users', slow.readsNon2xx, '', '', '0'], widths),
+            row(
+              ['slow Stripe: state equals Stripe', slow.verified ? 'yes' : 'NO', '', '', 'yes'],
+              widths,
+            ),
+          ]),
+      row(
+        [
+          'GET catalog / entitlements % bare',
+          `${http.catalog.ofCeilingPercent} / ${'ofCeilingPercent' in http.entitlements ? http.entitlements.ofCeilingPercent : '—'}`,
+          '',
+          '',
+          '≥ 70 %',
+        ],
+        widths,
+      ),
+      row(['idle RSS MB / ready ms', `${idleRss} / ${readyMs}`, '', '', ''], widths),
+      '',
+    ];
+    log(lines.join('\n'));
+    for (const m of measures)
+      if (!m.verified)
+        log(`Not verified (${m.target}): ${JSON.stringify(m.verification).slice(0, 2000)}`);
+    for (const m of measures)
+      if (m.run.errorSamples.length > 0)
+        log(`Error samples (${m.target}):\n${m.run.errorSamples.join('\n')}`);
+
+    const file = join(resultsDir, `webhooks-${stamp}.json`);
+    await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+    log(`Results written to ${file}`);
+    process.exitCode = ours?.verified === true && (slow === null || slow.verified) ? 0 : 1;
+  } finally {
+    await cleanup();
+    await server?.stop().catch(() => undefined);
+    clearTimeout(hardLimit);
+  }
+}
+
+/** A bare NestJS app (the ceiling), then the hot reads of a service started for them. */
+async function measureGets(
+  root: string,
+  server: BenchServer,
+  emulator: EmulatorProcess,
+  customers: BenchCustomer[],
+  options: Options & { jwtSecret: string; secret: string },
+): Promise<{
+  bare: HttpRun;
+  catalog: HttpRun & { ofCeilingPercent: number };
+  entitlements: (HttpRun & { ofCeilingPercent: number }) | { skipped: string };
+}> {
+  const port = await freePort();
+  const bareApp = spawnNode(join(root, 'dist', 'bench', 'bare-app.js'), {
+    cwd: root,
+    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port) },
+  });
+  let bare: HttpRun;
+  try {
+    const url = `http://127.0.0.1:${port}/constant`;
+    await waitForOk(bareApp, url, 30_000);
+    bare = await measureGet(url, {
+      connections: options.concurrency,
+      durationSeconds: options.getSeconds,
+    });
+  } finally {
+    await bareApp.stop(5_000);
+  }
+  const database: BenchDatabase = await createBenchDatabase(server);
+  try {
+    await insertAccounts(database.url, customers.slice(0, 1));
+    const service = await startServiceProcess({
+      root,
+      readyTimeoutMs: 60_000,
+      env: {
+        DATABASE_URL: database.url,
+        DATABASE_POOL_SIZE: String(options.poolSize),
+        LOG_LEVEL: 'warn',
+        THROTTLE_LIMIT: '100000000',
+        JWT_SECRET: options.jwtSecret,
+        STRIPE_API_BASE: emulator.url,
+        STRIPE_WEBHOOK_SECRETS: options.secret,
+      },
+    });
+    try {
+      const catalog = await measureGet(`${service.url}/api/catalog/products`, {
+        connections: options.concurrency,
+        durationSeconds: options.getSeconds,
+      });
+      const token = jwt.sign(
+        { sub: 'bench_user_0', email: 'bench_0@example.test' },
+        options.jwtSecret,
+        {
+          algorithm: 'HS256',
+          expiresIn: '1h',
         },
-      },
-      verification: {
-        exactlyOnce,
-        expectedDuplicateAnswers: expectedDuplicates,
-        answeredDuplicate: webhooks.run.answeredDuplicate,
-        ledger,
-        state,
-      },
-      http: {
+      );
+      const headers = { authorization: `Bearer ${token}` };
+      const url = `${service.url}/api/entitlements/chat`;
+      const probe = await fetch(url, { headers });
+      await probe.arrayBuffer();
+      const entitlements =
+        probe.status === 200
+          ? await measureGet(url, {
+              connections: options.concurrency,
+              durationSeconds: options.getSeconds,
+              headers,
+            })
+          : { skipped: `GET /api/entitlements/chat answered ${probe.status}` };
+      return {
         bare,
         catalog: {
           ...catalog,
@@ -365,176 +736,12 @@ async function main(): Promise<void> {
                 ...entitlements,
                 ofCeilingPercent: pct(entitlements.requestsPerSecond, bare.requestsPerSecond),
               },
-      },
-      memory: {
-        sampledProcess:
-          'the service child process (app + in-process emulator), /proc/<pid>/status VmRSS',
-        idleAfterStartMb: idleRss,
-        peakDuringWebhooksMb: webhooks.rss.peakMb,
-        meanDuringWebhooksMb: webhooks.rss.meanMb,
-        peakDuringGetsMb: mb(getRss.peakBytes),
-      },
-      startup: {
-        serverDatabaseReadyMs: Math.round(running.readyMs),
-        embedded: coldStart,
-        serviceExitCode: serviceExit,
-        serviceOutputTail: serviceOutput.slice(-10),
-      },
-    };
-
-    const targets = {
-      eventsPerSecond: webhooks.run.eventsPerSecond >= 1000,
-      p99: webhooks.run.latencyMs.p99 < 100,
-      errors: webhooks.run.errors === 0,
-      exactlyOnce,
-      catalog: results.http.catalog.ofCeilingPercent >= 70,
-      memory: (webhooks.rss.peakMb ?? 0) < 300,
-      coldStart: running.readyMs < 3000,
-    };
-    const mark = (ok: boolean): string => (ok ? 'ok' : 'MISS');
-    const widths = [44, 14, 16, 6];
-    const lines = [
-      '',
-      row(['measure', 'value', 'target', ''], widths),
-      row(['-'.repeat(44), '-'.repeat(14), '-'.repeat(16), '----'], widths),
-      row(
-        [
-          'webhooks: events/s (32 concurrent)',
-          webhooks.run.eventsPerSecond,
-          '≥ 1000',
-          mark(targets.eventsPerSecond),
-        ],
-        widths,
-      ),
-      row(
-        [
-          'webhooks: p50 / p90 ms',
-          `${webhooks.run.latencyMs.p50} / ${webhooks.run.latencyMs.p90}`,
-          '',
-          '',
-        ],
-        widths,
-      ),
-      row(
-        [
-          'webhooks: p99 ms (max)',
-          `${webhooks.run.latencyMs.p99} (${webhooks.run.latencyMs.max})`,
-          '< 100',
-          mark(targets.p99),
-        ],
-        widths,
-      ),
-      row(['webhooks: errors (non-200)', webhooks.run.errors, '0', mark(targets.errors)], widths),
-      row(
-        [
-          'webhooks: answered duplicate:true',
-          `${webhooks.run.answeredDuplicate}/${expectedDuplicates}`,
-          'all repeats',
-          '',
-        ],
-        widths,
-      ),
-      row(
-        [
-          'exactly-once (ledger + state of all customers)',
-          exactlyOnce ? 'yes' : 'NO',
-          'yes',
-          mark(exactlyOnce),
-        ],
-        widths,
-      ),
-      row(
-        [
-          'service CPU: cores / ms per delivery / machine %',
-          `${webhooks.serviceCpuCores} / ${webhooks.serviceCpuMsPerDelivery} / ${webhooks.machineCpuPercent}%`,
-          '',
-          '',
-        ],
-        widths,
-      ),
-      row(
-        [
-          'bare NestJS constant: req/s (p99 ms)',
-          `${bare.requestsPerSecond} (${bare.latencyMs.p99})`,
-          'ceiling',
-          '',
-        ],
-        widths,
-      ),
-      row(
-        [
-          'GET /api/catalog/products: req/s (% bare)',
-          `${catalog.requestsPerSecond} (${results.http.catalog.ofCeilingPercent}%)`,
-          '≥ 70 %',
-          mark(targets.catalog),
-        ],
-        widths,
-      ),
-      row(
-        [
-          'GET /api/entitlements/:feature: req/s (% bare)',
-          'skipped' in results.http.entitlements
-            ? 'n/a'
-            : `${results.http.entitlements.requestsPerSecond} (${results.http.entitlements.ofCeilingPercent}%)`,
-          '≥ 70 %',
-          '',
-        ],
-        widths,
-      ),
-      row(
-        [
-          'service RSS: idle / peak under load MB',
-          `${idleRss} / ${webhooks.rss.peakMb}`,
-          '< 300',
-          mark(targets.memory),
-        ],
-        widths,
-      ),
-      row(
-        [
-          'start to ready, server PostgreSQL ms',
-          Math.round(running.readyMs),
-          '< 3000',
-          mark(targets.coldStart),
-        ],
-        widths,
-      ),
-      row(
-        [
-          'start to ready, embedded DB first / again ms',
-          'skipped' in coldStart ? 'skipped' : `${coldStart.firstBootMs} / ${coldStart.restartMs}`,
-          '< 10000',
-          '',
-        ],
-        widths,
-      ),
-      '',
-    ];
-    log(lines.join('\n'));
-    if (!ledger.ok || !state.ok)
-      log(`Verification detail: ${JSON.stringify({ ledger, state }, null, 2)}`);
-    if (webhooks.run.errorSamples.length > 0)
-      log(`Error samples:\n${webhooks.run.errorSamples.join('\n')}`);
-
-    await mkdir(resultsDir, { recursive: true });
-    const file = join(resultsDir, `webhooks-${stamp}.json`);
-    await writeFile(file, `${JSON.stringify({ ...results, targets }, null, 2)}\n`);
-    log(`Results written to ${file}`);
-    process.exitCode = exactlyOnce ? 0 : 1;
-  } catch (error) {
-    if (service !== undefined) {
-      const exit = service.child.process.exitCode ?? service.child.process.signalCode;
-      log(`Service process (exit: ${exit ?? 'still running'}), last output:`);
-      log(service.child.output().slice(-20).join('\n'));
+      };
+    } finally {
+      await service.child.stop(15_000);
     }
-    throw error;
   } finally {
-    await service?.child.stop(5_000).catch(() => undefined);
-    await database
-      ?.drop()
-      .catch((error: unknown) => log(`could not drop the database: ${String(error)}`));
-    await server?.stop().catch(() => undefined);
-    clearTimeout(hardLimit);
+    await database.drop();
   }
 }
 

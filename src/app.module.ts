@@ -14,7 +14,7 @@ import { PortalModule } from './portal/portal.module';
 import { PurchasesModule } from './purchases/purchases.module';
 import { SandboxSignInModule } from './sandbox-sign-in/sandbox-sign-in.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
-import { SyncModule } from './sync/sync.module';
+import { SyncModule } from './sync';
 import { FixedWindowThrottlerStorage } from './throttling/fixed-window.storage';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { AuthModule } from './auth/auth.module';

@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule, type Runtime } from './app.module';
 import { sandboxJwtSecret } from './auth/sandbox-jwt-secret';
 import { systemClock } from './clock/clock';
-import { CatalogSyncService } from './sync/catalog-sync.service';
+import { BillingSync } from './sync';
 import type { AppConfig } from './config/app-config';
 import { openDatabase, type OpenDatabase } from './database/database-location';
 import { applyMigrations, migrationStatus } from './database/migrator';
@@ -47,6 +47,8 @@ export interface BootOptions {
       host: string;
       port: number;
     }) => Promise<{ host: string; port: number }>;
+    /** The service's clock this far from the emulator's (tests of clock skew); may change. */
+    clockOffset?: { ms: number };
     /** The in-process emulator's state folder (null: in memory), over the configured default. */
     dataDir?: string | null;
     /** Extra settings for the in-process emulator (realism switches). */
@@ -149,7 +151,14 @@ export async function startService(
     // Shared by reference with the webhook verifier: sandbox mode adds its endpoint's secret
     // once the app's own URL (and so its port) is known.
     const webhookSecrets = [...config.stripe.webhookSecrets];
-    const clock = sandbox?.clock ?? systemClock;
+    const offset = options.sandbox?.clockOffset;
+    const sandboxClock = sandbox?.clock;
+    const clock =
+      sandboxClock === undefined
+        ? systemClock
+        : offset === undefined
+          ? sandboxClock
+          : { now: () => new Date(sandboxClock.now().getTime() + offset.ms) };
     const runtime: Runtime = {
       config: appConfig,
       databaseUrl: database.url,
@@ -196,7 +205,7 @@ export async function startService(
       // A fresh database shows the plans at once; a failure here (Stripe unreachable) is logged,
       // not fatal: webhooks and the scheduled sync will catch up.
       await app
-        .get(CatalogSyncService)
+        .get(BillingSync)
         .syncCatalog()
         .then(
           (report) =>

@@ -2,19 +2,17 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { raw } from 'express';
 import { requestIdFor } from './logging/logging.module';
 import helmet from 'helmet';
 import { WEBHOOK_PATH } from './webhooks/webhooks.controller';
+import { installWebhookIngress } from './webhooks/webhook-ingress';
+import { WebhooksService } from './webhooks/webhooks.service';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { createValidationPipe } from './errors/validation';
 
 export const API_PREFIX = 'api';
-
-/** Comfortably above the largest event Stripe sends. */
-const WEBHOOK_BODY_LIMIT = '2mb';
 
 /** The `/api` prefix; `/metrics` stays at the root, where Prometheus looks for it. */
 export function setRoutePrefix(app: INestApplication): void {
@@ -27,6 +25,10 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     requestIdFor(req, res);
     next();
   });
+  // Stripe's deliveries are served in front of Express and the API's pipeline (helmet, CORS,
+  // parsers, guards, per-request logs): they need none of it; the signature is checked on the
+  // raw bytes, and errors still have the envelope.
+  installWebhookIngress(app.getHttpServer(), WEBHOOK_PATH, app.get(WebhooksService));
   app.useLogger(app.get(Logger));
   setRoutePrefix(app);
   app.set('trust proxy', config.trustProxy);
@@ -50,8 +52,6 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
   });
-  // Webhooks are verified on the exact bytes Stripe signed, and may be larger than API bodies.
-  app.use(WEBHOOK_PATH, raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }));
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
   app.useGlobalPipes(createValidationPipe());

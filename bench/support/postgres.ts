@@ -87,12 +87,18 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** A uniquely named, migrated database of the benchmark's own; `drop` removes it. */
-export async function createBenchDatabase(server: BenchServer): Promise<BenchDatabase> {
-  const name = `billing_bench_${randomBytes(6).toString('hex')}`;
+/**
+ * A uniquely named database of the benchmark's own, migrated with the service's migrations
+ * (`migrate: false` leaves it empty, for the peer's own); `drop` removes it.
+ */
+export async function createBenchDatabase(
+  server: BenchServer,
+  options: { migrate?: boolean; prefix?: string } = {},
+): Promise<BenchDatabase> {
+  const name = `${options.prefix ?? 'billing_bench'}_${randomBytes(6).toString('hex')}`;
   await withClient(server.adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
   const url = databaseUrl(server.adminUrl, name);
-  await applyMigrations(url);
+  if (options.migrate ?? true) await applyMigrations(url);
   return {
     name,
     url,

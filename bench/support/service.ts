@@ -22,8 +22,16 @@ export interface ServiceProcess {
 }
 
 /**
- * `node dist/src/main.js` in sandbox mode (no STRIPE_SECRET_KEY: the emulator runs in the
- * service's process), exactly as `npm start` runs it, with the given settings.
+ * The runtime settings `npm start` and the container image give the service: a young generation
+ * of 4 MB semi-spaces and two malloc arenas keep its resident memory small (DESIGN §9).
+ */
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4'];
+export const SERVICE_RUNTIME_ENV = { MALLOC_ARENA_MAX: '2' };
+
+/**
+ * `node dist/src/main.js` in sandbox mode (no STRIPE_SECRET_KEY: unless STRIPE_API_BASE names
+ * one, the emulator runs in the service's process), as `npm start` runs it, with the given
+ * settings.
  */
 export async function startServiceProcess(options: {
   root: string;
@@ -35,9 +43,10 @@ export async function startServiceProcess(options: {
   const emulatorPort = await freePort();
   const child = spawnNode(join(options.root, 'dist', 'src', 'main.js'), {
     cwd: options.root,
-    nodeArgs: options.nodeArgs,
+    nodeArgs: [...SERVICE_NODE_ARGS, ...(options.nodeArgs ?? [])],
     env: {
       ...baseEnv(),
+      ...SERVICE_RUNTIME_ENV,
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),

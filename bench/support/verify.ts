@@ -190,3 +190,75 @@ export async function checkState(
     ok: mismatches.length === 0,
   };
 }
+
+export interface PeerStateCheck {
+  subscriptions: number;
+  staleSubscriptions: number;
+  invoices: number;
+  staleInvoices: number;
+}
+
+/**
+ * How far the peer's copy (its `stripe` schema) is from the emulator's state: subscriptions
+ * whose status or cancel-at-period-end differ, and invoices whose status differs.
+ */
+export async function checkPeerState(
+  emulator: EmulatorDriver,
+  databaseUrl: string,
+  customers: BenchCustomer[],
+): Promise<PeerStateCheck> {
+  const result: PeerStateCheck = {
+    subscriptions: 0,
+    staleSubscriptions: 0,
+    invoices: 0,
+    staleInvoices: 0,
+  };
+  const client = new Pool({ connectionString: databaseUrl, max: 4 });
+  try {
+    await eachLimit(customers, 4, async (customer) => {
+      const subscriptions = (
+        await emulator.stripe.subscriptions.list({
+          customer: customer.customerId,
+          status: 'all',
+          limit: 100,
+        })
+      ).data;
+      const invoices = (
+        await emulator.stripe.invoices.list({ customer: customer.customerId, limit: 100 })
+      ).data.filter((invoice) => invoice.status !== 'draft');
+      const storedSubscriptions = new Map(
+        (
+          await client.query<{ id: string; status: string; cancel_at_period_end: boolean }>(
+            'SELECT "id", "status"::text AS "status", "cancel_at_period_end" FROM "stripe"."subscriptions" WHERE "customer" = $1',
+            [customer.customerId],
+          )
+        ).rows.map((row) => [row.id, row]),
+      );
+      const storedInvoices = new Map(
+        (
+          await client.query<{ id: string; status: string }>(
+            'SELECT "id", "status"::text AS "status" FROM "stripe"."invoices" WHERE "customer" = $1',
+            [customer.customerId],
+          )
+        ).rows.map((row) => [row.id, row]),
+      );
+      for (const subscription of subscriptions) {
+        result.subscriptions += 1;
+        const stored = storedSubscriptions.get(subscription.id);
+        if (
+          stored === undefined ||
+          stored.status !== subscription.status ||
+          stored.cancel_at_period_end !== subscription.cancel_at_period_end
+        )
+          result.staleSubscriptions += 1;
+      }
+      for (const invoice of invoices) {
+        result.invoices += 1;
+        if (storedInvoices.get(invoice.id)?.status !== invoice.status) result.staleInvoices += 1;
+      }
+    });
+  } finally {
+    await client.end();
+  }
+  return result;
+}

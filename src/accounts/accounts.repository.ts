@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
-import type { Account, AccountKind } from '../generated/prisma/client';
+import type { Account, AccountKind, Prisma } from '../generated/prisma/client';
+
+export type AccountTx = Prisma.TransactionClient;
 
 @Injectable()
 export class AccountsRepository {
@@ -35,5 +37,32 @@ export class AccountsRepository {
 
   findByStripeCustomerId(stripeCustomerId: string): Promise<Account | null> {
     return this.prisma.account.findUnique({ where: { stripeCustomerId } });
+  }
+
+  /** Runs `work` in one transaction holding the account's advisory lock until it ends. */
+  withAccountLock<T>(accountId: string, work: (tx: AccountTx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`account:${accountId}`}, 0))`;
+        return work(tx);
+      },
+      { maxWait: 10_000, timeout: 30_000 },
+    );
+  }
+
+  findByIdIn(tx: AccountTx, id: string): Promise<Account | null> {
+    return tx.account.findUnique({ where: { id } });
+  }
+
+  /** Links an account to its Stripe customer, unless either side is already linked elsewhere. */
+  async linkCustomer(tx: AccountTx, accountId: string, stripeCustomerId: string): Promise<void> {
+    await tx.account.updateMany({
+      where: { id: accountId, stripeCustomerId: null },
+      data: { stripeCustomerId },
+    });
+  }
+
+  async unlinkCustomer(tx: AccountTx, stripeCustomerId: string): Promise<void> {
+    await tx.account.updateMany({ where: { stripeCustomerId }, data: { stripeCustomerId: null } });
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
-import { SyncRepository } from '../sync/sync.repository';
+import { AccountsRepository } from './accounts.repository';
 
 /**
  * The account's Stripe customer, created lazily on its first checkout — exactly once, even for
@@ -12,13 +12,13 @@ import { SyncRepository } from '../sync/sync.repository';
 @Injectable()
 export class BillingCustomerService {
   constructor(
-    private readonly repo: SyncRepository,
+    private readonly repo: AccountsRepository,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
   async ensureCustomer(accountId: string, email: string | undefined): Promise<string> {
-    return this.repo.inLockedTransaction(`account:${accountId}`, async (tx) => {
-      const account = await this.repo.accountById(tx, accountId);
+    return this.repo.withAccountLock(accountId, async (tx) => {
+      const account = await this.repo.findByIdIn(tx, accountId);
       if (account === null) throw new Error(`account ${accountId} vanished`);
       if (account.stripeCustomerId !== null) return account.stripeCustomerId;
       const customer = await this.stripe.customers.create(
@@ -28,7 +28,7 @@ export class BillingCustomerService {
         { idempotencyKey: `customer-for-account-${accountId}-${account.updatedAt.getTime()}` },
       );
       await this.repo.linkCustomer(tx, accountId, customer.id);
-      const linked = await this.repo.accountById(tx, accountId);
+      const linked = await this.repo.findByIdIn(tx, accountId);
       return linked?.stripeCustomerId ?? customer.id;
     });
   }
@@ -39,9 +39,7 @@ export class BillingCustomerService {
     vanished: string,
     email: string | undefined,
   ): Promise<string> {
-    await this.repo.inLockedTransaction(`account:${accountId}`, (tx) =>
-      this.repo.unlinkCustomer(tx, vanished),
-    );
+    await this.repo.withAccountLock(accountId, (tx) => this.repo.unlinkCustomer(tx, vanished));
     return this.ensureCustomer(accountId, email);
   }
 }

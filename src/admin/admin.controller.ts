@@ -45,6 +45,7 @@ export class AdminController {
   @ApiErrors(
     'WEBHOOK_EVENT_NOT_FOUND',
     'WEBHOOK_PROCESSING_FAILED',
+    'WEBHOOK_DEFERRED',
     'UNAUTHENTICATED',
     'ADMIN_REQUIRED',
   )
@@ -71,7 +72,7 @@ export class AdminController {
   @ApiOkResponse({ type: SyncReportDto })
   @ApiErrors(...STRIPE_ERRORS, 'SYNC_IN_PROGRESS', 'UNAUTHENTICATED', 'ADMIN_REQUIRED')
   sync(): Promise<SyncReportDto> {
-    return this.admin.sync();
+    return this.admin.resync();
   }
 
   @Post('events/replay')
@@ -84,6 +85,7 @@ export class AdminController {
     ...STRIPE_ERRORS,
     'VALIDATION_FAILED',
     'WEBHOOK_PROCESSING_FAILED',
+    'WEBHOOK_DEFERRED',
     'UNAUTHENTICATED',
     'ADMIN_REQUIRED',
   )

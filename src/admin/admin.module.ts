@@ -3,18 +3,11 @@ import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PaymentsModule } from '../payments/payments.module';
 import { PurchasesModule } from '../purchases/purchases.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
-import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
 
 @Module({
-  imports: [
-    WebhooksModule,
-    SubscriptionsModule,
-    PurchasesModule,
-    EntitlementsModule,
-    PaymentsModule,
-  ],
+  imports: [SubscriptionsModule, PurchasesModule, EntitlementsModule, PaymentsModule],
   controllers: [AdminController],
   providers: [AdminService],
 })

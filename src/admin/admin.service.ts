@@ -1,5 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type Stripe from 'stripe';
+import { Injectable } from '@nestjs/common';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { EntitlementsService } from '../entitlements/entitlements.service';
 import { ApiError } from '../errors/api-error';
@@ -7,10 +6,7 @@ import { PaymentsService } from '../payments/payments.service';
 import { PurchasesService } from '../purchases/purchases.service';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import type { WebhookEvent } from '../generated/prisma/client';
-import { STRIPE_CLIENT } from '../stripe/stripe.module';
-import { ResyncService, type ResyncReport } from '../sync/resync.service';
-import { WebhookLedgerRepository } from '../webhooks/webhook-ledger.repository';
-import { WebhooksService } from '../webhooks/webhooks.service';
+import { BillingSync, EventDeferredError, EventFailedError, type ResyncReport } from '../sync';
 import type {
   AdminAccountViewDto,
   ReplayOutcomeDto,
@@ -36,15 +32,12 @@ function toWebhookEventDto(row: WebhookEvent): WebhookEventDto {
 @Injectable()
 export class AdminService {
   constructor(
-    private readonly ledger: WebhookLedgerRepository,
-    private readonly webhooks: WebhooksService,
-    private readonly resync: ResyncService,
+    private readonly sync: BillingSync,
     private readonly accounts: AccountsRepository,
     private readonly subscriptions: SubscriptionsService,
     private readonly purchases: PurchasesService,
     private readonly entitlements: EntitlementsService,
     private readonly payments: PaymentsService,
-    @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
   /** Everything support needs about one account, in the shapes its members see. */
@@ -75,21 +68,21 @@ export class AdminService {
     };
   }
 
-  sync(): Promise<ResyncReport> {
-    return this.resync.run('admin');
+  resync(): Promise<ResyncReport> {
+    return this.sync.resync('admin');
   }
 
   async listWebhookEvents(query: WebhookEventsQueryDto): Promise<WebhookEventDto[]> {
-    const rows = await this.ledger.list({ status: query.status, limit: query.limit ?? 50 });
+    const rows = await this.sync.listEvents({ status: query.status, limit: query.limit ?? 50 });
     return rows.map(toWebhookEventDto);
   }
 
-  /** Re-applies a stored event. It re-fetches from Stripe, so replaying is always safe. */
+  /** Re-applies a stored event: its object is compared again, so replaying is always safe. */
   async replayWebhookEvent(stripeEventId: string): Promise<WebhookEventDto> {
-    const row = await this.ledger.findByStripeId(stripeEventId);
+    const row = await this.sync.findEvent(stripeEventId);
     if (row === null) throw new ApiError('WEBHOOK_EVENT_NOT_FOUND');
-    await this.webhooks.apply(row.payload as unknown as Stripe.Event, { force: true });
-    const updated = await this.ledger.findByStripeId(stripeEventId);
+    await this.applyOrFail(() => this.sync.replayEvent(row));
+    const updated = await this.sync.findEvent(stripeEventId);
     return toWebhookEventDto(updated ?? row);
   }
 
@@ -98,30 +91,17 @@ export class AdminService {
    * event the ledger lacks or holds as FAILED.
    */
   async replayEventsSince(since: Date): Promise<ReplayOutcomeDto> {
-    const events: Stripe.Event[] = [];
-    for await (const event of this.stripe.events.list({
-      created: { gte: Math.floor(since.getTime() / 1000) },
-      limit: 100,
-    })) {
-      events.push(event);
+    const { seen, appliedIds } = await this.applyOrFail(() => this.sync.catchUp(since));
+    return { seen, applied: appliedIds.length, appliedIds };
+  }
+
+  private async applyOrFail<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof EventFailedError) throw new ApiError('WEBHOOK_PROCESSING_FAILED');
+      if (error instanceof EventDeferredError) throw new ApiError('WEBHOOK_DEFERRED');
+      throw error;
     }
-    events.sort((a, b) => a.created - b.created);
-    const appliedIds: string[] = [];
-    for (let i = 0; i < events.length; i += 100) {
-      const batch = events.slice(i, i + 100);
-      const known = new Map(
-        (await this.ledger.knownIds(batch.map((e) => e.id))).map((k) => [
-          k.stripeEventId,
-          k.status,
-        ]),
-      );
-      for (const event of batch) {
-        const status = known.get(event.id);
-        if (status === 'PROCESSED' || status === 'IGNORED') continue;
-        await this.webhooks.apply(event);
-        appliedIds.push(event.id);
-      }
-    }
-    return { seen: events.length, applied: appliedIds.length, appliedIds };
   }
 }

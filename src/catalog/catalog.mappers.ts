@@ -1,6 +1,3 @@
-import type Stripe from 'stripe';
-import type { Prisma } from '../generated/prisma/client';
-
 /** A price's billing period in words people use on a pricing page (DESIGN §3). */
 export type PeriodType =
   | 'ALL_TIME'
@@ -39,94 +36,6 @@ export function periodTypeOf(price: PeriodInput): PeriodType {
     default:
       return 'CUSTOM';
   }
-}
-
-/** Feature ids from Stripe metadata `features` ("chat, rag,export"): trimmed, unique, in order. */
-export function featuresFromMetadata(
-  metadata: Record<string, string> | null | undefined,
-): string[] {
-  const raw = metadata?.features ?? '';
-  return [
-    ...new Set(
-      raw
-        .split(',')
-        .map((f) => f.trim())
-        .filter((f) => f.length > 0),
-    ),
-  ];
-}
-
-export function isLifetime(metadata: Record<string, string> | null | undefined): boolean {
-  return (metadata?.lifetime ?? '').trim().toLowerCase() === 'true';
-}
-
-/** Per-price trial length from metadata `trial_days`, when a plan wants its own. */
-export function trialDaysFromMetadata(
-  metadata: Record<string, string> | null | undefined,
-): number | null {
-  const raw = metadata?.trial_days?.trim();
-  if (raw === undefined || !/^\d{1,3}$/.test(raw)) return null;
-  return Number(raw);
-}
-
-const fromUnix = (seconds: number | null | undefined): Date | null =>
-  seconds === null || seconds === undefined ? null : new Date(seconds * 1000);
-
-/** A Stripe product (or its deletion stub) as a Product row. */
-export function toProductRow(
-  product: Stripe.Product | Stripe.DeletedProduct,
-): Prisma.ProductUncheckedCreateInput {
-  if ('deleted' in product && product.deleted) {
-    return {
-      id: product.id,
-      name: product.id,
-      features: [],
-      active: false,
-      deleted: true,
-      stripeSyncedAt: new Date(),
-    };
-  }
-  const live = product;
-  const defaultPrice = live.default_price;
-  return {
-    id: live.id,
-    name: live.name,
-    description: live.description ?? null,
-    features: featuresFromMetadata(live.metadata),
-    metadata: live.metadata ?? {},
-    lifetime: isLifetime(live.metadata),
-    active: live.active,
-    deleted: false,
-    defaultPriceId: typeof defaultPrice === 'string' ? defaultPrice : (defaultPrice?.id ?? null),
-    stripeCreatedAt: fromUnix(live.created),
-    stripeSyncedAt: new Date(),
-  };
-}
-
-/** A Stripe price as a Price row; `deleted` prices stay for history but are never sold. */
-export function toPriceRow(
-  price: Stripe.Price | Stripe.DeletedPrice,
-): Prisma.PriceUncheckedCreateInput | null {
-  if ('deleted' in price && price.deleted) return null;
-  const live = price;
-  const productId = typeof live.product === 'string' ? live.product : live.product.id;
-  return {
-    id: live.id,
-    productId,
-    type: live.type === 'recurring' ? 'RECURRING' : 'ONE_TIME',
-    unitAmount: live.unit_amount ?? null,
-    currency: live.currency,
-    interval: live.recurring?.interval ?? null,
-    intervalCount: live.recurring?.interval_count ?? null,
-    lookupKey: live.lookup_key ?? null,
-    nickname: live.nickname ?? null,
-    trialDays: trialDaysFromMetadata(live.metadata) ?? live.recurring?.trial_period_days ?? null,
-    metadata: live.metadata ?? {},
-    active: live.active,
-    deleted: false,
-    stripeCreatedAt: fromUnix(live.created),
-    stripeSyncedAt: new Date(),
-  };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { AccountRef } from '../auth/request-context';
 import { ApiError } from '../errors/api-error';
 import { PurchasesRepository } from '../purchases/purchases.repository';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
-import { SyncEffectsBus } from '../sync/sync-effects.bus';
+import { BillingSync } from '../sync';
 import { CatalogRepository } from './catalog.repository';
 import { productOrder, toPriceDto, toProductDto } from './catalog.presenter';
 import type { CatalogQueryDto, PriceWithProductDto, ProductDto } from './dto/catalog.dto';
@@ -23,12 +23,12 @@ export class CatalogService {
     private readonly catalog: CatalogRepository,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly purchases: PurchasesRepository,
-    effects: SyncEffectsBus,
+    sync: BillingSync,
     private readonly accounts: AccountsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    effects.subscribe((changed) => {
+    sync.onCommitted((changed) => {
       if (changed.catalogChanged) this.cached = undefined;
     });
   }

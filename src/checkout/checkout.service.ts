@@ -13,9 +13,7 @@ import { ApiError } from '../errors/api-error';
 import { PurchasesRepository } from '../purchases/purchases.repository';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
-import { BillingSyncService, SyncEffects } from '../sync/billing-sync.service';
-import { SyncEffectsBus } from '../sync/sync-effects.bus';
-import { SyncRepository } from '../sync/sync.repository';
+import { BillingSync } from '../sync';
 import { CheckoutRepository } from './checkout.repository';
 import type {
   CheckoutSessionCreatedDto,
@@ -41,9 +39,7 @@ export class CheckoutService {
     private readonly purchases: PurchasesRepository,
     private readonly sessions: CheckoutRepository,
     private readonly customers: BillingCustomerService,
-    private readonly sync: BillingSyncService,
-    private readonly syncRepository: SyncRepository,
-    private readonly effectsBus: SyncEffectsBus,
+    private readonly sync: BillingSync,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -245,9 +241,12 @@ export class CheckoutService {
     conflict: 'SUBSCRIPTION_ALREADY_ACTIVE' | 'ALREADY_PURCHASED',
   ): Promise<void> {
     for (const open of await this.sessions.findOpen(accountId, this.clock.now(), scope)) {
-      let completed = false;
+      let completed: boolean;
       try {
-        await this.stripe.checkout.sessions.expire(open.stripeId);
+        // What Stripe answers is applied at once: the EXPIRED line is dated now, not at the
+        // session's planned expiry.
+        await this.sync.applyFromStripe(() => this.stripe.checkout.sessions.expire(open.stripeId));
+        continue;
       } catch (error) {
         if (isMissing(error, 'session') || isMissing(error, 'id')) {
           // Stripe has no such session any more (a sandbox emulator started afresh).
@@ -258,20 +257,9 @@ export class CheckoutService {
         completed =
           (await this.stripe.checkout.sessions.retrieve(open.stripeId)).status === 'complete';
       }
-      await this.applySession(accountId, open.stripeId);
+      await this.sync.refresh('checkout_session', open.stripeId);
       if (completed) throw new ApiError(conflict);
     }
-  }
-
-  /** Applies a session's current Stripe state through the webhook path (lock, re-fetch, upserts). */
-  private async applySession(accountId: string, stripeId: string): Promise<void> {
-    const account = await this.accounts.findById(accountId);
-    const effects = new SyncEffects();
-    await this.syncRepository.inLockedTransaction(
-      account?.stripeCustomerId ? `customer:${account.stripeCustomerId}` : `object:${stripeId}`,
-      (tx) => this.sync.syncCheckoutSession(tx, stripeId, effects),
-    );
-    this.effectsBus.publish(effects);
   }
 
   /** One trial per account, ever: not after any earlier subscription or trial (no trial farming). */
@@ -297,7 +285,7 @@ export class CheckoutService {
   async status(accountRef: AccountRef, stripeId: string): Promise<CheckoutSessionStatusDto> {
     const known = await this.sessions.findForAccount(accountRef.id, stripeId);
     if (known === null) throw new ApiError('CHECKOUT_SESSION_NOT_FOUND');
-    if (known.status === 'open') await this.applySession(accountRef.id, stripeId);
+    if (known.status === 'open') await this.sync.refresh('checkout_session', stripeId);
     const row = (await this.sessions.findForAccount(accountRef.id, stripeId)) ?? known;
     return {
       sessionId: row.stripeId,

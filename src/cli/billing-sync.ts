@@ -14,7 +14,7 @@ import { systemClock } from '../clock/clock';
 import { loadConfig, type AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/env-reader';
 import { migrationStatus } from '../database/migrator';
-import { ResyncService } from '../sync/resync.service';
+import { BillingSync } from '../sync';
 
 async function syncHere(config: AppConfig): Promise<unknown> {
   const databaseUrl = config.database.url as string;
@@ -36,7 +36,7 @@ async function syncHere(config: AppConfig): Promise<unknown> {
     { logger: ['error', 'warn'] },
   );
   try {
-    return await context.get(ResyncService).run('cli');
+    return await context.get(BillingSync).resync('cli');
   } finally {
     await context.close();
   }

@@ -57,6 +57,15 @@ export interface StripeConfig {
   /** Request timeout towards Stripe, and the SDK's retry count on network errors and 5xx. */
   timeoutMs: number;
   maxNetworkRetries: number;
+  /** The shared Stripe API budget (DESIGN §6): one token bucket per Stripe account. */
+  budget: {
+    ratePerSecond: number;
+    burst: number;
+    userReserveShare: number;
+    userMaxWaitMs: number;
+    /** A fetch for an event waits at most this long for a token, then the event is deferred. */
+    eventFetchMaxWaitMs: number;
+  };
 }
 
 export interface AppConfig {
@@ -91,7 +100,14 @@ export interface AppConfig {
     pastDueGraceDays: number;
     entitlementsCacheSeconds: number;
   };
-  sync: { cron: string; onStart: boolean; webhookRetentionDays: number; lookbackDays: number };
+  sync: {
+    cron: string;
+    onStart: boolean;
+    webhookRetentionDays: number;
+    lookbackDays: number;
+    /** How far this service's clock may be from Stripe's, in seconds (watermarks of fetches). */
+    clockSkewSeconds: number;
+  };
   metricsToken?: string;
   /** Express `trust proxy`: how many proxies to trust for the client IP (throttling, logs). */
   trustProxy: number;
@@ -143,6 +159,26 @@ function path(reader: EnvReader, name: string, fallback: string): string {
     throw new ConfigError(name, 'must be a path starting with a single "/"');
   }
   return value;
+}
+
+/**
+ * Well under Stripe's documented limits (about 100 requests/s live, 25 in test mode), leaving
+ * room for the dashboard and other tools using the same account.
+ */
+const DEFAULT_STRIPE_RATE: Record<BillingMode, number> = { live: 80, test: 20, sandbox: 80 };
+
+function stripeBudget(read: EnvReader, mode: BillingMode): StripeConfig['budget'] {
+  const ratePerSecond = read.int('STRIPE_RATE_LIMIT', DEFAULT_STRIPE_RATE[mode], {
+    min: 1,
+    max: 10_000,
+  });
+  return {
+    ratePerSecond,
+    burst: read.int('STRIPE_RATE_BURST', ratePerSecond, { min: 1, max: 10_000 }),
+    userReserveShare: read.int('STRIPE_USER_RESERVE_PERCENT', 25, { min: 0, max: 90 }) / 100,
+    userMaxWaitMs: read.int('STRIPE_USER_MAX_WAIT_MS', 10_000, { min: 0 }),
+    eventFetchMaxWaitMs: read.int('STRIPE_EVENT_FETCH_MAX_WAIT_MS', 5_000, { min: 0 }),
+  };
 }
 
 export function loadConfig(env: Env): AppConfig {
@@ -255,6 +291,7 @@ export function loadConfig(env: Env): AppConfig {
       sandboxWebhookUrl: read.optionalUrl('SANDBOX_WEBHOOK_URL'),
       timeoutMs: read.int('STRIPE_TIMEOUT_MS', 20000, { min: 100 }),
       maxNetworkRetries: read.int('STRIPE_MAX_NETWORK_RETRIES', 2, { min: 0, max: 10 }),
+      budget: stripeBudget(read, mode),
     },
     jwt,
     admin: {
@@ -279,6 +316,7 @@ export function loadConfig(env: Env): AppConfig {
       onStart: read.bool('SYNC_ON_START', true),
       webhookRetentionDays: read.int('WEBHOOK_RETENTION_DAYS', 30, { min: 1 }),
       lookbackDays: read.int('SYNC_LOOKBACK_DAYS', 90, { min: 1, max: 3650 }),
+      clockSkewSeconds: read.int('SYNC_CLOCK_SKEW_SECONDS', 5, { min: 0, max: 300 }),
     },
     metricsToken: read.optionalString('METRICS_TOKEN'),
     trustProxy: read.int('TRUST_PROXY', 0, { min: 0, max: 10 }),

@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { PrismaService } from './prisma.service';
+import { SqlClient } from './sql-client';
 
 @Global()
 @Module({})
@@ -7,8 +8,11 @@ export class DatabaseModule {
   static forRoot(url: string, poolSize: number): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [{ provide: PrismaService, useFactory: () => new PrismaService(url, poolSize) }],
-      exports: [PrismaService],
+      providers: [
+        { provide: PrismaService, useFactory: () => new PrismaService(url, poolSize) },
+        SqlClient,
+      ],
+      exports: [PrismaService, SqlClient],
     };
   }
 }

@@ -3,7 +3,7 @@ import type { AccountRef } from '../auth/request-context';
 import { CLOCK, type Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { SyncEffectsBus } from '../sync/sync-effects.bus';
+import { BillingSync } from '../sync';
 import { AccountCache } from './account-cache';
 import { computeEntitlements, type Entitlements, type GrantRow } from './entitlement-grants';
 import type { EntitlementsDto, FeatureEntitlementDto } from './dto/entitlements.dto';
@@ -26,7 +26,7 @@ export class EntitlementsService {
     private readonly repo: EntitlementsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
-    effects: SyncEffectsBus,
+    sync: BillingSync,
   ) {
     this.graceDays = config.billing.pastDueGraceDays;
     // The TTL only bounds staleness from writes this instance did not see (another instance
@@ -35,7 +35,7 @@ export class EntitlementsService {
       config.billing.entitlementsCacheSeconds * 1000,
       CACHE_MAX_ACCOUNTS,
     );
-    effects.subscribe((changed) => {
+    sync.onCommitted((changed) => {
       // Features live on products: a catalog change can change anyone's entitlements.
       if (changed.catalogChanged) this.cache.clear();
       else this.cache.invalidate(changed.accounts);

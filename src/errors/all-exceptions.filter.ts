@@ -7,8 +7,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import type { Response } from 'express';
-import type { BillingRequest } from '../auth/request-context';
+import type { Request, Response } from 'express';
 import { ApiError } from './api-error';
 import type { ErrorEnvelope } from './error-envelope';
 import { apiErrorFromStripe, isStripeError } from './stripe-error-mapping';
@@ -66,7 +65,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
     const response = context.getResponse<Response>();
-    const request = context.getRequest<BillingRequest>();
+    const request = context.getRequest<Request & { id?: unknown }>();
     const error = toApiError(exception);
 
     if (error.status >= 500) {

@@ -115,6 +115,10 @@ export const ERROR_CATALOG = {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     message: 'The event could not be applied; Stripe will retry it.',
   },
+  WEBHOOK_DEFERRED: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    message: 'The event needs Stripe, which is busy; it will be applied when Stripe retries it.',
+  },
   SYNC_IN_PROGRESS: { status: HttpStatus.CONFLICT, message: 'A Stripe sync is already running.' },
   STRIPE_REQUEST_FAILED: { status: HttpStatus.BAD_REQUEST, message: 'Stripe refused the request.' },
   STRIPE_MISCONFIGURED: {

@@ -6,9 +6,11 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { ApiHeaderOptions } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import type { BillingRequest } from '../auth/request-context';
+import type { Request, Response } from 'express';
+
+/** The request as the auth guard leaves it: the account it acts for (errors know no auth). */
+type AccountRequest = Request & { account?: { id: string } };
 import { ApiError } from '../errors/api-error';
 import type { Prisma } from '../generated/prisma/client';
 import { IdempotencyRepository } from './idempotency.repository';
@@ -49,7 +51,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(private readonly records: IdempotencyRepository) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<BillingRequest>();
+    const request = context.switchToHttp().getRequest<AccountRequest>();
     const response = context.switchToHttp().getResponse<Response>();
     const key = request.headers[IDEMPOTENCY_HEADER];
     if (key === undefined || request.account === undefined) return next.handle();
@@ -60,7 +62,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async run(
     key: string,
-    request: BillingRequest,
+    request: AccountRequest,
     response: Response,
     accountId: string,
     next: CallHandler,

@@ -6,8 +6,8 @@ import { NoUserToken } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
+import { MetricsRegistry } from '../common/metrics.registry';
 import { ApiErrors } from '../errors/api-errors.decorator';
-import { MetricsRegistry } from './metrics.registry';
 
 @ApiTags('ops')
 @NoUserToken()

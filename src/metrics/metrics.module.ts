@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller';
-import { MetricsRegistry } from './metrics.registry';
+import { MetricsRegistry } from '../common/metrics.registry';
 
 @Global()
 @Module({

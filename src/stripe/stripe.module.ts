@@ -1,5 +1,11 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import Stripe from 'stripe';
+import { MetricsRegistry } from '../common/metrics.registry';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { SqlClient } from '../database/sql-client';
+import { BudgetedHttpClient } from './budgeted-http-client';
+import { StripeBudget } from './stripe-budget';
 
 /** Injection token of the one Stripe SDK instance. */
 export const STRIPE_CLIENT = Symbol('STRIPE_CLIENT');
@@ -17,8 +23,12 @@ export interface StripeConnection {
   maxNetworkRetries: number;
 }
 
-export function createStripeClient(connection: StripeConnection): Stripe {
+export function createStripeClient(
+  connection: StripeConnection,
+  httpClient?: Stripe.HttpClient,
+): Stripe {
   return new Stripe(connection.apiKey, {
+    httpClient,
     apiVersion: Stripe.API_VERSION,
     host: connection.host,
     port: connection.port,
@@ -40,7 +50,19 @@ export class StripeModule {
     return {
       module: StripeModule,
       providers: [
-        { provide: STRIPE_CLIENT, useFactory: () => createStripeClient(connection) },
+        {
+          provide: STRIPE_CLIENT,
+          // Every call passes the shared budget without the calling code knowing (DESIGN §6).
+          useFactory: (config: AppConfig, db: SqlClient, metrics: MetricsRegistry) =>
+            createStripeClient(
+              connection,
+              new BudgetedHttpClient(
+                new StripeBudget(connection.apiKey, config.stripe.budget, db, metrics),
+                metrics,
+              ),
+            ),
+          inject: [APP_CONFIG, SqlClient, MetricsRegistry],
+        },
         { provide: RUNTIME_WEBHOOK_SECRETS, useValue: webhookSecrets },
       ],
       exports: [STRIPE_CLIENT, RUNTIME_WEBHOOK_SECRETS],

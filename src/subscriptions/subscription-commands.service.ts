@@ -4,20 +4,25 @@ import type { AccountRef } from '../auth/request-context';
 import { CatalogRepository } from '../catalog/catalog.repository';
 import { ApiError } from '../errors/api-error';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
-import { SubscriptionWriter } from '../sync/subscription-writer';
+import { BillingSync } from '../sync';
 import type { CancelSubscriptionDto, ChangeSubscriptionDto } from './dto/subscription-commands.dto';
 import type { CurrentSubscriptionDto } from './dto/subscription.dto';
 import { SubscriptionsRepository, type SubscriptionWithPrice } from './subscriptions.repository';
 import { SubscriptionsService } from './subscriptions.service';
 
-/** Cancel, resume and change plan: Stripe first, then its answer written locally at once. */
+/**
+ * Cancel, resume and change plan: Stripe first — outside any transaction — then what Stripe
+ * answered goes through the sync engine's front door, which writes it in one short transaction
+ * only if no newer state (a webhook meanwhile) is already stored, so the answer shows the new
+ * state and the webhook that follows finds nothing to change.
+ */
 @Injectable()
 export class SubscriptionCommandsService {
   constructor(
     private readonly subscriptions: SubscriptionsRepository,
     private readonly reads: SubscriptionsService,
     private readonly catalog: CatalogRepository,
-    private readonly writer: SubscriptionWriter,
+    private readonly sync: BillingSync,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
@@ -29,9 +34,9 @@ export class SubscriptionCommandsService {
 
   private async apply(
     account: AccountRef,
-    subscription: Stripe.Subscription,
+    call: () => Promise<Stripe.Subscription>,
   ): Promise<CurrentSubscriptionDto> {
-    await this.writer.write(subscription);
+    await this.sync.applyFromStripe(call);
     return this.reads.current(account);
   }
 
@@ -40,23 +45,19 @@ export class SubscriptionCommandsService {
     if (body.atPeriodEnd ?? true) {
       if (subscription.cancelAtPeriodEnd || subscription.cancelAt !== null)
         throw new ApiError('SUBSCRIPTION_ALREADY_CANCELED');
-      return this.apply(
-        account,
-        await this.stripe.subscriptions.update(subscription.stripeId, {
-          cancel_at_period_end: true,
-        }),
+      return this.apply(account, () =>
+        this.stripe.subscriptions.update(subscription.stripeId, { cancel_at_period_end: true }),
       );
     }
-    return this.apply(account, await this.stripe.subscriptions.cancel(subscription.stripeId));
+    return this.apply(account, () => this.stripe.subscriptions.cancel(subscription.stripeId));
   }
 
   async resume(account: AccountRef): Promise<CurrentSubscriptionDto> {
     const subscription = await this.live(account);
     if (!subscription.cancelAtPeriodEnd && subscription.cancelAt === null)
       throw new ApiError('NOTHING_TO_RESUME');
-    return this.apply(
-      account,
-      await this.stripe.subscriptions.update(subscription.stripeId, {
+    return this.apply(account, () =>
+      this.stripe.subscriptions.update(subscription.stripeId, {
         cancel_at_period_end: false,
         cancel_at: '',
       }),
@@ -73,9 +74,8 @@ export class SubscriptionCommandsService {
       throw new ApiError('SAME_PRICE');
     const current = await this.stripe.subscriptions.retrieve(subscription.stripeId);
     const item = current.items.data[0];
-    return this.apply(
-      account,
-      await this.stripe.subscriptions.update(subscription.stripeId, {
+    return this.apply(account, () =>
+      this.stripe.subscriptions.update(subscription.stripeId, {
         items: [{ id: item.id, price: price.id, quantity }],
         proration_behavior: body.prorationBehavior ?? 'create_prorations',
       }),

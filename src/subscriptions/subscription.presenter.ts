@@ -1,5 +1,5 @@
 import { periodTypeOf } from '../catalog/catalog.mappers';
-import type { SubscriptionDto } from './dto/subscription.dto';
+import type { SubscriptionDiscountDto, SubscriptionDto } from './dto/subscription.dto';
 import { subscriptionGrants } from './entitlement-rules';
 import { LIVE_STATUSES } from './subscription-status';
 import type { SubscriptionWithPrice } from './subscriptions.repository';
@@ -20,7 +20,10 @@ export function toSubscriptionDto(
     periodType: periodTypeOf({ ...price, lifetime: price.product.lifetime }),
     interval: price.interval,
     intervalCount: price.intervalCount,
-    amount: price.unitAmount === null ? null : price.unitAmount * row.quantity,
+    // The amount after discounts, as the sync engine stored it (DESIGN §3); rows written before
+    // it was stored fall back to the list price.
+    amount: row.amount ?? (price.unitAmount === null ? null : price.unitAmount * row.quantity),
+    discount: (row.discount as SubscriptionDiscountDto | null) ?? null,
     currency: price.currency,
     quantity: row.quantity,
     currentPeriodStart: row.currentPeriodStart,

@@ -1,28 +1,32 @@
 import { Global, Module } from '@nestjs/common';
-import { BillingSyncService } from './billing-sync.service';
-import { CatalogSyncService } from './catalog-sync.service';
-import { ResyncService } from './resync.service';
-import { SubscriptionWriter } from './subscription-writer';
-import { SyncEffectsBus } from './sync-effects.bus';
-import { SyncRepository } from './sync.repository';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { BillingSync } from './billing-sync';
+import { ApplyEngine } from './engine/apply-engine';
+import { CatalogDirectory } from './engine/catalog-directory';
+import { CoalescedFetcher } from './engine/fetcher';
+import { SyncClock } from './engine/sync-clock';
+import { SyncEffectsBus } from './engine/sync-effects';
+import { SyncMetrics } from './engine/sync.metrics';
+import { EventLedgerRepository } from './ledger/event-ledger.repository';
+import { ResyncService } from './resync/resync.service';
+import { SyncScheduler } from './resync/sync.scheduler';
 
+/** The sync engine. Only its front door, BillingSync, is exported. */
 @Global()
 @Module({
+  imports: [IdempotencyModule],
   providers: [
-    SyncRepository,
-    BillingSyncService,
-    CatalogSyncService,
-    ResyncService,
-    SubscriptionWriter,
+    BillingSync,
+    ApplyEngine,
+    CatalogDirectory,
+    CoalescedFetcher,
+    SyncClock,
     SyncEffectsBus,
-  ],
-  exports: [
-    SyncRepository,
-    BillingSyncService,
-    CatalogSyncService,
+    SyncMetrics,
+    EventLedgerRepository,
     ResyncService,
-    SubscriptionWriter,
-    SyncEffectsBus,
+    SyncScheduler,
   ],
+  exports: [BillingSync],
 })
 export class SyncModule {}

@@ -23,6 +23,10 @@ class WebhookOutcomeDto {
 
 export const WEBHOOK_PATH = '/api/webhooks/stripe';
 
+/**
+ * The route as documented. Deliveries are served by `webhookIngress` (installed in front of
+ * Nest's pipeline by the HTTP setup); this handler serves them when that is not installed.
+ */
 @ApiTags('webhooks')
 @Controller('webhooks')
 export class WebhooksController {
@@ -36,8 +40,10 @@ export class WebhooksController {
     summary: 'Stripe webhook endpoint',
     description:
       'Verifies `Stripe-Signature` on the raw body against every secret in STRIPE_WEBHOOK_SECRETS, ' +
-      'then applies the event exactly once (ledger, per-customer lock, re-fetch from Stripe, upserts). ' +
-      '500 means Stripe should retry.',
+      "then applies the event exactly once (ledger, per-customer lock, the event's own object when " +
+      'it is provably the newest state, else a fetch from Stripe outside any transaction). ' +
+      '500 means Stripe should retry; 503 (with Retry-After) that the event needs Stripe and the ' +
+      'Stripe API budget is spent for now.',
   })
   @ApiHeader({ name: 'Stripe-Signature', required: true })
   @ApiBody({
@@ -49,13 +55,14 @@ export class WebhooksController {
     'WEBHOOK_SIGNATURE_INVALID',
     'WEBHOOK_PAYLOAD_INVALID',
     'WEBHOOK_PROCESSING_FAILED',
+    'WEBHOOK_DEFERRED',
     'PAYLOAD_TOO_LARGE',
   )
   receive(
-    @Req() request: Request,
+    @Req() request: Request & { rawBody?: Buffer },
     @Headers('stripe-signature') signature?: string,
   ): Promise<WebhookOutcome> {
     const body: unknown = request.body;
-    return this.webhooks.receive(Buffer.isBuffer(body) ? body : undefined, signature);
+    return this.webhooks.receive(Buffer.isBuffer(body) ? body : request.rawBody, signature);
   }
 }

@@ -1,14 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
-import { RUNTIME_WEBHOOK_SECRETS } from '../stripe/stripe.module';
 import { ApiError } from '../errors/api-error';
-import type { Prisma } from '../generated/prisma/client';
-import { BillingSyncService, SyncEffects } from '../sync/billing-sync.service';
-import { SyncRepository } from '../sync/sync.repository';
-import { SyncEffectsBus } from '../sync/sync-effects.bus';
-import { isStripeEvent, routeEvent } from './event-routing';
-import { WebhookLedgerRepository, type LedgerEntry } from './webhook-ledger.repository';
-import { WebhookMetrics } from './webhook.metrics';
+import { RUNTIME_WEBHOOK_SECRETS } from '../stripe/stripe.module';
+import { BillingSync, EventDeferredError, EventFailedError, isStripeEvent } from '../sync';
 
 /** Stripe's own default: a signature older than five minutes is a replay. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -18,23 +12,15 @@ export interface WebhookOutcome {
   duplicate?: true;
 }
 
-function errorText(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  // Keep the ledger readable and free of anything secret-shaped.
-  return text.replace(/(sk|rk|whsec)_(test_|live_)?[A-Za-z0-9]+/g, '$1_[redacted]').slice(0, 1000);
-}
-
+/**
+ * Ingest: verifies what Stripe sent and hands the event to the engine's front door. Verifying
+ * and applying stay separate steps, so a queue can sit between them.
+ */
 @Injectable()
 export class WebhooksService {
-  private readonly logger = new Logger(WebhooksService.name);
-
   constructor(
     @Inject(RUNTIME_WEBHOOK_SECRETS) private readonly secrets: string[],
-    private readonly ledger: WebhookLedgerRepository,
-    private readonly sync: BillingSyncService,
-    private readonly syncRepository: SyncRepository,
-    private readonly effectsBus: SyncEffectsBus,
-    private readonly metrics: WebhookMetrics,
+    private readonly sync: BillingSync,
   ) {}
 
   /** Verifies the raw body against every configured secret (several during a rotation). */
@@ -72,82 +58,20 @@ export class WebhooksService {
     signature: string | undefined,
   ): Promise<WebhookOutcome> {
     const event = this.verify(rawBody, signature);
-    return this.apply(event);
+    return this.apply(event, (rawBody as Buffer).toString('utf8'));
   }
 
-  /**
-   * Applies one event exactly once (DESIGN §6): ledger row, the customer's advisory lock, a
-   * re-fetch of the object, upserts, then PROCESSED — all in one transaction. On failure the
-   * transaction rolls back, the failure is recorded outside it, and the caller answers 500 so
-   * that Stripe retries.
-   */
-  async apply(event: Stripe.Event, options: { force?: boolean } = {}): Promise<WebhookOutcome> {
-    const started = process.hrtime.bigint();
-    this.metrics.received(event.type);
-    const route = routeEvent(event);
-    const entry: LedgerEntry = {
-      stripeEventId: event.id,
-      type: event.type,
-      apiVersion: event.api_version ?? null,
-      objectId: route?.objectId ?? null,
-      stripeCustomerId: route?.stripeCustomerId ?? null,
-      stripeCreatedAt: new Date(event.created * 1000),
-      payload: event as unknown as Prisma.InputJsonValue,
-    };
-    const effects = new SyncEffects();
-    let duplicate = false;
+  /** Applies a verified event: 200 (maybe a duplicate), 503 deferred, or 500 failed. */
+  async apply(event: Stripe.Event, payload: string): Promise<WebhookOutcome> {
     try {
-      // The ledger insert takes the customer's advisory lock first, in the same statement.
-      await this.syncRepository.inTransaction(async (tx) => {
-        const before = await this.ledger.recordOnce(
-          tx,
-          entry,
-          route?.lockKey ?? `event:${event.id}`,
-        );
-        if (!options.force && (before === 'PROCESSED' || before === 'IGNORED')) {
-          duplicate = true;
-          return;
-        }
-        if (route === null) {
-          await this.ledger.finish(tx, event.id, 'IGNORED', 'event type not handled');
-          return;
-        }
-        await this.sync.apply(tx, route.kind, route.objectId, effects);
-        const ignored =
-          effects.ignoredBecause !== undefined &&
-          effects.accounts.size === 0 &&
-          !effects.catalogChanged;
-        // A new event was recorded as PROCESSED with its insert; anything else is written here.
-        if (ignored || before !== null || effects.ignoredBecause !== undefined) {
-          await this.ledger.finish(
-            tx,
-            event.id,
-            ignored ? 'IGNORED' : 'PROCESSED',
-            effects.ignoredBecause,
-          );
-        }
-      });
+      const outcome = await this.sync.applyEvent(event, payload);
+      return outcome.status === 'duplicate'
+        ? { received: true, duplicate: true }
+        : { received: true };
     } catch (error) {
-      this.metrics.failed(event.type);
-      const text = errorText(error);
-      this.logger.warn(
-        { eventId: event.id, type: event.type, error: text },
-        'webhook event failed; Stripe will retry',
-      );
-      await this.ledger.recordFailure(entry, text).catch((recordError: unknown) => {
-        this.logger.error(
-          { eventId: event.id, error: errorText(recordError) },
-          'could not record the failure',
-        );
-      });
-      throw new ApiError('WEBHOOK_PROCESSING_FAILED');
+      if (error instanceof EventDeferredError) throw new ApiError('WEBHOOK_DEFERRED');
+      if (error instanceof EventFailedError) throw new ApiError('WEBHOOK_PROCESSING_FAILED');
+      throw error;
     }
-    if (duplicate) {
-      this.metrics.duplicate(event.type);
-      return { received: true, duplicate: true };
-    }
-    this.effectsBus.publish(effects);
-    this.metrics.applied(event.type, started, event.created);
-    return { received: true };
   }
 }

@@ -1,4 +1,4 @@
-import { SyncScheduler } from '../../src/sync/sync.scheduler';
+import { SyncScheduler } from '../../src/sync/resync/sync.scheduler';
 import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
 import { subscribeThroughStripe } from '../support/flows';
 import { startTestService, type TestService } from '../support/test-service';

@@ -19,7 +19,8 @@ describe('webhook faults', () => {
 
   beforeAll(async () => {
     t = await startTestService(
-      { STRIPE_MAX_NETWORK_RETRIES: '0', STRIPE_TIMEOUT_MS: '2000' },
+      // The emulator's clock is the service's: no skew to allow for.
+      { STRIPE_MAX_NETWORK_RETRIES: '0', STRIPE_TIMEOUT_MS: '2000', SYNC_CLOCK_SKEW_SECONDS: '0' },
       {
         databaseOptions: '-c lock_timeout=300',
         connectVia: async (emulator) => {
@@ -113,9 +114,18 @@ describe('webhook faults', () => {
     expect(applied.cancelAtPeriodEnd).toBe(true);
   });
 
-  it('answers 500 while Stripe cannot be reached for the re-fetch, then applies the retry', async () => {
-    const a = await subscribeThroughStripe(t);
-    const event = await undeliveredUpdate(a.subscriptionId);
+  it('answers 500 while Stripe cannot be reached for a fetch the event needs, then applies the retry', async () => {
+    // A completed checkout's event carries no line items: applying it needs Stripe.
+    await control(t.service, '/webhooks/options', { enabled: false });
+    let a;
+    try {
+      a = await subscribeThroughStripe(t);
+    } finally {
+      await control(t.service, '/webhooks/options', { enabled: true });
+    }
+    const [event] = (await stripe.events.list({ type: 'checkout.session.completed', limit: 1 }))
+      .data;
+    expect((event.data.object as { id: string }).id).toBe(a.sessionId);
     proxy!.down();
     try {
       await deliver(event).expect(500);
@@ -126,12 +136,29 @@ describe('webhook faults', () => {
       where: { stripeEventId: event.id },
     });
     expect(ledger.status).toBe('FAILED');
-    expect(
-      (await t.prisma.subscription.findUniqueOrThrow({ where: { stripeId: a.subscriptionId } }))
-        .cancelAtPeriodEnd,
-    ).toBe(false);
+    expect(await t.prisma.checkoutSession.count({ where: { stripeId: a.sessionId } })).toBe(0);
 
     await deliver(event).expect(200);
+    expect(
+      await t.prisma.checkoutSession.findUniqueOrThrow({ where: { stripeId: a.sessionId } }),
+    ).toMatchObject({ status: 'complete', accountId: a.accountId });
+    expect(
+      (await t.prisma.webhookEvent.findUniqueOrThrow({ where: { stripeEventId: event.id } }))
+        .status,
+    ).toBe('PROCESSED');
+  });
+
+  it('applies an event whose own object is provably the newest state while Stripe is unreachable', async () => {
+    const a = await subscribeThroughStripe(t);
+    // Two seconds later, so the update is provably newer than any stored state of the checkout.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const event = await undeliveredUpdate(a.subscriptionId);
+    proxy!.down();
+    try {
+      await deliver(event).expect(200);
+    } finally {
+      proxy!.restore();
+    }
     expect(
       (await t.prisma.subscription.findUniqueOrThrow({ where: { stripeId: a.subscriptionId } }))
         .cancelAtPeriodEnd,

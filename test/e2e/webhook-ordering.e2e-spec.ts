@@ -2,13 +2,15 @@ import fc from 'fast-check';
 import Stripe from 'stripe';
 import { RUNTIME_WEBHOOK_SECRETS } from '../../src/stripe/stripe.module';
 import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
+import {
+  databaseState,
+  forgetLifecycles,
+  recordLifecycles,
+  stripeState,
+  withDuplicates,
+  type LifecycleAccount,
+} from '../support/lifecycles';
 import { startTestService, type TestService } from '../support/test-service';
-import { newUser, signToken, bearer } from '../support/tokens';
-
-const DAY = 86_400;
-
-/** Byte order, the same on both sides of a comparison (database collations differ). */
-const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Property: whatever order Stripe's events arrive in, however often, and however many at once,
@@ -22,33 +24,7 @@ describe('webhook events in any order converge on Stripe state', () => {
   let stripe: Stripe;
   let secret: string;
   let events: Stripe.Event[] = [];
-  const accounts: { accountId: string; customerId: string }[] = [];
-
-  async function accountFor(): Promise<{ accountId: string; email: string }> {
-    const user = newUser('ordering');
-    await t.http
-      .get('/api/subscriptions/current')
-      .set(bearer(signToken(user)))
-      .expect(200);
-    const account = await t.prisma.account.findFirstOrThrow({ where: { externalId: user.sub } });
-    return { accountId: account.id, email: user.email };
-  }
-
-  async function checkout(
-    accountId: string,
-    params: Partial<Stripe.Checkout.SessionCreateParams>,
-    card: string,
-  ): Promise<Stripe.Checkout.Session> {
-    const session = await stripe.checkout.sessions.create({
-      client_reference_id: accountId,
-      metadata: { accountId },
-      success_url: 'http://localhost:5173/ok?session_id={CHECKOUT_SESSION_ID}',
-      cancel_url: 'http://localhost:5173/cancel',
-      ...params,
-    });
-    await control(t.service, `/checkout/sessions/${session.id}/complete`, { card });
-    return stripe.checkout.sessions.retrieve(session.id);
-  }
+  const accounts: LifecycleAccount[] = [];
 
   beforeAll(async () => {
     t = await startTestService();
@@ -56,63 +32,10 @@ describe('webhook events in any order converge on Stripe state', () => {
     const secrets = t.service.app.get<string[]>(RUNTIME_WEBHOOK_SECRETS);
     secret = secrets[secrets.length - 1];
     await flushWebhooks(t.service);
-    const { created: startedAt } = (await stripe.events.list({ limit: 1 })).data[0];
-    await control(t.service, '/webhooks/options', { enabled: false });
-
-    // A: trial, renewal, upgrade to yearly with prorations, cancel at period end; credits + refund.
-    const a = await accountFor();
-    const subA = await checkout(
-      a.accountId,
-      {
-        mode: 'subscription',
-        customer_email: a.email,
-        line_items: [{ price: 'price_pro_monthly', quantity: 1 }],
-        subscription_data: { trial_period_days: 7, metadata: { accountId: a.accountId } },
-      },
-      '4242424242424242',
-    );
-    const customerA = subA.customer as string;
-    // B: a card that attaches but fails every later charge.
-    const b = await accountFor();
-    const subB = await checkout(
-      b.accountId,
-      {
-        mode: 'subscription',
-        customer_email: b.email,
-        line_items: [{ price: 'price_starter_monthly', quantity: 1 }],
-        subscription_data: { trial_period_days: 3, metadata: { accountId: b.accountId } },
-      },
-      '4000000000000341',
-    );
-    await control(t.service, '/clock/advance', { seconds: 8 * DAY });
-    await control(t.service, '/clock/advance', { seconds: 31 * DAY });
-    const subscriptionA = await stripe.subscriptions.retrieve(subA.subscription as string);
-    await stripe.subscriptions.update(subscriptionA.id, {
-      items: [{ id: subscriptionA.items.data[0].id, price: 'price_pro_yearly' }],
-      proration_behavior: 'create_prorations',
-    });
-    await stripe.subscriptions.update(subscriptionA.id, { cancel_at_period_end: true });
-    const credits = await checkout(
-      a.accountId,
-      {
-        mode: 'payment',
-        customer: customerA,
-        line_items: [{ price: 'price_credits_1000', quantity: 1 }],
-      },
-      '4242424242424242',
-    );
-    await stripe.refunds.create({ payment_intent: credits.payment_intent as string });
-    await control(t.service, '/clock/advance', { seconds: 20 * DAY });
-
-    for await (const event of stripe.events.list({ created: { gte: startedAt }, limit: 100 }))
-      events.push(event);
-    events = events.filter((e) => !e.type.startsWith('product.') && !e.type.startsWith('price.'));
-    accounts.push(
-      { accountId: a.accountId, customerId: customerA },
-      { accountId: b.accountId, customerId: subB.customer as string },
-    );
-    const statusB = (await stripe.subscriptions.retrieve(subB.subscription as string)).status;
-    expect(statusB).toBe('canceled');
+    const recorded = await recordLifecycles(t, stripe);
+    events = recorded.events;
+    accounts.push(...recorded.accounts);
+    expect(recorded.statusB).toBe('canceled');
   });
 
   afterAll(async () => {
@@ -120,21 +43,7 @@ describe('webhook events in any order converge on Stripe state', () => {
     await t?.close();
   });
 
-  /** The test's own rows, emptied between runs so each permutation starts from nothing. */
-  async function forget(): Promise<void> {
-    const ids = accounts.map((a) => a.accountId);
-    await t.prisma.checkoutSession.deleteMany({ where: { accountId: { in: ids } } });
-    await t.prisma.purchase.deleteMany({ where: { accountId: { in: ids } } });
-    await t.prisma.payment.deleteMany({ where: { accountId: { in: ids } } });
-    await t.prisma.subscription.deleteMany({ where: { accountId: { in: ids } } });
-    await t.prisma.account.updateMany({
-      where: { id: { in: ids } },
-      data: { stripeCustomerId: null, hadTrial: false },
-    });
-    await t.prisma.webhookEvent.deleteMany({
-      where: { stripeEventId: { in: events.map((e) => e.id) } },
-    });
-  }
+  const forget = (): Promise<void> => forgetLifecycles(t, accounts, events);
 
   async function deliver(stream: Stripe.Event[]): Promise<void> {
     for (let i = 0; i < stream.length; i += 8) {
@@ -152,57 +61,9 @@ describe('webhook events in any order converge on Stripe state', () => {
     }
   }
 
-  /** What Stripe says, in the shape of what the database stores. */
-  async function stripeState(customerId: string) {
-    const subscriptions = (
-      await stripe.subscriptions.list({ customer: customerId, status: 'all' })
-    ).data
-      .map((s) => ({
-        stripeId: s.id,
-        status: s.status,
-        priceId: s.items.data[0].price.id,
-        cancelAtPeriodEnd: s.cancel_at_period_end,
-        currentPeriodEnd: new Date(s.items.data[0].current_period_end * 1000).toISOString(),
-      }))
-      .sort((x, y) => byId(x.stripeId, y.stripeId));
-    const invoices = (await stripe.invoices.list({ customer: customerId, limit: 100 })).data
-      .filter((i) => i.status !== 'draft')
-      .map((i) => ({
-        stripeInvoiceId: i.id,
-        paid: i.status === 'paid',
-        amount: i.status === 'paid' ? i.amount_paid : i.amount_due,
-      }))
-      .sort((x, y) => byId(String(x.stripeInvoiceId), String(y.stripeInvoiceId)));
-    return { subscriptions, invoices };
-  }
-
-  async function databaseState(accountId: string) {
-    const subscriptions = (
-      await t.prisma.subscription.findMany({ where: { accountId }, orderBy: { stripeId: 'asc' } })
-    ).map((s) => ({
-      stripeId: s.stripeId,
-      status: s.status,
-      priceId: s.priceId,
-      cancelAtPeriodEnd: s.cancelAtPeriodEnd,
-      currentPeriodEnd: s.currentPeriodEnd?.toISOString(),
-    }));
-    subscriptions.sort((x, y) => byId(x.stripeId, y.stripeId));
-    const invoices = (
-      await t.prisma.payment.findMany({
-        where: { accountId, stripeInvoiceId: { not: null } },
-        orderBy: { stripeInvoiceId: 'asc' },
-      })
-    ).map((p) => ({
-      stripeInvoiceId: p.stripeInvoiceId,
-      paid: p.status === 'COMPLETED',
-      amount: p.amount,
-    }));
-    return { subscriptions, invoices };
-  }
-
   it('holds for shuffled, duplicated, concurrent deliveries', async () => {
     expect(events.length).toBeGreaterThan(20);
-    const expected = await Promise.all(accounts.map((a) => stripeState(a.customerId)));
+    const expected = await Promise.all(accounts.map((a) => stripeState(stripe, a.customerId)));
     const indices = events.map((_, i) => i);
     await fc.assert(
       fc.asyncProperty(
@@ -215,16 +76,11 @@ describe('webhook events in any order converge on Stripe state', () => {
           const permutation = order.map((i) => events[i]);
           const duplicates = duplicateIndices.map((i) => events[i]);
           // Duplicates land at random places of the stream.
-          const stream = [...permutation];
-          let state = seed;
-          for (const duplicate of duplicates) {
-            state = (state * 1103515245 + 12345) % 2 ** 31;
-            stream.splice(state % (stream.length + 1), 0, duplicate);
-          }
+          const stream = withDuplicates(permutation, duplicates, seed);
           await deliver(stream);
 
           for (const [index, account] of accounts.entries()) {
-            expect(await databaseState(account.accountId)).toEqual(expected[index]);
+            expect(await databaseState(t, account.accountId)).toEqual(expected[index]);
           }
           const [a] = accounts;
           const purchases = await t.prisma.purchase.findMany({ where: { accountId: a.accountId } });

@@ -24,6 +24,8 @@ export interface TestServiceOptions {
   databaseOptions?: string;
   /** Put something (a fault-injecting proxy) between the SDK and the emulator. */
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
+  /** The service's clock this far from the emulator's; the test may change it. */
+  clockOffset?: { ms: number };
   /** The built demo frontend to serve at `/` (default web/dist, when built). */
   demoDir?: string;
   /** Use this database instead of a fresh clone (a restart on the same data). */
@@ -81,6 +83,7 @@ export async function startTestService(
       port: 0,
       webhookRetryDelaysMs: [50, 100, 200],
       connectVia: options.connectVia,
+      clockOffset: options.clockOffset,
       dataDir: options.emulatorDataDir ?? null,
       emulator: HOSTILE_STRIPE ? HOSTILE_REALISM : undefined,
     },

@@ -34,7 +34,6 @@ const ACCESS_ERRORS: Record<AccessLevel | 'public' | 'no-user-token', ErrorCode[
 const STRIPE_ERRORS_HANDLED: Record<string, string> = {
   HealthController_ready: 'readiness reports Stripe in `checks` and never fails on it',
   WebhooksController_receive: 'a failed apply is recorded and answered WEBHOOK_PROCESSING_FAILED',
-  AdminController_replayWebhookEvent: 'as a webhook: WEBHOOK_PROCESSING_FAILED',
 };
 
 type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';

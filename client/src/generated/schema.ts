@@ -217,7 +217,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe webhook endpoint
-         * @description Verifies `Stripe-Signature` on the raw body against every secret in STRIPE_WEBHOOK_SECRETS, then applies the event exactly once (ledger, per-customer lock, re-fetch from Stripe, upserts). 500 means Stripe should retry.
+         * @description Verifies `Stripe-Signature` on the raw body against every secret in STRIPE_WEBHOOK_SECRETS, then applies the event exactly once (ledger, per-customer lock, the event's own object when it is provably the newest state, else a fetch from Stripe outside any transaction). 500 means Stripe should retry; 503 (with Retry-After) that the event needs Stripe and the Stripe API budget is spent for now.
          */
         post: operations["WebhooksController_receive"];
         delete?: never;
@@ -630,6 +630,35 @@ export interface components {
             trialDays: number | null;
             product: components["schemas"]["ProductDto"];
         };
+        SubscriptionDiscountDto: {
+            /** @example di_1Q… */
+            id: string;
+            /** @example WELCOME10 */
+            couponId: string;
+            /** @example Welcome 10 % */
+            name: string | null;
+            /** @example 10 */
+            percentOff: number | null;
+            /**
+             * @description Minor units.
+             * @example null
+             */
+            amountOff: number | null;
+            /** @example null */
+            currency: string | null;
+            /**
+             * @example forever
+             * @enum {string}
+             */
+            duration: "once" | "repeating" | "forever";
+            /** @example null */
+            durationInMonths: number | null;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            end: string | null;
+        };
         SubscriptionDto: {
             /** @example sub_1Q… */
             id: string;
@@ -654,10 +683,12 @@ export interface components {
             /** @example 1 */
             intervalCount: number | null;
             /**
-             * @description Per period, minor units, for the whole quantity.
-             * @example 2900
+             * @description What the account pays per period after discounts, minor units, for the whole quantity.
+             * @example 2610
              */
             amount: number | null;
+            /** @description The discount in force, when there is one. */
+            discount?: components["schemas"]["SubscriptionDiscountDto"] | null;
             /** @example usd */
             currency: string;
             /** @example 1 */
@@ -1088,7 +1119,7 @@ export interface components {
              * @example SUBSCRIPTION_ALREADY_ACTIVE
              * @enum {string}
              */
-            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
             /** @example This account already has an active subscription. */
             message: string;
             details: components["schemas"]["ErrorDetailDto"][];
@@ -2062,6 +2093,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `WEBHOOK_DEFERRED`: The event needs Stripe, which is busy; it will be applied when Stripe retries it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "WEBHOOK_DEFERRED";
+                    };
+                };
+            };
         };
     };
     CheckoutController_create: {
@@ -2622,6 +2665,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `WEBHOOK_DEFERRED`: The event needs Stripe, which is busy; it will be applied when Stripe retries it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "WEBHOOK_DEFERRED";
+                    };
+                };
+            };
         };
     };
     AdminController_account: {
@@ -2909,6 +2964,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `WEBHOOK_DEFERRED`: The event needs Stripe, which is busy; it will be applied when Stripe retries it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "WEBHOOK_DEFERRED";
                     };
                 };
             };

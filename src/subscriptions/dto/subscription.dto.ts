@@ -1,7 +1,36 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { PeriodType } from '../../catalog/catalog.mappers';
 import { PERIOD_TYPES } from '../../catalog/dto/catalog.dto';
 import { SUBSCRIPTION_STATUSES } from '../subscription-status';
+
+export class SubscriptionDiscountDto {
+  @ApiProperty({ example: 'di_1Q…' })
+  id!: string;
+
+  @ApiProperty({ example: 'WELCOME10' })
+  couponId!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Welcome 10 %' })
+  name!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: 10 })
+  percentOff!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, example: null, description: 'Minor units.' })
+  amountOff!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  currency!: string | null;
+
+  @ApiProperty({ enum: ['once', 'repeating', 'forever'], example: 'forever' })
+  duration!: string;
+
+  @ApiProperty({ type: Number, nullable: true, example: null })
+  durationInMonths!: number | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', example: null })
+  end!: string | null;
+}
 
 export class SubscriptionDto {
   @ApiProperty({ example: 'sub_1Q…' })
@@ -31,10 +60,18 @@ export class SubscriptionDto {
   @ApiProperty({
     type: Number,
     nullable: true,
-    example: 2900,
-    description: 'Per period, minor units, for the whole quantity.',
+    example: 2610,
+    description:
+      'What the account pays per period after discounts, minor units, for the whole quantity.',
   })
   amount!: number | null;
+
+  @ApiPropertyOptional({
+    type: () => SubscriptionDiscountDto,
+    nullable: true,
+    description: 'The discount in force, when there is one.',
+  })
+  discount?: SubscriptionDiscountDto | null;
 
   @ApiProperty({ example: 'usd' })
   currency!: string;

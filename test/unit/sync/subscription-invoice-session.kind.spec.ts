@@ -1,13 +1,13 @@
 import type Stripe from 'stripe';
+import { claimedAccountId } from '../../../src/sync/engine/ownership';
+import { checkoutStatusOf } from '../../../src/sync/kinds/checkout-session.kind';
 import {
-  checkoutStatusOf,
-  claimedAccountId,
   invoicePaymentStatus,
   invoiceSubscriptionId,
   toInvoicePayment,
-  toSubscriptionFields,
-} from '../../src/sync/sync.mappers';
-import { stripeFixture } from '../support/stripe-fixtures';
+} from '../../../src/sync/kinds/invoice.kind';
+import { toSubscriptionRow as toSubscriptionFields } from '../../../src/sync/kinds/subscription.kind';
+import { stripeFixture } from '../../support/stripe-fixtures';
 
 const subscription = (overrides: Partial<Stripe.Subscription> = {}) =>
   stripeFixture<Stripe.Subscription>('subscription', overrides);

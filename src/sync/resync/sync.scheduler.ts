@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { IdempotencyRepository } from '../idempotency/idempotency.repository';
-import { WebhookLedgerRepository } from '../webhooks/webhook-ledger.repository';
-import { ResyncService } from './resync.service';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { IdempotencyRepository } from '../../idempotency/idempotency.repository';
+import { BillingSync } from '../billing-sync';
 
 /**
  * The scheduled resync (SYNC_CRON), the ledger's retention purge (WEBHOOK_RETENTION_DAYS) and
@@ -16,8 +15,7 @@ export class SyncScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(SyncScheduler.name);
 
   constructor(
-    private readonly resync: ResyncService,
-    private readonly ledger: WebhookLedgerRepository,
+    private readonly sync: BillingSync,
     private readonly idempotency: IdempotencyRepository,
     private readonly registry: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -36,7 +34,7 @@ export class SyncScheduler implements OnApplicationBootstrap {
   /** One run: failures are logged (and visible in /metrics), never thrown into the scheduler. */
   async tick(): Promise<void> {
     try {
-      const report = await this.resync.run('schedule');
+      const report = await this.sync.resync('schedule');
       this.logger.log(
         { driftCount: report.driftCount, scanned: report.scanned },
         'scheduled resync finished',
@@ -45,7 +43,7 @@ export class SyncScheduler implements OnApplicationBootstrap {
       this.logger.error({ error: (error as Error).message }, 'scheduled resync failed');
     }
     const cutoff = new Date(Date.now() - this.config.sync.webhookRetentionDays * 86_400_000);
-    const purged = await this.ledger.purgeOlderThan(cutoff).catch(() => 0);
+    const purged = await this.sync.purgeEventsBefore(cutoff).catch(() => 0);
     const keys = await this.idempotency.purgeExpired(new Date()).catch(() => 0);
     if (purged + keys > 0)
       this.logger.log(

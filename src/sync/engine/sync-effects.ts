@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { SyncEffects } from './billing-sync.service';
+
+/** What one committed application of Stripe state changed, for in-memory caches. */
+export class SyncEffects {
+  readonly accounts = new Set<string>();
+  catalogChanged = false;
+}
 
 type Listener = (effects: SyncEffects) => void;
 
@@ -16,6 +21,7 @@ export class SyncEffectsBus {
   }
 
   publish(effects: SyncEffects): void {
+    if (effects.accounts.size === 0 && !effects.catalogChanged) return;
     for (const listener of this.listeners) listener(effects);
   }
 }

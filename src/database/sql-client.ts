@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { PoolClient, QueryResultRow } from 'pg';
+import { runInTransactionContext } from '../common/transaction-context';
+import { PrismaService } from './prisma.service';
+import type { Sql } from './sql';
+
+/**
+ * A statement's name makes PostgreSQL parse and plan it once per connection. `true` names it by
+ * its text (for statements composed at run time from a bounded set of shapes).
+ */
+export type StatementName = string | true | undefined;
+
+/** One open transaction: statements run on its connection, one after another. */
+export interface SqlTransaction {
+  query<R extends QueryResultRow>(statement: Sql, name?: StatementName): Promise<R[]>;
+  /**
+   * The transaction's last statement, sent together with COMMIT (one round trip for both);
+   * the transaction commits when the work returns.
+   */
+  finish(statement: Sql, name?: StatementName): Promise<void>;
+}
+
+function queryConfig(
+  statement: Sql,
+  name: StatementName,
+): { text: string; values: unknown[]; name?: string } {
+  const { text, values } = statement.toQuery();
+  if (name === undefined) return { text, values };
+  return {
+    text,
+    values,
+    name: name === true ? `s_${createHash('sha1').update(text).digest('base64url')}` : name,
+  };
+}
+
+/**
+ * A 64-bit advisory lock key for a text key, computed here so that taking the lock needs no
+ * parameter and can travel with BEGIN in one message.
+ */
+export function advisoryKey(key: string): bigint {
+  return createHash('sha256').update(key).digest().readBigInt64BE(0);
+}
+
+/**
+ * Plain SQL over the pool Prisma uses. `transaction` is the one helper for locked writes on the
+ * hot paths. The pool's connections pipeline (a statement is sent without waiting for the one
+ * before), so BEGIN with the advisory lock travels with the first statement, and the last
+ * statement with COMMIT: a read-decide-write transaction costs two round trips. The work runs
+ * in the transaction context, so a Stripe call made inside it is refused (DESIGN §6).
+ */
+@Injectable()
+export class SqlClient {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** One statement in its own implicit transaction. */
+  async query<R extends QueryResultRow>(statement: Sql, name?: StatementName): Promise<R[]> {
+    const result = await this.prisma.pool.query<R>(queryConfig(statement, name));
+    return result.rows;
+  }
+
+  async transaction<T>(
+    lockKey: string | null,
+    work: (tx: SqlTransaction) => Promise<T>,
+  ): Promise<T> {
+    const client = await this.prisma.pool.connect();
+    let broken = false;
+    const begin = client.query(
+      lockKey === null
+        ? 'BEGIN'
+        : `BEGIN; SELECT pg_advisory_xact_lock(${advisoryKey(lockKey).toString()})`,
+    );
+    // Awaited below; a failure here fails the statements behind it too.
+    begin.catch(() => undefined);
+    const tx = new PooledTransaction(client, begin);
+    try {
+      const result = await runInTransactionContext(lockKey ?? 'transaction', () => work(tx));
+      await begin;
+      await (tx.committed ?? client.query('COMMIT'));
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw error;
+    } finally {
+      // A connection whose rollback failed is in an unknown state: the pool drops it.
+      client.release(broken);
+    }
+  }
+}
+
+class PooledTransaction implements SqlTransaction {
+  committed?: Promise<unknown>;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly begin: Promise<unknown>,
+  ) {}
+
+  async query<R extends QueryResultRow>(statement: Sql, name?: StatementName): Promise<R[]> {
+    const result = this.client.query<R>(queryConfig(statement, name));
+    await this.begin;
+    return (await result).rows;
+  }
+
+  async finish(statement: Sql, name?: StatementName): Promise<void> {
+    const result = this.client.query(queryConfig(statement, name));
+    this.committed = this.client.query('COMMIT');
+    // COMMIT after a failed statement answers ROLLBACK; the statement's error is what counts.
+    this.committed.catch(() => undefined);
+    await this.begin;
+    await result;
+  }
+}

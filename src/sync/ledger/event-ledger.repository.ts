@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../database/prisma.service';
+import { sql, type Sql } from '../../database/sql';
+import { SqlClient } from '../../database/sql-client';
+import type { Prisma, WebhookEvent, WebhookEventStatus } from '../../generated/prisma/client';
+
+export interface LedgerEntry {
+  stripeEventId: string;
+  type: string;
+  apiVersion: string | null;
+  objectId: string | null;
+  stripeCustomerId: string | null;
+  stripeCreatedAt: Date;
+  /** The event exactly as received (text), stored for replay. */
+  payload: string;
+}
+
+/**
+ * The ledger of Stripe events: one row per event id, whatever the number of deliveries. Its
+ * writes are parts of the engine's statements (a new event is recorded in the transaction that
+ * applies it, so a failure rolls both back); its reads serve ops (listing, replay, catch-up).
+ */
+@Injectable()
+export class EventLedgerRepository {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly db: SqlClient,
+  ) {}
+
+  /**
+   * Records the event as PROCESSED (the transaction that applies it commits both, or neither);
+   * an event that FAILED before (or any, when forced) is taken again with one more attempt.
+   * Answers `recorded`: false when the event was already PROCESSED or IGNORED (a duplicate).
+   */
+  recordStatement(entry: LedgerEntry, force: boolean): Sql {
+    return sql`
+      INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
+                                  "stripeCreatedAt", "receivedAt", "status", "processedAt", "attempts", "payload")
+      VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
+              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSED', now(), 1, ${entry.payload}::json)
+      ON CONFLICT ("stripeEventId") DO UPDATE SET
+        "status" = 'PROCESSED', "processedAt" = now(), "lastError" = NULL,
+        "attempts" = "WebhookEvent"."attempts" + 1
+      WHERE "WebhookEvent"."status" IN ('FAILED', 'PROCESSING') OR ${force}::boolean
+      RETURNING 1`;
+  }
+
+  /** An event of a type this service does not apply: recorded once as IGNORED, no lock. */
+  async recordIgnored(entry: LedgerEntry, note: string): Promise<boolean> {
+    const rows = await this.db.query(
+      sql`
+      INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
+                                  "stripeCreatedAt", "receivedAt", "status", "processedAt", "attempts", "payload", "lastError")
+      VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
+              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'IGNORED', now(), 1, ${entry.payload}::json, ${note})
+      ON CONFLICT ("stripeEventId") DO NOTHING
+      RETURNING 1`,
+      'ledger_record_ignored',
+    );
+    return rows.length > 0;
+  }
+
+  /** Changes the outcome of an event recorded in the same transaction (IGNORED, with why). */
+  markStatement(stripeEventId: string, status: 'PROCESSED' | 'IGNORED', note: string | null): Sql {
+    return sql`
+      UPDATE "WebhookEvent" SET "status" = ${status}::"WebhookEventStatus", "lastError" = ${note}
+      WHERE "stripeEventId" = ${stripeEventId}`;
+  }
+
+  /** Outside the rolled-back transaction: the failure must survive it. */
+  async recordFailure(entry: LedgerEntry, error: string): Promise<void> {
+    await this.db.query(
+      sql`
+      INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
+                                  "stripeCreatedAt", "receivedAt", "status", "attempts", "payload", "lastError")
+      VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
+              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'FAILED', 1, ${entry.payload}::json, ${error})
+      ON CONFLICT ("stripeEventId") DO UPDATE SET
+        "status" = 'FAILED', "attempts" = "WebhookEvent"."attempts" + 1, "lastError" = ${error}
+      WHERE "WebhookEvent"."status" NOT IN ('PROCESSED', 'IGNORED')`,
+      'ledger_record_failure',
+    );
+  }
+
+  async statusOf(stripeEventId: string): Promise<WebhookEventStatus | null> {
+    const [row] = await this.db.query<{ status: WebhookEventStatus }>(
+      sql`SELECT "status" FROM "WebhookEvent" WHERE "stripeEventId" = ${stripeEventId}`,
+      'ledger_status_of',
+    );
+    return row?.status ?? null;
+  }
+
+  findByStripeId(stripeEventId: string): Promise<WebhookEvent | null> {
+    return this.prisma.webhookEvent.findUnique({ where: { stripeEventId } });
+  }
+
+  knownIds(
+    stripeEventIds: string[],
+  ): Promise<{ stripeEventId: string; status: WebhookEventStatus }[]> {
+    return this.prisma.webhookEvent.findMany({
+      where: { stripeEventId: { in: stripeEventIds } },
+      select: { stripeEventId: true, status: true },
+    });
+  }
+
+  list(filter: {
+    status?: WebhookEventStatus;
+    limit: number;
+    before?: Date;
+  }): Promise<WebhookEvent[]> {
+    return this.prisma.webhookEvent.findMany({
+      where: {
+        status: filter.status,
+        receivedAt: filter.before ? { lt: filter.before } : undefined,
+      },
+      orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+      take: filter.limit,
+    });
+  }
+
+  async purgeOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.prisma.webhookEvent.deleteMany({
+      where: { receivedAt: { lt: cutoff }, status: { in: ['PROCESSED', 'IGNORED'] } },
+    });
+    return result.count;
+  }
+}
+
+export type { Prisma };
