@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
-import { registerBillingRoutes } from './api/billing-routes';
-import { registerCatalogRoutes } from './api/catalog-routes';
-import { registerCheckoutRoutes } from './api/checkout-routes';
-import { registerCustomerRoutes } from './api/customer-routes';
-import { registerEventRoutes } from './api/event-routes';
 import { Expander } from './api/expansion';
+import { registerApiRoutes } from './api/routes';
+import type { BillingSettings, BillingSettingsPatch } from './billing/billing-settings';
 import { parseCatalogDocument, seedCatalog, type CatalogDocument } from './billing/catalog-seed';
 import { StripeDomain } from './billing/stripe-domain';
 import { registerControlRoutes } from './control/control-routes';
@@ -21,7 +18,14 @@ import {
   type WebhookDeliveryOptions,
 } from './webhooks/webhook-dispatcher';
 
-export type { CatalogDocument, DeliveryAttempt, RealismOptions, WebhookDeliveryOptions };
+export type {
+  BillingSettings,
+  BillingSettingsPatch,
+  CatalogDocument,
+  DeliveryAttempt,
+  RealismOptions,
+  WebhookDeliveryOptions,
+};
 export { defaultCatalogFile };
 
 export interface EmulatorOptions {
@@ -36,6 +40,12 @@ export interface EmulatorOptions {
   /** Delay before each webhook retry; its length is the number of retries. */
   webhookRetryDelaysMs?: number[];
   deliveryTimeoutMs?: number;
+  /**
+   * Billing settings (Stripe keeps them in its Dashboard): `upcomingRenewalDays`,
+   * `finalizationDelaySeconds`, `retries: {attempts, windowDays}`, `afterRetries`. Defaults are
+   * Stripe's; see emulator/README.md.
+   */
+  billing?: BillingSettingsPatch;
   /**
    * Where the state is kept across restarts (see store/state-file.ts). Unset: in memory only.
    * A folder is used by one emulator at a time.
@@ -83,7 +93,7 @@ const GLOBAL_CLOCK_TICK_MS = 1_000;
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const log = options.logger ?? (() => undefined);
-  const domain = new StripeDomain(Stripe.API_VERSION);
+  const domain = new StripeDomain(Stripe.API_VERSION, options.billing ?? {});
   const store = new StateStore(domain.core.state, log);
   const stateFile =
     options.dataDir === undefined
@@ -111,15 +121,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const initialWebhooks: Partial<WebhookDeliveryOptions> = { ...options.webhooks };
   server.realism = structuredClone(initialRealism);
   dispatcher.setOptions(initialWebhooks);
-  for (const register of [
-    registerCustomerRoutes,
-    registerCatalogRoutes,
-    registerCheckoutRoutes,
-    registerBillingRoutes,
-    registerEventRoutes,
-  ]) {
-    register(server.api, domain);
-  }
+  registerApiRoutes(server.api, domain);
   const reset = (): void => {
     dispatcher.reset();
     dispatcher.setOptions(initialWebhooks);

@@ -155,19 +155,39 @@ describe('lifecycle flows and their event sequences', () => {
     const beforeNotice = await latestEventId(stripe);
     await advanceGlobal(4 * DAY + 60);
     const notice = await eventsAfter(stripe, beforeNotice);
-    expect(notice.map((event) => event.type)).toEqual(['customer.subscription.trial_will_end']);
-    expect(notice[0].created).toBe((subscription.trial_end ?? 0) - 3 * DAY);
+    // invoice.upcoming goes out 7 days (the default setting) before the first charge, which a
+    // 7-day trial puts at its start; trial_will_end 3 days before the trial ends.
+    expect(notice.map((event) => event.type)).toEqual([
+      'invoice.upcoming',
+      'customer.subscription.trial_will_end',
+    ]);
+    expect(notice[1].created).toBe((subscription.trial_end ?? 0) - 3 * DAY);
+    const upcoming = notice[0].data.object as Stripe.Invoice;
+    expect(upcoming.id).toBeUndefined();
+    expect(upcoming).toMatchObject({ amount_due: 2900, period_start: subscription.trial_end });
 
+    // At the trial end the first period starts with a draft invoice; Stripe finalizes and
+    // charges it about an hour later (auto_advance).
     const beforeEnd = await latestEventId(stripe);
     await advanceGlobal(3 * DAY);
     const end = await eventsAfter(stripe, beforeEnd);
     expect(end.map((event) => event.type)).toEqual([
       'customer.subscription.updated',
       'invoice.created',
+    ]);
+    expect(end[0].data.previous_attributes).toMatchObject({ status: 'trialing' });
+    const draft = end[1].data.object as Stripe.Invoice;
+    expect(draft).toMatchObject({
+      status: 'draft',
+      auto_advance: true,
+      automatically_finalizes_at: (subscription.trial_end ?? 0) + 3600,
+    });
+    const beforeCharge = await latestEventId(stripe);
+    await advanceGlobal(3600);
+    expect(await eventTypesAfter(stripe, beforeCharge)).toEqual([
       'invoice.finalized',
       ...PAID_INVOICE_CHARGE,
     ]);
-    expect(end[0].data.previous_attributes).toMatchObject({ status: 'trialing' });
     const active = await stripe.subscriptions.retrieve(subscription.id);
     expect(active.status).toBe('active');
     expect(active.items.data[0].current_period_start).toBe(subscription.trial_end);
@@ -266,8 +286,12 @@ describe('lifecycle flows and their event sequences', () => {
     const subscription = await stripe.subscriptions.retrieve(session.subscription as string);
     const firstEnd = subscription.items.data[0].current_period_end;
     const marker = await latestEventId(stripe);
-    await advanceGlobal(firstEnd - Math.floor(Date.now() / 1000) + 60);
-    const events = await eventsAfter(stripe, marker);
+    await advanceGlobal(firstEnd - Math.floor(Date.now() / 1000) + 3600 + 60);
+    const all = await eventsAfter(stripe, marker);
+    expect(all[0].type).toBe('invoice.upcoming');
+    expect(all[0].created).toBe(firstEnd - 7 * DAY);
+    const events = all.slice(1);
+    // Renewal: new period and a draft at the period end, finalized and charged an hour later.
     expect(events.map((event) => event.type)).toEqual([
       'customer.subscription.updated',
       'invoice.created',
@@ -275,6 +299,8 @@ describe('lifecycle flows and their event sequences', () => {
       ...PAID_INVOICE_CHARGE,
     ]);
     expect(events[0].created).toBe(firstEnd);
+    expect(events[1].created).toBe(firstEnd);
+    expect(events[2].created).toBe(firstEnd + 3600);
     expect(events[0].data.previous_attributes).toHaveProperty('items');
     expect((events[0].data.object as Stripe.Subscription).latest_invoice).toBe(
       (events[1].data.object as Stripe.Invoice).id,
@@ -293,7 +319,7 @@ describe('lifecycle flows and their event sequences', () => {
     ).toHaveLength(2);
   });
 
-  it('a failing renewal goes past_due, is retried after 3, 5 and 7 days, then cancels the subscription', async () => {
+  it("a failing renewal goes past_due, is retried on Stripe's Smart Retries default (8 tries within 2 weeks), then cancels the subscription", async () => {
     const clock = await stripe.testHelpers.testClocks.create({ frozen_time: 1_800_000_000 });
     const customer = await stripe.customers.create({
       email: 'fails@example.com',
@@ -310,13 +336,17 @@ describe('lifecycle flows and their event sequences', () => {
     const subscription = await stripe.subscriptions.retrieve(session.subscription as string);
     expect(subscription.status).toBe('trialing');
     const trialEnd = subscription.trial_end as number;
+    // The trial-end invoice is a draft for an hour; then it is finalized and charged.
+    const firstAttempt = trialEnd + 3600;
+    const retryGap = (14 * DAY) / 8;
 
     let marker = await latestEventId(stripe);
-    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: trialEnd + 60 });
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: firstAttempt + 60 });
     const failure = (await eventTypesAfter(stripe, marker)).filter(
       (type) => !type.startsWith('test_helpers.'),
     );
     expect(failure).toEqual([
+      'invoice.upcoming',
       'customer.subscription.trial_will_end',
       'customer.subscription.updated',
       'invoice.created',
@@ -330,37 +360,41 @@ describe('lifecycle flows and their event sequences', () => {
     expect(invoice).toMatchObject({
       status: 'open',
       attempt_count: 1,
-      next_payment_attempt: trialEnd + 3 * DAY,
+      next_payment_attempt: firstAttempt + retryGap,
     });
 
     marker = await latestEventId(stripe);
-    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: trialEnd + 3 * DAY + 60 });
+    await stripe.testHelpers.testClocks.advance(clock.id, {
+      frozen_time: firstAttempt + retryGap + 60,
+    });
     expect(
       (await eventTypesAfter(stripe, marker)).filter((type) => !type.startsWith('test_helpers.')),
     ).toEqual(FAILED_INVOICE_CHARGE);
     expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({
       attempt_count: 2,
-      next_payment_attempt: trialEnd + 5 * DAY,
+      next_payment_attempt: firstAttempt + 2 * retryGap,
     });
 
     marker = await latestEventId(stripe);
-    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: trialEnd + 7 * DAY + 60 });
-    expect(
-      (await eventTypesAfter(stripe, marker)).filter((type) => !type.startsWith('test_helpers.')),
-    ).toEqual([
-      ...FAILED_INVOICE_CHARGE,
-      ...FAILED_INVOICE_CHARGE,
+    await stripe.testHelpers.testClocks.advance(clock.id, {
+      frozen_time: firstAttempt + 14 * DAY + 60,
+    });
+    const rest = (await eventTypesAfter(stripe, marker)).filter(
+      (type) => !type.startsWith('test_helpers.') && type !== 'invoice.upcoming',
+    );
+    expect(rest).toEqual([
+      ...Array.from({ length: 7 }, () => FAILED_INVOICE_CHARGE).flat(),
       'customer.subscription.deleted',
     ]);
     const canceled = await stripe.subscriptions.retrieve(subscription.id);
     expect(canceled).toMatchObject({
       status: 'canceled',
-      ended_at: trialEnd + 7 * DAY,
+      ended_at: firstAttempt + 14 * DAY,
       cancellation_details: { reason: 'payment_failed' },
     });
     expect(await stripe.invoices.retrieve(invoice.id)).toMatchObject({
       status: 'open',
-      attempt_count: 4,
+      attempt_count: 9,
       next_payment_attempt: null,
     });
   });
@@ -373,8 +407,9 @@ describe('lifecycle flows and their event sequences', () => {
       {},
     );
     expect(failed.status).toBe(200);
+    // The renewal draft is finalized and charged an hour after the period ends.
     await advanceGlobal(
-      subscription.items.data[0].current_period_end - Math.floor(Date.now() / 1000) + 60,
+      subscription.items.data[0].current_period_end - Math.floor(Date.now() / 1000) + 3600 + 60,
     );
     expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe('past_due');
 
@@ -564,7 +599,9 @@ describe('lifecycle flows and their event sequences', () => {
     const ended = await stripe.subscriptions.update(id, { trial_end: 'now' });
     expect(ended.status).toBe('active');
     expect(ended.trial_end).toBe(ended.items.data[0].current_period_start);
+    // Stripe sends trial_will_end when a trial is ended at once (trial_end=now).
     expect(await eventTypesAfter(stripe, marker)).toEqual([
+      'customer.subscription.trial_will_end',
       'customer.subscription.updated',
       'invoice.created',
       'invoice.finalized',

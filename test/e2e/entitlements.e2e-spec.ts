@@ -117,8 +117,8 @@ describe('GET /api/entitlements', () => {
     });
     expect(await entitled(account.token, 'rag')).toBe(true);
 
-    // The trial ends and its first charge fails.
-    await advance(DAY + 60);
+    // The trial ends; Stripe finalizes its invoice an hour later and the first charge fails.
+    await advance(DAY + 3600 + 60);
     const pastDue = await entitlements(account.token);
     expect(pastDue.plans).toEqual([expect.objectContaining({ status: 'past_due' })]);
     expect(pastDue.features).toEqual(PRO_FEATURES);
@@ -155,8 +155,9 @@ describe('GET /api/entitlements', () => {
       validUntil: null,
     });
 
-    // The last retry (7 days after the first failure) fails: Stripe cancels the subscription.
-    await advance(5 * DAY);
+    // The last retry (Smart Retries' default: 8 tries within 2 weeks of the first failure)
+    // fails: Stripe cancels the subscription.
+    await advance(11 * DAY);
     const subscription = await t.prisma.subscription.findUniqueOrThrow({
       where: { stripeId: account.subscriptionId },
     });

@@ -127,10 +127,12 @@ export async function forgetLifecycles(
   await t.prisma.webhookEvent.deleteMany({
     where: { stripeEventId: { in: events.map((e) => e.id) } },
   });
-  // The engine's watermarks and its memory of recent events belong to that state too.
-  await t.prisma.stripeObjectWatermark.deleteMany({
-    where: { stripeId: { in: events.map((e) => (e.data.object as { id: string }).id) } },
-  });
+  // The engine's watermarks and its memory of recent events belong to that state too. (An
+  // `invoice.upcoming` event carries a preview with no id, as at Stripe.)
+  const objectIds = events
+    .map((e) => (e.data.object as { id?: string }).id)
+    .filter((id): id is string => id !== undefined);
+  await t.prisma.stripeObjectWatermark.deleteMany({ where: { stripeId: { in: objectIds } } });
   t.service.app.get(BillingSync).forgetRecentEvents();
 }
 

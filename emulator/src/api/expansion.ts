@@ -9,8 +9,10 @@ function isJsonObject(value: unknown): value is Json {
 
 /** Fields that hold an expandable id (or an includable list). Other fields only pass through to deeper paths. */
 const EXPANDABLE_FIELDS = new Set([
+  'applies_to',
   'balance_transaction',
   'charge',
+  'confirmation_secret',
   'coupon',
   'customer',
   'default_payment_method',
@@ -80,7 +82,7 @@ export class Expander {
         return state.paymentIntents.get(id);
       case 'ch_': {
         const charge = state.charges.get(id);
-        return charge === undefined ? undefined : this.domain.payments.chargeWithRefunds(charge);
+        return charge === undefined ? undefined : this.domain.charges.withRefunds(charge);
       }
       case 're_':
         return state.refunds.get(id);
@@ -102,7 +104,21 @@ export class Expander {
     return undefined;
   }
 
-  /** Fields that Stripe leaves out unless expanded. */
+  /**
+   * An open invoice's `confirmation_secret`: the client secret of the payment intent its payment
+   * waits on (what a client confirms after `payment_behavior=default_incomplete`), else null.
+   */
+  private confirmationSecret(invoiceId: string, status: unknown): object | null {
+    if (status !== 'open') return null;
+    const intentId = this.domain.invoices.collection.latestPaymentIntentOf(invoiceId);
+    const intent =
+      intentId === null ? undefined : this.domain.core.state.paymentIntents.get(intentId);
+    if (intent === undefined || intent.status === 'succeeded' || intent.status === 'canceled')
+      return null;
+    return { client_secret: intent.client_secret, type: 'payment_intent' };
+  }
+
+  /** Fields that Stripe leaves out unless expanded (`applies_to` only exists on limited coupons). */
   private includable(object: Json, field: string): unknown {
     if (
       object.object === 'checkout.session' &&
@@ -117,8 +133,18 @@ export class Expander {
         url: `/v1/checkout/sessions/${object.id}/line_items`,
       };
     }
+    if (object.object === 'coupon' && field === 'applies_to' && typeof object.id === 'string') {
+      const products = this.domain.coupons.appliesTo(object.id);
+      return products === null ? undefined : { products };
+    }
+    if (
+      object.object === 'invoice' &&
+      field === 'confirmation_secret' &&
+      typeof object.id === 'string'
+    )
+      return this.confirmationSecret(object.id, object.status);
     if (object.object === 'invoice' && field === 'payments' && typeof object.id === 'string') {
-      const payments = this.domain.invoices.paymentsOf(object.id);
+      const payments = this.domain.invoices.collection.paymentsOf(object.id);
       return {
         object: 'list',
         data: payments,
@@ -169,7 +195,7 @@ export class Expander {
         'expand',
       );
     }
-    const resolve = (id: string): unknown => {
+    const resolve = (id: string): object => {
       const resolved = this.lookupById(field, id);
       if (resolved === undefined)
         throw invalidRequest(
@@ -179,8 +205,8 @@ export class Expander {
         );
       return resolved;
     };
+    // A field holds one id, or a list of them (`discounts`).
     if (typeof value === 'string') value = resolve(value);
-    // A list of ids (a subscription's `discounts`) expands element by element, as at Stripe.
     else if (Array.isArray(value))
       value = value.map((entry: unknown) => (typeof entry === 'string' ? resolve(entry) : entry));
     if (rest.length > 0) value = this.expandInto(value, rest, path);

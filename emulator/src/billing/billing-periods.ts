@@ -46,3 +46,35 @@ export function nextPeriodEnd(
 }
 
 export const SECONDS_PER_DAY = DAY;
+
+/** `billing_cycle_anchor_config`: the calendar position of the anchor. */
+export interface AnchorConfig {
+  dayOfMonth: number;
+  month?: number;
+  hour?: number;
+  minute?: number;
+  second?: number;
+}
+
+/**
+ * The first moment after `after` that matches an anchor configuration: that day of the month
+ * (clamped to the month's last day), in that month for yearly anchors, at that time of day
+ * (UTC; what is not given keeps `after`'s time of day).
+ */
+export function anchorFromConfig(config: AnchorConfig, after: number): number {
+  const base = new Date(after * 1000);
+  const hour = config.hour ?? base.getUTCHours();
+  const minute = config.minute ?? base.getUTCMinutes();
+  const second = config.second ?? base.getUTCSeconds();
+  for (let offset = 0; offset <= 24; offset += 1) {
+    const monthIndex = base.getUTCMonth() + offset;
+    const year = base.getUTCFullYear() + Math.floor(monthIndex / 12);
+    const month = ((monthIndex % 12) + 12) % 12;
+    if (config.month !== undefined && month !== config.month - 1) continue;
+    const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    const day = Math.min(config.dayOfMonth, lastDay);
+    const candidate = Math.floor(Date.UTC(year, month, day, hour, minute, second) / 1000);
+    if (candidate > after) return candidate;
+  }
+  return after;
+}

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { invalidRequest } from '../http/stripe-error';
-import type { CatalogService } from './catalog';
+import type { Catalog } from './stripe-domain';
 import type { EmulatorState } from '../store/emulator-state';
 
 /** The catalog file format (emulator/catalog/sandbox-catalog.json). Ids are fixed so apps can refer to them. */
@@ -73,14 +73,14 @@ export function parseCatalogDocument(value: unknown): CatalogDocument {
  * which makes seeding repeatable.
  */
 export function seedCatalog(
-  catalog: CatalogService,
+  catalog: Catalog,
   state: EmulatorState,
   document: CatalogDocument,
 ): { created: string[] } {
   const created: string[] = [];
   for (const product of document.products) {
     if (!state.products.has(product.id)) {
-      catalog.createProduct({
+      catalog.products.create({
         id: product.id,
         name: product.name,
         description: product.description ?? null,
@@ -91,7 +91,7 @@ export function seedCatalog(
     }
     for (const price of product.prices) {
       if (state.prices.has(price.id)) continue;
-      catalog.createPrice({
+      catalog.prices.create({
         id: price.id,
         product: product.id,
         currency: price.currency,
@@ -113,12 +113,12 @@ export function seedCatalog(
     }
     const defaultPrice = product.default_price ?? product.prices[0]?.id;
     if (defaultPrice !== undefined && state.products.get(product.id)?.default_price === null) {
-      catalog.updateProduct(product.id, { defaultPrice });
+      catalog.products.update(product.id, { defaultPrice });
     }
   }
   for (const coupon of document.coupons ?? []) {
     if (!state.coupons.has(coupon.id)) {
-      catalog.createCoupon({
+      catalog.coupons.create({
         id: coupon.id,
         name: coupon.name ?? null,
         percentOff: coupon.percent_off,
@@ -135,7 +135,7 @@ export function seedCatalog(
       );
       if (exists) continue;
       created.push(
-        catalog.createPromotionCode({
+        catalog.promotionCodes.create({
           coupon: coupon.id,
           code: promotion.code,
           active: promotion.active,

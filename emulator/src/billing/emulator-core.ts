@@ -20,4 +20,16 @@ export class EmulatorCore {
       return count;
     });
   }
+
+  /** The test clock a customer lives on, if any. */
+  testClockOf(customerId: string | null | undefined): string | null {
+    if (!customerId) return null;
+    const clock = this.state.customers.get(customerId)?.test_clock;
+    return typeof clock === 'string' ? clock : null;
+  }
+
+  /** Now, for a customer: its test clock's frozen time, or the global clock. */
+  nowFor(customerId: string | null | undefined): number {
+    return this.clock.now(this.testClockOf(customerId));
+  }
 }

@@ -1,78 +1,58 @@
 import type Stripe from 'stripe';
 import { changedAttributes } from '../events/event-log';
 import { invalidRequest, resourceMissing } from '../http/stripe-error';
-import { newId } from '../store/ids';
+import { SECONDS_PER_DAY } from './billing-periods';
+import type { BillingSettingsStore } from './billing-settings';
 import type { CustomerService } from './customers';
+import type { DiscountService } from './discounts';
 import type { EmulatorCore } from './emulator-core';
-import type { PaymentService } from './payments';
-import { wireDecimal } from './wire-decimal';
+import {
+  buildInvoice,
+  customerSnapshot,
+  invoiceCustomerOf,
+  invoiceSubscriptionOf,
+  type InvoiceDraft,
+} from './invoice-builder';
+import type { InvoiceCollection, PaymentAttemptResult } from './invoice-collection';
 
-/** One line to bill: a subscription item for a period, or a pending invoice item (proration). */
-export interface InvoiceLineSpec {
-  amount: number;
-  description: string;
-  price: Stripe.Price;
-  quantity: number;
-  periodStart: number;
-  periodEnd: number;
-  subscriptionItem: string | null;
-  invoiceItem: string | null;
-  proration: boolean;
-}
+export type { InvoiceDraft, InvoiceLineSpec } from './invoice-builder';
+export type { PaymentAttemptResult } from './invoice-collection';
 
-export interface InvoiceDraft {
-  customer: string;
-  subscription: Stripe.Subscription | null;
-  billingReason: Stripe.Invoice.BillingReason;
-  lines: InvoiceLineSpec[];
-  periodStart: number;
-  periodEnd: number;
-  currency: string;
-  discount: Stripe.Discount | null;
-  coupon: Stripe.Coupon | null;
-  description?: string | null;
-  metadata?: Record<string, string>;
-}
+/** Days a `send_invoice` invoice gives the customer when nothing else says. */
+const DEFAULT_DAYS_UNTIL_DUE = 30;
 
-export type PaymentAttemptResult = 'paid' | 'failed';
-
-/** Invoices: drafting, finalising, paying (through a payment intent), voiding. */
+/**
+ * Invoices: drafting, finalising (at once, or an hour later with `auto_advance`), due dates,
+ * voiding and marking uncollectible. Collecting payment is `InvoiceCollection`'s.
+ */
 export class InvoiceService {
-  /**
-   * Set by the subscription service, which owns dunning and status changes. `onPaymentFailing`
-   * runs before `invoice.payment_failed` is emitted (so the event shows `next_payment_attempt`),
-   * `onPaymentResult` after the invoice's own events (so status changes follow them, as in Stripe).
-   */
-  onPaymentFailing: (invoice: Stripe.Invoice) => void = () => undefined;
-  onPaymentResult: (invoice: Stripe.Invoice, result: PaymentAttemptResult) => void = () =>
-    undefined;
+  /** Set by the subscription lifecycle: a `send_invoice` invoice passed its due date unpaid. */
+  onOverdue: (invoice: Stripe.Invoice) => void = () => undefined;
 
   constructor(
     private readonly core: EmulatorCore,
     private readonly customers: CustomerService,
-    private readonly payments: PaymentService,
+    private readonly discounts: DiscountService,
+    readonly collection: InvoiceCollection,
+    private readonly settings: BillingSettingsStore,
   ) {}
 
   get(id: string, param = 'id'): Stripe.Invoice {
     const invoice = this.core.state.invoices.get(id);
     if (invoice === undefined) throw resourceMissing('invoice', id, param);
+    // A draft shows the customer's details as they are now; finalizing freezes them.
+    const customer = this.core.state.customers.get(this.customerOf(invoice));
+    if (invoice.status === 'draft' && customer !== undefined)
+      Object.assign(invoice, customerSnapshot(customer));
     return invoice;
   }
 
   subscriptionOf(invoice: Stripe.Invoice): string | null {
-    const subscription = invoice.parent?.subscription_details?.subscription;
-    if (subscription == null) return null;
-    return typeof subscription === 'string' ? subscription : subscription.id;
+    return invoiceSubscriptionOf(invoice);
   }
 
   customerOf(invoice: Stripe.Invoice): string {
-    return typeof invoice.customer === 'string' ? invoice.customer : (invoice.customer?.id ?? '');
-  }
-
-  discountAmount(coupon: Stripe.Coupon | null, subtotal: number): number {
-    if (coupon === null || subtotal <= 0) return 0;
-    if (coupon.percent_off !== null) return Math.round((subtotal * coupon.percent_off) / 100);
-    return Math.min(subtotal, coupon.amount_off ?? 0);
+    return invoiceCustomerOf(invoice);
   }
 
   /**
@@ -81,126 +61,13 @@ export class InvoiceService {
    */
   createDraft(draft: InvoiceDraft, announce = true): Stripe.Invoice {
     const customer = this.customers.get(draft.customer, 'customer');
-    const now = this.customers.nowFor(customer.id);
-    const id = newId('in');
-    const lines: Stripe.InvoiceLineItem[] = draft.lines.map((line) =>
-      this.toLine(id, line, draft.subscription?.id ?? null),
-    );
-    const discountable = draft.lines
-      .filter((line) => !line.proration)
-      .reduce((sum, line) => sum + line.amount, 0);
-    const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
-    const discountAmount = this.discountAmount(draft.coupon, discountable);
-    const total = subtotal - discountAmount;
-    const invoice: Stripe.Invoice = {
-      id,
-      object: 'invoice',
-      account_country: 'US',
-      account_name: 'Stripe Emulator',
-      account_tax_ids: null,
-      amount_due: Math.max(0, total),
-      amount_overpaid: 0,
-      amount_paid: 0,
-      amount_remaining: Math.max(0, total),
-      amount_shipping: 0,
-      application: null,
-      attempt_count: 0,
-      attempted: false,
-      auto_advance: true,
-      automatic_tax: {
-        disabled_reason: null,
-        enabled: false,
-        liability: null,
-        provider: null,
-        status: null,
-      },
-      automatically_finalizes_at: null,
-      billing_reason: draft.billingReason,
-      collection_method: 'charge_automatically',
-      created: now,
-      currency: draft.currency,
-      custom_fields: null,
-      customer: customer.id,
-      customer_account: null,
-      customer_address: customer.address ?? null,
-      customer_email: customer.email,
-      customer_name: customer.name ?? null,
-      customer_phone: customer.phone ?? null,
-      customer_shipping: null,
-      customer_tax_exempt: 'none',
-      customer_tax_ids: [],
-      default_payment_method: null,
-      default_source: null,
-      default_tax_rates: [],
-      description: draft.description ?? null,
-      discounts: draft.discount === null || discountAmount === 0 ? [] : [draft.discount.id],
-      due_date: null,
-      effective_at: null,
-      ending_balance: null,
-      footer: null,
-      from_invoice: null,
-      hosted_invoice_url: null,
-      invoice_pdf: null,
-      issuer: { type: 'self' },
-      last_finalization_error: null,
-      latest_revision: null,
-      lines: { object: 'list', data: lines, has_more: false, url: `/v1/invoices/${id}/lines` },
-      livemode: false,
-      metadata: draft.metadata ?? {},
-      next_payment_attempt: null,
-      number: null,
-      on_behalf_of: null,
-      parent:
-        draft.subscription === null
-          ? null
-          : {
-              type: 'subscription_details',
-              quote_details: null,
-              subscription_details: {
-                metadata: { ...draft.subscription.metadata },
-                subscription: draft.subscription.id,
-              },
-            },
-      payment_settings: {
-        default_mandate: null,
-        payment_method_options: null,
-        payment_method_types: null,
-      },
-      period_end: draft.periodEnd,
-      period_start: draft.periodStart,
-      post_payment_credit_notes_amount: 0,
-      pre_payment_credit_notes_amount: 0,
-      receipt_number: null,
-      rendering: null,
-      shipping_cost: null,
-      shipping_details: null,
-      starting_balance: 0,
-      statement_descriptor: null,
-      status: 'draft',
-      status_transitions: {
-        finalized_at: null,
-        marked_uncollectible_at: null,
-        paid_at: null,
-        voided_at: null,
-      },
-      subtotal,
-      subtotal_excluding_tax: subtotal,
-      test_clock: this.customers.testClockOf(customer.id),
-      total,
-      total_discount_amounts:
-        draft.discount === null || discountAmount === 0
-          ? []
-          : [{ amount: discountAmount, discount: draft.discount.id }],
-      total_excluding_tax: total,
-      total_pretax_credit_amounts: [],
-      total_taxes: [],
-      webhooks_delivered_at: now,
-    };
+    const now = this.core.nowFor(customer.id);
+    const invoice = buildInvoice(draft, customer, this.discounts.invoiceTotals(draft), now);
     this.core.state.invoices.put(invoice);
     for (const line of draft.lines) {
       if (line.invoiceItem === null) continue;
       const item = this.core.state.invoiceItems.get(line.invoiceItem);
-      if (item !== undefined) item.invoice = id;
+      if (item !== undefined) item.invoice = invoice.id;
     }
     if (announce) this.announceCreated(invoice);
     return invoice;
@@ -210,64 +77,19 @@ export class InvoiceService {
     this.core.events.emit('invoice.created', invoice, invoice.created);
   }
 
-  private toLine(
-    invoiceId: string,
-    line: InvoiceLineSpec,
-    subscriptionId: string | null,
-  ): Stripe.InvoiceLineItem {
-    const productId =
-      typeof line.price.product === 'string' ? line.price.product : line.price.product.id;
-    return {
-      id: newId('il'),
-      object: 'line_item',
-      amount: line.amount,
-      currency: line.price.currency,
-      description: line.description,
-      discount_amounts: [],
-      discountable: !line.proration,
-      discounts: [],
-      invoice: invoiceId,
-      livemode: false,
-      metadata: {},
-      parent:
-        line.invoiceItem !== null
-          ? {
-              type: 'invoice_item_details',
-              invoice_item_details: {
-                invoice_item: line.invoiceItem,
-                proration: line.proration,
-                proration_details: { credited_items: null },
-                subscription: subscriptionId,
-              },
-              subscription_item_details: null,
-            }
-          : {
-              type: 'subscription_item_details',
-              invoice_item_details: null,
-              subscription_item_details: {
-                invoice_item: null,
-                proration: line.proration,
-                proration_details: { credited_items: null },
-                subscription: subscriptionId,
-                subscription_item: line.subscriptionItem ?? '',
-              },
-            },
-      period: { start: line.periodStart, end: line.periodEnd },
-      pretax_credit_amounts: [],
-      pricing: {
-        type: 'price_details',
-        price_details: { price: line.price.id, product: productId },
-        unit_amount_decimal: wireDecimal(line.price.unit_amount ?? 0),
-      },
-      quantity: line.quantity,
-      quantity_decimal: wireDecimal(line.quantity),
-      subscription: subscriptionId,
-      subtotal: line.amount,
-      taxes: [],
-    };
+  /** A draft with `auto_advance` is finalized by Stripe after a while (about an hour). */
+  scheduleFinalization(invoice: Stripe.Invoice): void {
+    if (invoice.status !== 'draft' || !invoice.auto_advance) return;
+    const at = invoice.created + this.settings.current().finalizationDelaySeconds;
+    invoice.automatically_finalizes_at = at;
+    this.core.state.invoiceTimers.set(invoice.id, { kind: 'finalize', at });
   }
 
-  /** Draft → open: number, hosted page and PDF links; `invoice.finalized`. */
+  attemptPayment(invoice: Stripe.Invoice, paymentMethod?: string | null): PaymentAttemptResult {
+    return this.collection.attemptPayment(invoice, paymentMethod);
+  }
+
+  /** Draft → open: number, hosted page and PDF links, due date; `invoice.finalized`. */
   finalize(invoice: Stripe.Invoice): Stripe.Invoice {
     if (invoice.status !== 'draft')
       throw invalidRequest(
@@ -275,168 +97,94 @@ export class InvoiceService {
         'invoice_not_editable',
       );
     const customer = this.customers.get(this.customerOf(invoice));
-    const now = this.customers.nowFor(customer.id);
+    const now = this.core.nowFor(customer.id);
     const before = structuredClone(invoice);
     invoice.number = `${customer.invoice_prefix}-${String(customer.next_invoice_sequence ?? 1).padStart(4, '0')}`;
     customer.next_invoice_sequence = (customer.next_invoice_sequence ?? 1) + 1;
+    Object.assign(invoice, customerSnapshot(customer));
     invoice.status = 'open';
     invoice.effective_at = now;
+    invoice.automatically_finalizes_at = null;
     invoice.status_transitions = { ...invoice.status_transitions, finalized_at: now };
     invoice.hosted_invoice_url = `${this.core.baseUrl}/invoices/${invoice.id}`;
     invoice.invoice_pdf = `${this.core.baseUrl}/invoices/${invoice.id}/pdf`;
+    this.core.state.invoiceTimers.delete(invoice.id);
+    if (invoice.collection_method === 'send_invoice') {
+      const subscriptionId = this.subscriptionOf(invoice);
+      const days =
+        (subscriptionId === null
+          ? null
+          : this.core.state.subscriptions.get(subscriptionId)?.days_until_due) ??
+        DEFAULT_DAYS_UNTIL_DUE;
+      invoice.due_date = now + days * SECONDS_PER_DAY;
+      this.core.state.invoiceTimers.set(invoice.id, { kind: 'due', at: invoice.due_date });
+    }
     this.core.events.emit('invoice.finalized', invoice, now, changedAttributes(before, invoice));
     return invoice;
   }
 
   /**
-   * One payment attempt. Zero-amount invoices are paid without a payment intent (trials);
-   * otherwise the payment method is charged and an `invoice_payment` records the link.
+   * What falls due on an invoice at `now`: a scheduled draft is finalized and, when Stripe
+   * collects it automatically, charged; an unpaid `send_invoice` invoice becomes overdue.
    */
-  attemptPayment(
-    invoice: Stripe.Invoice,
-    paymentMethodOverride?: string | null,
-  ): PaymentAttemptResult {
-    if (invoice.status === 'paid')
-      throw invalidRequest('Invoice is already paid', 'invoice_already_paid');
-    if (invoice.status !== 'open')
+  processTimer(invoiceId: string, now: number): void {
+    const timer = this.core.state.invoiceTimers.get(invoiceId);
+    const invoice = this.core.state.invoices.get(invoiceId);
+    this.core.state.invoiceTimers.delete(invoiceId);
+    if (timer === undefined || invoice === undefined || timer.at > now) return;
+    if (timer.kind === 'finalize') {
+      if (invoice.status !== 'draft' || !invoice.auto_advance) return;
+      this.finalize(invoice);
+      if (invoice.collection_method === 'charge_automatically' || invoice.amount_due === 0)
+        this.attemptPayment(invoice);
+      return;
+    }
+    if (invoice.status === 'open') this.onOverdue(invoice);
+  }
+
+  /** The fields an API update may change, checked against the invoice's status as Stripe does. */
+  update(
+    id: string,
+    input: {
+      autoAdvance?: boolean;
+      description?: string;
+      metadata?: Record<string, string>;
+    },
+  ): Stripe.Invoice {
+    const invoice = this.get(id);
+    if (input.autoAdvance !== undefined && invoice.status !== 'draft' && invoice.status !== 'open')
       throw invalidRequest(
-        `You can only pay an invoice that is open. This invoice is ${invoice.status}.`,
-        'invoice_not_open',
+        `You can only update auto_advance on a draft or open invoice. This invoice is ${invoice.status}.`,
+        'invoice_not_editable',
+        'auto_advance',
       );
-    const customerId = this.customerOf(invoice);
-    const now = this.customers.nowFor(customerId);
-    if (invoice.amount_due === 0) {
-      this.markPaid(invoice, now);
-      return 'paid';
-    }
-    const customer = this.customers.get(customerId);
-    const paymentMethod =
-      paymentMethodOverride ??
-      this.subscriptionPaymentMethod(invoice) ??
-      this.paymentMethodId(customer.invoice_settings.default_payment_method);
+    if (input.description !== undefined && invoice.status !== 'draft')
+      throw invalidRequest(
+        'You can only update the description of a draft invoice.',
+        'invoice_not_editable',
+        'description',
+      );
+    const now = this.core.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
-    invoice.attempted = true;
-    invoice.attempt_count += 1;
-    const request = {
-      customer: customerId,
-      paymentMethod: paymentMethod ?? null,
-      amount: invoice.amount_due,
-      currency: invoice.currency,
-      description: this.paymentDescription(invoice),
-      metadata: {},
-    };
-    const outcome = paymentMethod
-      ? this.payments.chargeNow(request)
-      : { paymentIntent: this.payments.createIntent(request), declineCode: 'no_payment_method' };
-    const invoicePayment = this.recordInvoicePayment(invoice, outcome.paymentIntent, now);
-    if (outcome.declineCode === null) {
-      invoicePayment.status = 'paid';
-      invoicePayment.amount_paid = invoice.amount_due;
-      invoicePayment.status_transitions = { canceled_at: null, paid_at: now };
-      this.core.events.emit('invoice_payment.paid', invoicePayment, now);
-      this.markPaid(invoice, now, before);
-      return 'paid';
+    if (input.metadata !== undefined) invoice.metadata = input.metadata;
+    if (input.description !== undefined) invoice.description = input.description;
+    if (input.autoAdvance !== undefined && input.autoAdvance !== invoice.auto_advance) {
+      invoice.auto_advance = input.autoAdvance;
+      if (invoice.status === 'draft') {
+        invoice.automatically_finalizes_at = null;
+        this.core.state.invoiceTimers.delete(invoice.id);
+        if (input.autoAdvance) {
+          // Turned back on: finalized a delay from now, as a fresh draft would be.
+          const at = now + this.settings.current().finalizationDelaySeconds;
+          invoice.automatically_finalizes_at = at;
+          this.core.state.invoiceTimers.set(invoice.id, { kind: 'finalize', at });
+        }
+      }
     }
-    this.onPaymentFailing(invoice);
-    this.core.events.emit(
-      'invoice.payment_failed',
-      invoice,
-      now,
-      changedAttributes(before, invoice),
-    );
-    this.onPaymentResult(invoice, 'failed');
-    return 'failed';
-  }
-
-  /** Retries use the subscription's payment method as it is now, so a replaced card is picked up. */
-  private subscriptionPaymentMethod(invoice: Stripe.Invoice): string | null {
-    const subscriptionId = this.subscriptionOf(invoice);
-    const subscription =
-      subscriptionId === null ? undefined : this.core.state.subscriptions.get(subscriptionId);
-    return this.paymentMethodId(subscription?.default_payment_method ?? null);
-  }
-
-  private paymentMethodId(value: string | Stripe.PaymentMethod | null): string | null {
-    if (value === null) return null;
-    return typeof value === 'string' ? value : value.id;
-  }
-
-  private paymentDescription(invoice: Stripe.Invoice): string {
-    switch (invoice.billing_reason) {
-      case 'subscription_create':
-        return 'Subscription creation';
-      case 'subscription_cycle':
-        return 'Subscription update';
-      case 'subscription_update':
-        return 'Subscription update';
-      default:
-        return `Invoice ${invoice.number ?? invoice.id}`;
-    }
-  }
-
-  private recordInvoicePayment(
-    invoice: Stripe.Invoice,
-    intent: Stripe.PaymentIntent,
-    now: number,
-  ): Stripe.InvoicePayment {
-    const existing = this.core.state.paymentsByInvoice.get(invoice.id) ?? [];
-    for (const id of existing) {
-      const earlier = this.core.state.invoicePayments.get(id);
-      if (earlier !== undefined && earlier.status === 'open') earlier.status = 'canceled';
-      if (earlier !== undefined) earlier.is_default = false;
-    }
-    const payment: Stripe.InvoicePayment = {
-      id: newId('inpay'),
-      object: 'invoice_payment',
-      amount_paid: null,
-      amount_requested: invoice.amount_due,
-      created: now,
-      currency: invoice.currency,
-      invoice: invoice.id,
-      is_default: true,
-      livemode: false,
-      payment: { type: 'payment_intent', payment_intent: intent.id },
-      status: 'open',
-      status_transitions: { canceled_at: null, paid_at: null },
-    };
-    this.core.state.invoicePayments.put(payment);
-    this.core.state.paymentsByInvoice.set(invoice.id, [...existing, payment.id]);
-    return payment;
-  }
-
-  private markPaid(
-    invoice: Stripe.Invoice,
-    now: number,
-    before: Stripe.Invoice = structuredClone(invoice),
-  ): void {
-    invoice.status = 'paid';
-    invoice.amount_paid = invoice.amount_due;
-    invoice.amount_remaining = 0;
-    invoice.attempted = true;
-    invoice.next_payment_attempt = null;
-    invoice.status_transitions = { ...invoice.status_transitions, paid_at: now };
     const previous = changedAttributes(before, invoice);
-    this.core.events.emit('invoice.paid', invoice, now, previous);
-    this.core.events.emit('invoice.payment_succeeded', invoice, now, previous);
-    this.onPaymentResult(invoice, 'paid');
-  }
-
-  paymentsOf(invoiceId: string): Stripe.InvoicePayment[] {
-    const ids = this.core.state.paymentsByInvoice.get(invoiceId) ?? [];
-    const payments: Stripe.InvoicePayment[] = [];
-    for (let i = ids.length - 1; i >= 0; i -= 1) {
-      const payment = this.core.state.invoicePayments.get(ids[i]);
-      if (payment !== undefined) payments.push(payment);
-    }
-    return payments;
-  }
-
-  /** The latest payment intent of an invoice, for pages and `latest_invoice.payments`. */
-  latestPaymentIntentOf(invoiceId: string): string | null {
-    const payment = this.paymentsOf(invoiceId)[0];
-    const intent = payment?.payment.payment_intent;
-    if (intent === undefined) return null;
-    return typeof intent === 'string' ? intent : intent.id;
+    if (Object.keys(previous).length > 0)
+      this.core.events.emit('invoice.updated', invoice, now, previous);
+    return invoice;
   }
 
   void(id: string): Stripe.Invoice {
@@ -446,14 +194,16 @@ export class InvoiceService {
         `You can only void an open invoice. This invoice is ${invoice.status}.`,
         'invoice_not_editable',
       );
-    const now = this.customers.nowFor(this.customerOf(invoice));
+    const now = this.core.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
     invoice.status = 'void';
+    invoice.auto_advance = false;
+    this.core.state.invoiceTimers.delete(invoice.id);
     invoice.amount_remaining = 0;
     invoice.next_payment_attempt = null;
     invoice.status_transitions = { ...invoice.status_transitions, voided_at: now };
     this.core.events.emit('invoice.voided', invoice, now, changedAttributes(before, invoice));
-    this.onPaymentResult(invoice, 'failed');
+    this.collection.onPaymentResult(invoice, 'failed');
     return invoice;
   }
 
@@ -463,9 +213,11 @@ export class InvoiceService {
       throw invalidRequest(
         `You can only mark an open invoice as uncollectible. This invoice is ${invoice.status}.`,
       );
-    const now = this.customers.nowFor(this.customerOf(invoice));
+    const now = this.core.nowFor(this.customerOf(invoice));
     const before = structuredClone(invoice);
     invoice.status = 'uncollectible';
+    invoice.auto_advance = false;
+    this.core.state.invoiceTimers.delete(invoice.id);
     invoice.next_payment_attempt = null;
     invoice.status_transitions = { ...invoice.status_transitions, marked_uncollectible_at: now };
     this.core.events.emit(
@@ -475,19 +227,5 @@ export class InvoiceService {
       changedAttributes(before, invoice),
     );
     return invoice;
-  }
-
-  /** Invoice with its includable `payments` list filled (for `expand[]=payments`). */
-  withPayments(invoice: Stripe.Invoice): Stripe.Invoice {
-    const payments = this.paymentsOf(invoice.id);
-    return {
-      ...invoice,
-      payments: {
-        object: 'list',
-        data: payments,
-        has_more: false,
-        url: `/v1/invoice_payments?invoice=${invoice.id}`,
-      },
-    };
   }
 }

@@ -1,10 +1,9 @@
 import type Stripe from 'stripe';
-import { invalidRequest, parameterMissing, resourceMissing } from '../http/stripe-error';
-import { newId } from '../store/ids';
-import type { CheckoutService } from './checkout';
-import type { CustomerService } from './customers';
+import type { CheckoutSessionService } from './checkout-sessions';
 import type { EmulatorCore } from './emulator-core';
-import type { SubscriptionService } from './subscriptions';
+import type { InvoiceService } from './invoices';
+import type { PaymentIntentService } from './payment-intents';
+import type { SubscriptionLifecycle } from './subscription-lifecycle';
 
 interface DueWork {
   at: number;
@@ -13,14 +12,16 @@ interface DueWork {
 
 /**
  * Moves clocks forward and does, in time order, everything that falls due on the way: session
- * expiry, trial notices and trial ends, renewals, payment retries, scheduled cancellations.
+ * expiry, trial notices and trial ends, renewals, draft invoices to finalize, due dates,
+ * payment retries, lapsing authorizations, scheduled cancellations.
  */
 export class LifecycleScheduler {
   constructor(
     private readonly core: EmulatorCore,
-    private readonly customers: CustomerService,
-    private readonly subscriptions: SubscriptionService,
-    private readonly checkout: CheckoutService,
+    private readonly subscriptions: SubscriptionLifecycle,
+    private readonly checkoutSessions: CheckoutSessionService,
+    private readonly paymentIntents: PaymentIntentService,
+    private readonly invoices: InvoiceService,
   ) {}
 
   private onClock(
@@ -44,9 +45,31 @@ export class LifecycleScheduler {
     for (const session of this.core.state.checkoutSessions.values()) {
       if (session.status !== 'open') continue;
       const customerId = typeof session.customer === 'string' ? session.customer : null;
-      if (!this.onClock(testClock, this.customers.testClockOf(customerId))) continue;
+      if (!this.onClock(testClock, this.core.testClockOf(customerId))) continue;
       if (best === null || session.expires_at < best.at) {
-        best = { at: session.expires_at, run: (now) => this.checkout.markExpired(session, now) };
+        best = {
+          at: session.expires_at,
+          run: (now) => this.checkoutSessions.markExpired(session, now),
+        };
+      }
+    }
+    for (const [invoiceId, timer] of this.core.state.invoiceTimers) {
+      const invoice = this.core.state.invoices.get(invoiceId);
+      const customerId = typeof invoice?.customer === 'string' ? invoice.customer : null;
+      if (!this.onClock(testClock, this.core.testClockOf(customerId))) continue;
+      if (best === null || timer.at < best.at) {
+        best = { at: timer.at, run: (now) => this.invoices.processTimer(invoiceId, now) };
+      }
+    }
+    for (const [intentId, expiresAt] of this.core.state.uncapturedPaymentIntents) {
+      const intent = this.core.state.paymentIntents.get(intentId);
+      const customerId = typeof intent?.customer === 'string' ? intent.customer : null;
+      if (!this.onClock(testClock, this.core.testClockOf(customerId))) continue;
+      if (best === null || expiresAt < best.at) {
+        best = {
+          at: expiresAt,
+          run: (now) => this.paymentIntents.expireAuthorization(intentId, now),
+        };
       }
     }
     return best;
@@ -76,67 +99,5 @@ export class LifecycleScheduler {
   /** Catches up with wall time on the global clock (run periodically and before control calls). */
   catchUpGlobal(): void {
     this.advance(null, this.core.clock.globalNow());
-  }
-
-  // --- test clocks -------------------------------------------------------------------------
-
-  getTestClock(id: string): Stripe.TestHelpers.TestClock {
-    const clock = this.core.state.testClocks.get(id);
-    if (clock === undefined) throw resourceMissing('test_helpers.test_clock', id);
-    return clock;
-  }
-
-  createTestClock(input: {
-    frozenTime?: number;
-    name?: string | null;
-  }): Stripe.TestHelpers.TestClock {
-    if (input.frozenTime === undefined) throw parameterMissing('frozen_time');
-    const clock: Stripe.TestHelpers.TestClock = {
-      id: newId('clock'),
-      object: 'test_helpers.test_clock',
-      created: this.core.clock.globalNow(),
-      deletes_after: this.core.clock.globalNow() + 30 * 86_400,
-      frozen_time: input.frozenTime,
-      livemode: false,
-      name: input.name ?? null,
-      status: 'ready',
-      status_details: {},
-    };
-    this.core.state.testClocks.put(clock);
-    this.core.events.emit('test_helpers.test_clock.created', clock, clock.created);
-    return clock;
-  }
-
-  /**
-   * Stripe advances asynchronously (status `advancing`, then `ready`); the emulator does the
-   * work before answering, so the clock it returns is already `ready` and pollers stop at once.
-   */
-  advanceTestClock(id: string, frozenTime: number | undefined): Stripe.TestHelpers.TestClock {
-    const clock = this.getTestClock(id);
-    if (frozenTime === undefined) throw parameterMissing('frozen_time');
-    if (frozenTime <= clock.frozen_time) {
-      throw invalidRequest(
-        'The frozen_time must be after the current frozen_time of the test clock.',
-        'parameter_invalid',
-        'frozen_time',
-      );
-    }
-    clock.status = 'advancing';
-    this.core.events.emit('test_helpers.test_clock.advancing', clock, this.core.clock.globalNow());
-    this.advance(id, frozenTime);
-    clock.status = 'ready';
-    this.core.events.emit('test_helpers.test_clock.ready', clock, this.core.clock.globalNow());
-    return clock;
-  }
-
-  /** Deleting a clock deletes its customers (and so cancels their subscriptions), as Stripe does. */
-  deleteTestClock(id: string): Stripe.TestHelpers.DeletedTestClock {
-    const clock = this.getTestClock(id);
-    for (const customer of [...this.core.state.customers.values()]) {
-      if (customer.test_clock === id) this.customers.delete(customer.id);
-    }
-    this.core.state.testClocks.delete(id);
-    this.core.events.emit('test_helpers.test_clock.deleted', clock, this.core.clock.globalNow());
-    return { id, object: 'test_helpers.test_clock', deleted: true };
   }
 }

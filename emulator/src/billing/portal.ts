@@ -77,7 +77,7 @@ export class PortalService {
       id,
       object: 'billing_portal.session',
       configuration: 'bpc_emulator_default',
-      created: this.customers.nowFor(customer.id),
+      created: this.core.nowFor(customer.id),
       customer: customer.id,
       customer_account: null,
       flow,

@@ -1,4 +1,5 @@
 import { parseCatalogDocument, seedCatalog } from '../billing/catalog-seed';
+import { parseCheckoutPayment } from '../billing/checkout-completion';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { ControlHandler } from '../http/emulator-server';
 import { parseRealismPatch, type RealismOptions } from '../http/realism';
@@ -55,12 +56,8 @@ export function registerControlRoutes(
   });
 
   router.add('POST', '/_emulator/checkout/sessions/:id/complete', ({ body, pathParams }) => {
-    const card = typeof body.card === 'string' ? body.card : '4242424242424242';
-    const promotionCode = typeof body.promotionCode === 'string' ? body.promotionCode : undefined;
-    const email = typeof body.email === 'string' ? body.email : undefined;
-    const name = typeof body.name === 'string' ? body.name : undefined;
     return domain.core.events.withOrigin(null, () =>
-      domain.checkout.complete(pathParams.id, { card, promotionCode, email, name }),
+      domain.checkout.complete(pathParams.id, parseCheckoutPayment(body)),
     );
   });
 
@@ -140,6 +137,9 @@ export function registerControlRoutes(
     return { queued: dispatcher.redeliver(ids, endpoint) };
   });
 
+  router.add('GET', '/_emulator/billing/settings', () => domain.settings.current());
+  router.add('POST', '/_emulator/billing/settings', ({ body }) => domain.settings.update(body));
+
   /**
    * Reveals an endpoint's signing secret, as the Dashboard does (the API shows it on create
    * only): a sandbox app restarting against a persisted emulator reuses its endpoint with it.
@@ -167,6 +167,6 @@ export function registerControlRoutes(
 
   router.add('POST', '/_emulator/payment_methods/:id/fail', ({ pathParams, body }) => {
     const declineCode = typeof body.declineCode === 'string' ? body.declineCode : 'generic_decline';
-    return domain.customers.makeCardFail(pathParams.id, declineCode);
+    return domain.paymentMethods.makeCardFail(pathParams.id, declineCode);
   });
 }

@@ -1,10 +1,5 @@
 import type { ParamObject, ParamTree } from './form-body';
-import {
-  invalidRequest,
-  parameterInvalid,
-  parameterMissing,
-  parameterUnknown,
-} from './stripe-error';
+import { invalidRequest, parameterInvalid, parameterMissing } from './stripe-error';
 
 /**
  * Typed, validating access to one request's parameters. Every accessor reports errors with the
@@ -22,14 +17,6 @@ export class RequestParams {
 
   name(key: string): string {
     return this.path === '' ? key : `${this.path}[${key}]`;
-  }
-
-  /** Stripe rejects any parameter an endpoint does not know, naming the first one. */
-  allowOnly(keys: readonly string[]): this {
-    for (const key of Object.keys(this.tree)) {
-      if (key !== 'expand' && !keys.includes(key)) throw parameterUnknown(this.name(key));
-    }
-    return this;
   }
 
   has(key: string): boolean {
@@ -192,7 +179,6 @@ export class RequestParams {
     }
     const range = this.object(key);
     if (range === undefined) return undefined;
-    range.allowOnly(['gt', 'gte', 'lt', 'lte']);
     const gt = range.integer('gt');
     const gte = range.integer('gte');
     const lt = range.integer('lt');

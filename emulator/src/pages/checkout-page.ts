@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { parseAddress } from '../billing/checkout-completion';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { PageRequest, PageResponse } from '../http/emulator-server';
 import { StripeApiError } from '../http/stripe-error';
@@ -17,7 +18,19 @@ export function completionUrl(session: Stripe.Checkout.Session, baseUrl: string)
   return target.replace(/\{CHECKOUT_SESSION_ID\}/g, session.id);
 }
 
-/** The hosted checkout page: pay by test card; declines show the error and complete nothing. */
+const ADDRESS_FIELDS = [
+  ['line1', 'Address', 'address-line1'],
+  ['city', 'City', 'address-level2'],
+  ['postal_code', 'Postal code', 'postal-code'],
+  ['state', 'State or region', 'address-level1'],
+  ['country', 'Country (two letters)', 'country'],
+] as const;
+
+/**
+ * The hosted checkout page: pay by test card; declines show the error and complete nothing.
+ * The card fields are left out when the session collects a card only if required and nothing
+ * is due; the billing address fields appear when the session requires an address.
+ */
 export class CheckoutPage {
   constructor(private readonly domain: StripeDomain) {}
 
@@ -39,15 +52,21 @@ export class CheckoutPage {
     if (session === undefined)
       return { status: 404, html: layout('Not found', '<h1>Checkout session not found</h1>') };
     const expiry = parseExpiry(formField(request.form, 'card_expiry'));
-    const values = {
+    const values: Record<string, string> = {
       email: formField(request.form, 'email'),
       promotion_code: formField(request.form, 'promotion_code'),
       name: formField(request.form, 'name'),
     };
+    for (const key of ADDRESS_FIELDS.map(([field]) => field))
+      values[`address_${key}`] = formField(request.form, `address_${key}`);
+    const cardNumber = formField(request.form, 'card_number');
     try {
       this.domain.core.events.withOrigin(null, () =>
         this.domain.checkout.complete(session.id, {
-          card: formField(request.form, 'card_number'),
+          card: cardNumber === '' ? null : cardNumber,
+          address: parseAddress(
+            Object.fromEntries(ADDRESS_FIELDS.map(([key]) => [key, values[`address_${key}`]])),
+          ),
           promotionCode: values.promotion_code || undefined,
           email: values.email || undefined,
           name: values.name || undefined,
@@ -70,7 +89,8 @@ export class CheckoutPage {
     const extras = this.domain.core.state.checkoutExtras.get(session.id);
     const expired =
       session.status === 'expired' ||
-      (session.status === 'open' && session.expires_at <= this.domain.checkout.nowFor(session));
+      (session.status === 'open' &&
+        session.expires_at <= this.domain.checkoutSessions.nowFor(session));
     if (session.status === 'complete') {
       return layout(
         'Already paid',
@@ -104,6 +124,18 @@ export class CheckoutPage {
       session.customer_details?.email == null && session.customer_email === null
         ? `<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" value="${escapeHtml(values.email)}">`
         : `<p class="muted">Paying as ${escapeHtml(session.customer_details?.email ?? session.customer_email)}</p>`;
+    const cardFields = this.domain.checkoutSessions.requiresCard(session)
+      ? `<label for="card_number">Card number</label><input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242" required>
+<div class="row"><div><label for="card_expiry">Expiry (MM / YY)</label><input id="card_expiry" name="card_expiry" autocomplete="cc-exp" placeholder="12 / 34" required></div>
+<div><label for="card_cvc">CVC</label><input id="card_cvc" name="card_cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" required></div></div>`
+      : '<p class="notice" id="no-card">No card is needed today.</p>';
+    const addressFields =
+      session.billing_address_collection === 'required'
+        ? `<fieldset><legend>Billing address</legend>${ADDRESS_FIELDS.map(
+            ([key, label, autocomplete]) =>
+              `<label for="address_${key}">${label}</label><input id="address_${key}" name="address_${key}" autocomplete="${autocomplete}" value="${escapeHtml(values[`address_${key}`])}"${key === 'state' ? '' : ' required'}>`,
+          ).join('')}</fieldset>`
+        : '';
     const discount = session.total_details?.amount_discount ?? 0;
     return layout(
       'Checkout',
@@ -116,14 +148,13 @@ ${error !== null ? `<div role="alert" id="error">${escapeHtml(error)}</div>` : '
 <form method="post" action="/checkout/${escapeHtml(session.id)}">
 ${emailField}
 <label for="name">Name on card</label><input id="name" name="name" autocomplete="cc-name" value="${escapeHtml(values.name)}">
-<label for="card_number">Card number</label><input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242" required>
-<div class="row"><div><label for="card_expiry">Expiry (MM / YY)</label><input id="card_expiry" name="card_expiry" autocomplete="cc-exp" placeholder="12 / 34" required></div>
-<div><label for="card_cvc">CVC</label><input id="card_cvc" name="card_cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" required></div></div>
+${cardFields}
+${addressFields}
 ${promoField}
 <button type="submit" id="pay">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button>
 </form>
 ${session.cancel_url ? `<p><a href="${escapeHtml(session.cancel_url)}" id="cancel">Cancel and go back</a></p>` : ''}
-<p class="muted">Test cards: 4242 4242 4242 4242 succeeds; 4000 0000 0000 9995 is declined; 4000 0000 0000 0341 attaches but later charges fail.</p>`,
+<p class="muted">Test cards: 4242 4242 4242 4242 succeeds; 4000 0000 0000 9995 is declined; 4000 0000 0000 0069 is an expired card; 4000 0000 0000 0341 attaches but later charges fail. An expiry date in the past is refused.</p>`,
     );
   }
 }

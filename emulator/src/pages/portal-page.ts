@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { isLiveSubscription } from '../billing/subscriptions';
+import { isLiveSubscription } from '../billing/subscription-status';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { PageRequest, PageResponse } from '../http/emulator-server';
 import { StripeApiError } from '../http/stripe-error';
@@ -54,10 +54,10 @@ export class PortalPage {
     try {
       this.domain.core.events.withOrigin(null, () => {
         if (action === 'update_card') {
-          const method = this.domain.customers.tokeniseCard({
+          const method = this.domain.paymentMethods.tokenise({
             number: formField(request.form, 'card_number'),
           });
-          this.domain.customers.attachPaymentMethod(method.id, session.customer);
+          this.domain.paymentMethods.attach(method.id, session.customer);
           this.domain.customers.update(session.customer, { defaultPaymentMethod: method.id });
           if (subscription !== undefined)
             this.domain.subscriptions.update(subscription.id, { defaultPaymentMethod: method.id });

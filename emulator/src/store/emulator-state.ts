@@ -1,30 +1,13 @@
 import type Stripe from 'stripe';
+import type { BillingSettings } from '../billing/billing-settings';
+import type {
+  CardBehaviour,
+  CheckoutSessionExtras,
+  InvoiceTimer,
+  SubscriptionSchedule,
+} from '../billing/internal-records';
 import { Collection } from './collection';
 import { StateMap } from './state-container';
-
-/** How a saved card behaves when charged; set from the test card number it was made from. */
-export interface CardBehaviour {
-  /** Decline reason for every charge, or null when charges succeed. */
-  chargeDeclineCode: string | null;
-}
-
-/** Scheduling facts about a subscription that Stripe keeps internally and never shows. */
-export interface SubscriptionSchedule {
-  trialWillEndSentFor: number | null;
-  /** Unpaid invoice being retried, with the times of the remaining attempts. */
-  dunning: { invoiceId: string; retryAt: number[] } | null;
-}
-
-export interface CheckoutSessionExtras {
-  lineItems: Stripe.LineItem[];
-  prices: { price: string; quantity: number }[];
-  couponId: string | null;
-  promotionCodeId: string | null;
-  subscriptionMetadata: Record<string, string>;
-  paymentIntentMetadata: Record<string, string>;
-  trialEnd: number | null;
-  trialPeriodDays: number | null;
-}
 
 export interface WebhookEndpointRecord {
   id: string;
@@ -86,6 +69,8 @@ export class EmulatorState {
   readonly products = new Collection<Stripe.Product>();
   readonly prices = new Collection<Stripe.Price>();
   readonly coupons = new Collection<Stripe.Coupon>();
+  /** Coupon → the products it is limited to (`applies_to`, shown only when expanded). */
+  readonly couponAppliesTo = new Map<string, string[]>();
   readonly promotionCodes = new Collection<Stripe.PromotionCode>();
   readonly discounts = new Collection<Stripe.Discount>();
   readonly paymentMethods = new Collection<Stripe.PaymentMethod>();
@@ -103,11 +88,18 @@ export class EmulatorState {
   /** Invoice id → its invoice_payment ids, oldest first. */
   readonly paymentsByInvoice = new Map<string, string[]>();
   readonly paymentIntents = new Collection<Stripe.PaymentIntent>();
+  /** Authorized, uncaptured payment intents → when their authorization lapses. */
+  readonly uncapturedPaymentIntents = new Map<string, number>();
   readonly charges = new Collection<Stripe.Charge>();
   readonly refunds = new Collection<Stripe.Refund>();
   readonly events = new Collection<Stripe.EventBase>();
   readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();
   readonly testClocks = new Collection<Stripe.TestHelpers.TestClock>();
+  readonly taxRates = new Collection<Stripe.TaxRate>();
+  /** Billing settings changed through the control API (Stripe keeps them in its Dashboard). */
+  readonly billingSettings = new Map<string, BillingSettings>();
+  /** Invoices waiting for a moment: a draft to finalize, or a due date to pass. */
+  readonly invoiceTimers = new Map<string, InvoiceTimer>();
   /** The global clock: `offsetSeconds` from wall time (control API advances it). */
   readonly globalClock = new StateMap<'offsetSeconds', number>();
   readonly idempotencyRecords = new Collection<IdempotencyRecord>();

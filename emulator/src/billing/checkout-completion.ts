@@ -1,0 +1,284 @@
+import type Stripe from 'stripe';
+import { invalidRequest } from '../http/stripe-error';
+import type { CheckoutSessionService } from './checkout-sessions';
+import { toAddress, type AddressInput, type CustomerService } from './customers';
+import type { DiscountChoice, DiscountService } from './discounts';
+import type { EmulatorCore } from './emulator-core';
+import type { CheckoutSessionExtras } from './internal-records';
+import type { PaymentIntentService } from './payment-intents';
+import { cardError, type PaymentMethodService } from './payment-methods';
+import type { TestCard } from './test-cards';
+
+const NO_ADDRESS = toAddress({});
+import type { SubscriptionService } from './subscriptions';
+
+/** What the buyer enters on the hosted page (or the control API sends for them). */
+export interface CheckoutPayment {
+  /** A test card number; null when no card is asked for (`payment_method_collection=if_required`). */
+  card: string | null;
+  promotionCode?: string;
+  email?: string;
+  name?: string;
+  expMonth?: number;
+  expYear?: number;
+  /** The billing address (required with `billing_address_collection=required`). */
+  address?: AddressInput;
+}
+
+const ADDRESS_KEYS = ['line1', 'line2', 'city', 'state', 'postal_code', 'country'] as const;
+
+/** Reads an address given as JSON or as form fields (`address_line1`, …); empty parts dropped. */
+export function parseAddress(source: Record<string, unknown>): AddressInput | undefined {
+  const address: AddressInput = {};
+  for (const key of ADDRESS_KEYS) {
+    const value = source[key];
+    if (typeof value === 'string' && value.trim() !== '') address[key] = value.trim();
+  }
+  return Object.keys(address).length === 0 ? undefined : address;
+}
+
+/** Reads the control API's JSON body for completing a session as a buyer would. */
+export function parseCheckoutPayment(body: Record<string, unknown>): CheckoutPayment {
+  const text = (key: string): string | undefined =>
+    typeof body[key] === 'string' ? body[key] : undefined;
+  const address = body.address;
+  return {
+    card: body.card === null ? null : (text('card') ?? '4242424242424242'),
+    promotionCode: text('promotionCode'),
+    email: text('email'),
+    name: text('name'),
+    address:
+      typeof address === 'object' && address !== null
+        ? parseAddress(address as Record<string, unknown>)
+        : undefined,
+  };
+}
+
+/** Paying a Checkout Session, as the hosted page does: customer, card, then subscription or payment. */
+export class CheckoutCompletion {
+  constructor(
+    private readonly core: EmulatorCore,
+    private readonly sessions: CheckoutSessionService,
+    private readonly customers: CustomerService,
+    private readonly paymentMethods: PaymentMethodService,
+    private readonly paymentIntents: PaymentIntentService,
+    private readonly discounts: DiscountService,
+    private readonly subscriptions: SubscriptionService,
+  ) {}
+
+  /** A code typed on the page replaces the session's discount, as Checkout's field does. */
+  private applyEnteredCode(
+    session: Stripe.Checkout.Session,
+    extras: CheckoutSessionExtras,
+    code: string | undefined,
+  ): void {
+    if (code === undefined || code.trim() === '') return;
+    if (session.allow_promotion_codes !== true && extras.couponId === null)
+      throw invalidRequest(
+        'Promotion codes are not enabled for this Checkout Session.',
+        'parameter_invalid',
+        'promotion_code',
+      );
+    const promotion = this.discounts.promotionCodes.findActive(code);
+    if (promotion === undefined)
+      throw invalidRequest('This code is invalid.', 'promotion_code_invalid', 'promotion_code');
+    const subtotal = extras.lineItems.reduce((sum, item) => sum + item.amount_subtotal, 0);
+    this.discounts.checkRestrictions(
+      promotion,
+      {
+        customer: this.sessions.customerId(session),
+        subtotal,
+        currency: session.currency ?? 'usd',
+      },
+      'promotion_code',
+    );
+    const couponId = this.discounts.promotionCodes.couponIdOf(promotion);
+    const coupon = couponId === null ? null : (this.core.state.coupons.get(couponId) ?? null);
+    const applies = this.discounts.allocate(
+      coupon,
+      extras.lineItems.map((item) => ({
+        productId:
+          typeof item.price?.product === 'string'
+            ? item.price.product
+            : (item.price?.product.id ?? ''),
+        amount: item.amount_subtotal,
+      })),
+    );
+    if (applies.total === 0)
+      throw invalidRequest(
+        "This code isn't valid for the items in this order.",
+        'promotion_code_invalid',
+        'promotion_code',
+      );
+    extras.promotionCodeId = promotion.id;
+    extras.couponId = this.discounts.promotionCodes.couponIdOf(promotion);
+    session.discounts = [{ coupon: extras.couponId, promotion_code: promotion.id }];
+    this.sessions.applyAmounts(session, extras);
+  }
+
+  private priceTrialDays(extras: CheckoutSessionExtras): number | undefined {
+    for (const item of extras.lineItems) {
+      const days = item.price?.recurring?.trial_period_days;
+      if (days !== null && days !== undefined && days > 0) return days;
+    }
+    return undefined;
+  }
+
+  /**
+   * Pays a session with a test card. A declining card throws a card error before anything is
+   * created, so a decline leaves no trace but the error.
+   */
+  complete(id: string, payment: CheckoutPayment): Stripe.Checkout.Session {
+    const session = this.sessions.get(id);
+    this.sessions.assertPayable(session);
+    const extras = this.sessions.extras(id);
+    this.applyEnteredCode(session, extras, payment.promotionCode);
+    const address = this.billingAddress(session, payment);
+    const card = this.chosenCard(session, payment);
+    const dueNow = session.amount_total ?? 0;
+
+    let customerId = this.sessions.customerId(session);
+    const email =
+      session.customer_details?.email ??
+      session.customer_email ??
+      payment.email ??
+      'customer@example.com';
+    const name = payment.name ?? null;
+    if (
+      customerId === null &&
+      (session.mode === 'subscription' || session.customer_creation === 'always')
+    ) {
+      customerId = this.customers.create({ email, name, address: address ?? undefined }).id;
+    }
+    const method =
+      card === null
+        ? null
+        : this.paymentMethods.createCard(card, {
+            expMonth: payment.expMonth,
+            expYear: payment.expYear,
+            billingDetails: { email, name, address },
+          });
+    if (customerId !== null && method !== null) {
+      this.paymentMethods.attach(method.id, customerId);
+      const customer = this.customers.get(customerId);
+      if (customer.invoice_settings.default_payment_method === null) {
+        this.customers.update(customerId, { defaultPaymentMethod: method.id });
+      }
+    }
+    const now = this.core.nowFor(customerId);
+    if (session.mode === 'subscription' && customerId !== null)
+      this.startSubscription(session, extras, customerId, method?.id ?? null);
+    else this.takePayment(session, extras, customerId, method?.id ?? null, dueNow, email);
+    session.customer = customerId;
+    session.customer_details = {
+      address: address === null ? { ...NO_ADDRESS, country: 'US' } : toAddress(address),
+      business_name: null,
+      email,
+      individual_name: null,
+      name,
+      phone: null,
+      tax_exempt: 'none',
+      tax_ids: [],
+    };
+    session.status = 'complete';
+    // Stripe only shows the URL while the session can still be paid.
+    session.url = null;
+    session.payment_status = dueNow === 0 ? 'no_payment_required' : 'paid';
+    session.collected_information = {
+      business_name: null,
+      individual_name: null,
+      shipping_details: null,
+    };
+    this.core.events.emit('checkout.session.completed', session, now);
+    return session;
+  }
+
+  /** The billing address, required in full when the session asks for it. */
+  private billingAddress(
+    session: Stripe.Checkout.Session,
+    payment: CheckoutPayment,
+  ): AddressInput | null {
+    if (session.billing_address_collection !== 'required') return payment.address ?? null;
+    const address = payment.address ?? {};
+    for (const key of ['line1', 'city', 'postal_code', 'country'] as const) {
+      if (address[key] === undefined)
+        throw invalidRequest(
+          'Your billing address is incomplete.',
+          'parameter_missing',
+          `billing_address[${key}]`,
+        );
+    }
+    return address;
+  }
+
+  /**
+   * The card the buyer gave, checked before anything is created (a decline or an expired date
+   * leaves no trace); null when the session does not ask for one and none was given.
+   */
+  private chosenCard(session: Stripe.Checkout.Session, payment: CheckoutPayment): TestCard | null {
+    if (payment.card === null || payment.card.trim() === '') {
+      if (this.sessions.requiresCard(session))
+        throw invalidRequest('Your card number is incomplete.', 'incomplete_number', 'card');
+      return null;
+    }
+    const card = this.paymentMethods.resolveCard(payment.card);
+    this.paymentMethods.checkExpiry(payment.expMonth, payment.expYear, this.core.clock.globalNow());
+    if (card.declineCode !== null) throw cardError(card.declineCode);
+    if (card.failsLaterCharges && (session.amount_total ?? 0) > 0)
+      throw cardError('generic_decline');
+    return card;
+  }
+
+  private startSubscription(
+    session: Stripe.Checkout.Session,
+    extras: CheckoutSessionExtras,
+    customerId: string,
+    paymentMethod: string | null,
+  ): void {
+    const subscription = this.subscriptions.create({
+      customer: customerId,
+      items: extras.prices.filter(
+        (entry) => this.core.state.prices.get(entry.price)?.type === 'recurring',
+      ),
+      defaultPaymentMethod: paymentMethod,
+      trialEnd: extras.trialEnd ?? undefined,
+      trialPeriodDays: extras.trialPeriodDays ?? this.priceTrialDays(extras),
+      metadata: extras.subscriptionMetadata,
+      discount: this.discountOf(extras),
+      checkoutSession: session.id,
+      missingPaymentMethod: extras.missingPaymentMethod ?? undefined,
+    });
+    session.subscription = subscription.id;
+    session.invoice =
+      typeof subscription.latest_invoice === 'string' ? subscription.latest_invoice : null;
+  }
+
+  private takePayment(
+    session: Stripe.Checkout.Session,
+    extras: CheckoutSessionExtras,
+    customerId: string | null,
+    paymentMethod: string | null,
+    amount: number,
+    email: string,
+  ): void {
+    const discount = this.discountOf(extras);
+    if (discount !== null) this.discounts.recordRedemption(discount);
+    const outcome = this.paymentIntents.chargeNow({
+      customer: customerId,
+      paymentMethod,
+      amount,
+      currency: session.currency ?? 'usd',
+      description: null,
+      metadata: extras.paymentIntentMetadata,
+      receiptEmail: email,
+    });
+    if (outcome.declineCode !== null) throw cardError(outcome.declineCode);
+    session.payment_intent = outcome.paymentIntent.id;
+  }
+
+  private discountOf(extras: CheckoutSessionExtras): DiscountChoice | null {
+    return extras.couponId === null
+      ? null
+      : { couponId: extras.couponId, promotionCodeId: extras.promotionCodeId };
+  }
+}

@@ -1,0 +1,379 @@
+import type Stripe from 'stripe';
+import {
+  invalidRequest,
+  parameterInvalid,
+  parameterMissing,
+  resourceMissing,
+} from '../http/stripe-error';
+import { newId } from '../store/ids';
+import { buildCheckoutSession, type CheckoutUiMode } from './checkout-session-builder';
+import type { CustomerService } from './customers';
+import type { DiscountChoice, DiscountService } from './discounts';
+import type { EmulatorCore } from './emulator-core';
+import type { CheckoutSessionExtras } from './internal-records';
+import type { PriceService } from './prices';
+
+export type { CheckoutUiMode } from './checkout-session-builder';
+
+export interface CheckoutSessionInput {
+  mode: 'payment' | 'subscription';
+  lineItems: { price: string; quantity?: number }[];
+  successUrl?: string;
+  cancelUrl?: string;
+  returnUrl?: string;
+  uiMode?: string;
+  redirectOnCompletion?: Stripe.Checkout.Session.RedirectOnCompletion;
+  customer?: string;
+  customerEmail?: string;
+  customerCreation?: Stripe.Checkout.Session.CustomerCreation;
+  clientReferenceId?: string;
+  metadata?: Record<string, string>;
+  subscriptionMetadata?: Record<string, string>;
+  trialPeriodDays?: number;
+  trialEnd?: number;
+  paymentIntentMetadata?: Record<string, string>;
+  discounts?: { coupon?: string; promotionCode?: string }[];
+  allowPromotionCodes?: boolean;
+  expiresAt?: number;
+  locale?: Stripe.Checkout.Session.Locale;
+  /** `if_required`: no card is asked for when nothing is due (a trial, a 100 % coupon). */
+  paymentMethodCollection?: Stripe.Checkout.Session.PaymentMethodCollection;
+  /** `required`: the buyer must give a full billing address. */
+  billingAddressCollection?: Stripe.Checkout.Session.BillingAddressCollection;
+  /** What a trial ending without a card does (`subscription_data[trial_settings]`). */
+  missingPaymentMethod?: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
+}
+
+const MIN_EXPIRY_SECONDS = 30 * 60;
+const MAX_EXPIRY_SECONDS = 24 * 3600;
+const MIN_TRIAL_END_SECONDS = 2 * 86_400;
+
+/** Accepts the current names and the pre-2026 `hosted`/`embedded`/`custom` ones. */
+export function normaliseUiMode(value: string | undefined): CheckoutUiMode {
+  switch (value ?? 'hosted_page') {
+    case 'hosted':
+    case 'hosted_page':
+      return 'hosted_page';
+    case 'embedded':
+    case 'embedded_page':
+      return 'embedded_page';
+    case 'custom':
+    case 'elements':
+      return 'elements';
+    default:
+      return 'form';
+  }
+}
+
+/** The URL rules of each UI mode: hosted pages redirect, embedded ones return. */
+function checkUrls(input: CheckoutSessionInput, uiMode: CheckoutUiMode): void {
+  if (uiMode === 'hosted_page') {
+    if (input.returnUrl !== undefined)
+      throw invalidRequest(
+        '`return_url` can only be specified when `ui_mode` is `embedded_page` or `elements`.',
+        'parameter_invalid',
+        'return_url',
+      );
+    return;
+  }
+  for (const [value, param] of [
+    [input.successUrl, 'success_url'],
+    [input.cancelUrl, 'cancel_url'],
+  ] as const) {
+    if (value !== undefined)
+      throw invalidRequest(
+        `You may not specify \`${param}\` when \`ui_mode\` is \`${uiMode}\`.`,
+        'parameter_invalid',
+        param,
+      );
+  }
+  if (input.returnUrl === undefined && input.redirectOnCompletion !== 'never')
+    throw parameterMissing('return_url');
+}
+
+/** Parameters that exclude each other or belong to the other mode. */
+function checkCombinations(input: CheckoutSessionInput): void {
+  if (input.customer !== undefined && input.customerEmail !== undefined)
+    throw invalidRequest(
+      'You may only specify one of these parameters: customer, customer_email.',
+      'parameter_invalid',
+    );
+  if (input.allowPromotionCodes === true && (input.discounts?.length ?? 0) > 0)
+    throw invalidRequest(
+      'You may only specify one of these parameters: allow_promotion_codes, discounts.',
+      'parameter_invalid',
+    );
+  if (
+    input.mode === 'payment' &&
+    (input.subscriptionMetadata !== undefined ||
+      input.trialPeriodDays !== undefined ||
+      input.trialEnd !== undefined)
+  )
+    throw invalidRequest(
+      'You can not pass `subscription_data` in `payment` mode.',
+      'parameter_invalid',
+      'subscription_data',
+    );
+  if (input.mode === 'payment' && input.paymentMethodCollection !== undefined)
+    throw invalidRequest(
+      '`payment_method_collection` can only be used in `subscription` mode.',
+      'parameter_invalid',
+      'payment_method_collection',
+    );
+  if (input.mode === 'subscription' && input.paymentIntentMetadata !== undefined)
+    throw invalidRequest(
+      'You can not pass `payment_intent_data` in `subscription` mode.',
+      'parameter_invalid',
+      'payment_intent_data',
+    );
+}
+
+/** Checkout Sessions: creation with Stripe's validation, amounts, expiry. Paying is `CheckoutCompletion`. */
+export class CheckoutSessionService {
+  constructor(
+    private readonly core: EmulatorCore,
+    private readonly prices: PriceService,
+    private readonly customers: CustomerService,
+    private readonly discounts: DiscountService,
+  ) {}
+
+  get(id: string, param = 'id'): Stripe.Checkout.Session {
+    const session = this.core.state.checkoutSessions.get(id);
+    if (session === undefined) throw resourceMissing('checkout.session', id, param);
+    return session;
+  }
+
+  extras(id: string): CheckoutSessionExtras {
+    const extras = this.core.state.checkoutExtras.get(id);
+    if (extras === undefined) throw resourceMissing('checkout.session', id);
+    return extras;
+  }
+
+  customerId(session: Stripe.Checkout.Session): string | null {
+    if (session.customer === null) return null;
+    return typeof session.customer === 'string' ? session.customer : session.customer.id;
+  }
+
+  nowFor(session: Stripe.Checkout.Session): number {
+    return this.core.nowFor(this.customerId(session));
+  }
+
+  /** Line items' prices: active, one currency, and matching the mode. */
+  private resolveLineItems(
+    input: CheckoutSessionInput,
+  ): { price: Stripe.Price; quantity: number }[] {
+    if (input.lineItems.length === 0) throw parameterMissing('line_items');
+    const items = input.lineItems.map((item, index) => {
+      const param = `line_items[${index}]`;
+      const price = this.prices.get(item.price, `${param}[price]`);
+      if (!price.active)
+        throw parameterInvalid(`${param}[price]`, `The price \`${price.id}\` is not active.`);
+      const quantity = item.quantity ?? 1;
+      if (quantity < 1)
+        throw parameterInvalid(`${param}[quantity]`, 'Quantity must be at least 1.');
+      return { price, quantity };
+    });
+    const hasRecurring = items.some((entry) => entry.price.type === 'recurring');
+    if (input.mode === 'subscription' && !hasRecurring)
+      throw invalidRequest(
+        'You must provide at least one recurring price in `subscription` mode when using prices.',
+        'parameter_invalid',
+        'line_items',
+      );
+    if (input.mode === 'payment' && hasRecurring)
+      throw invalidRequest(
+        'You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.',
+        'parameter_invalid',
+        'line_items',
+      );
+    if (items.some((entry) => entry.price.currency !== items[0].price.currency))
+      throw invalidRequest(
+        'All prices must use the same currency.',
+        'parameter_invalid',
+        'line_items',
+      );
+    return items;
+  }
+
+  private checkTrial(input: CheckoutSessionInput, now: number): void {
+    if (input.trialPeriodDays !== undefined && input.trialPeriodDays < 1)
+      throw parameterInvalid(
+        'subscription_data[trial_period_days]',
+        'The trial period must be at least 1 day.',
+      );
+    if (input.trialEnd !== undefined && input.trialEnd < now + MIN_TRIAL_END_SECONDS)
+      throw parameterInvalid(
+        'subscription_data[trial_end]',
+        '`trial_end` must be at least 48 hours in the future.',
+      );
+  }
+
+  private expiresAt(input: CheckoutSessionInput, now: number): number {
+    const expiresAt = input.expiresAt ?? now + MAX_EXPIRY_SECONDS;
+    if (expiresAt < now + MIN_EXPIRY_SECONDS || expiresAt > now + MAX_EXPIRY_SECONDS)
+      throw parameterInvalid(
+        'expires_at',
+        'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+      );
+    return expiresAt;
+  }
+
+  create(input: CheckoutSessionInput): Stripe.Checkout.Session {
+    const uiMode = normaliseUiMode(input.uiMode);
+    checkUrls(input, uiMode);
+    checkCombinations(input);
+    const customer =
+      input.customer === undefined ? null : this.customers.get(input.customer, 'customer');
+    const now = this.core.nowFor(customer?.id ?? null);
+    const items = this.resolveLineItems(input);
+    this.checkTrial(input, now);
+    const expiresAt = this.expiresAt(input, now);
+    const first = input.discounts?.[0];
+    const discount: DiscountChoice | null =
+      first === undefined
+        ? null
+        : this.discounts.resolve(first, 'discounts[0]', {
+            customer: customer?.id ?? null,
+            subtotal: items.reduce(
+              (sum, { price, quantity }) => sum + (price.unit_amount ?? 0) * quantity,
+              0,
+            ),
+            currency: items[0].price.currency,
+          });
+
+    const session = buildCheckoutSession({
+      baseUrl: this.core.baseUrl,
+      now,
+      mode: input.mode,
+      uiMode,
+      currency: items[0].price.currency,
+      customer,
+      customerEmail: input.customerEmail ?? null,
+      customerCreation: input.customerCreation ?? null,
+      clientReferenceId: input.clientReferenceId ?? null,
+      metadata: input.metadata ?? {},
+      discount,
+      allowPromotionCodes: input.allowPromotionCodes ?? null,
+      expiresAt,
+      locale: input.locale ?? null,
+      successUrl: input.successUrl ?? null,
+      cancelUrl: input.cancelUrl ?? null,
+      returnUrl: input.returnUrl ?? null,
+      redirectOnCompletion: input.redirectOnCompletion ?? null,
+      paymentMethodCollection: input.paymentMethodCollection ?? null,
+      billingAddressCollection: input.billingAddressCollection ?? null,
+    });
+    const extras: CheckoutSessionExtras = {
+      lineItems: items.map(({ price, quantity }) => this.lineItem(price, quantity)),
+      prices: items.map(({ price, quantity }) => ({ price: price.id, quantity })),
+      couponId: discount?.couponId ?? null,
+      promotionCodeId: discount?.promotionCodeId ?? null,
+      subscriptionMetadata: input.subscriptionMetadata ?? {},
+      paymentIntentMetadata: input.paymentIntentMetadata ?? {},
+      trialEnd: input.trialEnd ?? null,
+      trialPeriodDays: input.trialPeriodDays ?? null,
+      missingPaymentMethod: input.missingPaymentMethod ?? null,
+    };
+    this.core.state.checkoutSessions.put(session);
+    this.core.state.checkoutExtras.set(session.id, extras);
+    this.applyAmounts(session, extras);
+    return session;
+  }
+
+  private lineItem(price: Stripe.Price, quantity: number): Stripe.LineItem {
+    const productId = typeof price.product === 'string' ? price.product : price.product.id;
+    const subtotal = (price.unit_amount ?? 0) * quantity;
+    return {
+      id: newId('li'),
+      object: 'item',
+      adjustable_quantity: null,
+      amount_discount: 0,
+      amount_subtotal: subtotal,
+      amount_tax: 0,
+      amount_total: subtotal,
+      currency: price.currency,
+      description: this.core.state.products.get(productId)?.name ?? null,
+      metadata: {},
+      price: structuredClone(price),
+      quantity,
+    };
+  }
+
+  private hasTrial(session: Stripe.Checkout.Session, extras: CheckoutSessionExtras): boolean {
+    if (session.mode !== 'subscription') return false;
+    if (extras.trialEnd !== null || extras.trialPeriodDays !== null) return true;
+    return extras.lineItems.some((item) => (item.price?.recurring?.trial_period_days ?? 0) > 0);
+  }
+
+  /** Totals as Checkout shows them: discounts included, and 0 due today during a trial. */
+  applyAmounts(session: Stripe.Checkout.Session, extras: CheckoutSessionExtras): void {
+    const subtotal = extras.lineItems.reduce((sum, item) => sum + item.amount_subtotal, 0);
+    const coupon =
+      extras.couponId === null ? null : (this.core.state.coupons.get(extras.couponId) ?? null);
+    const { total: discount, shares } = this.discounts.allocate(
+      coupon,
+      extras.lineItems.map((item) => ({
+        productId:
+          typeof item.price?.product === 'string'
+            ? item.price.product
+            : (item.price?.product.id ?? ''),
+        amount: item.amount_subtotal,
+      })),
+    );
+    const trial = this.hasTrial(session, extras);
+    session.amount_subtotal = trial ? 0 : subtotal;
+    session.amount_total = trial ? 0 : subtotal - discount;
+    session.total_details = {
+      amount_discount: trial ? 0 : discount,
+      amount_shipping: 0,
+      amount_tax: 0,
+    };
+    extras.lineItems.forEach((item, index) => {
+      item.amount_discount = trial ? 0 : shares[index];
+      item.amount_total = item.amount_subtotal - item.amount_discount;
+    });
+  }
+
+  /** Whether the buyer must give a card: always, unless `if_required` and nothing is due. */
+  requiresCard(session: Stripe.Checkout.Session): boolean {
+    return session.payment_method_collection !== 'if_required' || (session.amount_total ?? 0) > 0;
+  }
+
+  /** A session past `expires_at`, or already complete/expired, cannot be paid. */
+  assertPayable(session: Stripe.Checkout.Session): void {
+    if (session.status === 'complete')
+      throw invalidRequest(
+        'This Checkout Session is no longer active: it has already been completed.',
+        'checkout_session_complete',
+      );
+    if (session.status === 'expired' || session.expires_at <= this.nowFor(session)) {
+      throw invalidRequest(
+        'This Checkout Session is no longer active: it has expired.',
+        'session_expired',
+      );
+    }
+  }
+
+  update(id: string, metadata: Record<string, string> | undefined): Stripe.Checkout.Session {
+    const session = this.get(id);
+    if (metadata !== undefined) session.metadata = metadata;
+    return session;
+  }
+
+  expire(id: string): Stripe.Checkout.Session {
+    const session = this.get(id);
+    if (session.status !== 'open') {
+      throw invalidRequest(
+        `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,
+      );
+    }
+    this.markExpired(session, this.nowFor(session));
+    return session;
+  }
+
+  markExpired(session: Stripe.Checkout.Session, now: number): void {
+    session.status = 'expired';
+    session.url = null;
+    this.core.events.emit('checkout.session.expired', session, now);
+  }
+}
