@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type Stripe from 'stripe';
+import { gateRefusalOf } from '../stripe/budgeted-http-client';
+import { withStripePurpose } from '../stripe/stripe-call-context';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 
 export type StripeStatus = 'up' | 'down' | 'unknown';
@@ -44,13 +46,25 @@ export class StripeStatusProbe implements OnApplicationBootstrap {
     return this.report;
   }
 
+  /**
+   * A background call ('probe'): it never spends the reserve kept for user-facing calls and
+   * never waits for the shared Stripe budget. When the budget has no token for it, nothing was
+   * learnt and the last status stands.
+   */
   private async probe(): Promise<void> {
-    const status = await this.stripe.products
-      .list({ limit: 1 }, { maxNetworkRetries: 0, timeout: PROBE_TIMEOUT_MS })
-      .then(
-        () => 'up' as const,
-        () => 'down' as const,
-      );
-    this.report = { status, checkedAt: new Date() };
+    const status = await withStripePurpose(
+      'probe',
+      () =>
+        this.stripe.products.list(
+          { limit: 1 },
+          { maxNetworkRetries: 0, timeout: PROBE_TIMEOUT_MS },
+        ),
+      { maxWaitMs: 0 },
+    ).then(
+      () => 'up' as const,
+      (error: unknown) =>
+        gateRefusalOf(error) === 'budget-exhausted' ? undefined : ('down' as const),
+    );
+    if (status !== undefined) this.report = { status, checkedAt: new Date() };
   }
 }
