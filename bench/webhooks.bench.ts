@@ -352,6 +352,7 @@ async function main(): Promise<void> {
           DATABASE_POOL_SIZE: String(options.poolSize),
           LOG_LEVEL: 'warn',
           THROTTLE_LIMIT: '100000000',
+          THROTTLE_WEBHOOK_LIMIT: '100000000',
           JWT_SECRET: jwtSecret,
           STRIPE_API_BASE: emulator.url,
           // The operator's secret, as with `stripe listen`.
@@ -693,6 +694,7 @@ async function measureGets(
         DATABASE_POOL_SIZE: String(options.poolSize),
         LOG_LEVEL: 'warn',
         THROTTLE_LIMIT: '100000000',
+        THROTTLE_WEBHOOK_LIMIT: '100000000',
         JWT_SECRET: options.jwtSecret,
         STRIPE_API_BASE: emulator.url,
         STRIPE_WEBHOOK_SECRETS: options.secret,

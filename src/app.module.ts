@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { AccountsModule } from './accounts/accounts.module';
 import { AccountViewModule } from './account-view/account-view.module';
 import { AdminModule } from './admin/admin.module';
@@ -15,10 +14,11 @@ import { PurchasesModule } from './purchases/purchases.module';
 import { SandboxSignInModule } from './sandbox-sign-in/sandbox-sign-in.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { SyncModule } from './sync';
-import { FixedWindowThrottlerStorage } from './throttling/fixed-window.storage';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
+import { LifecycleModule } from './common/lifecycle.module';
+import { ServiceLifecycle } from './common/service-lifecycle';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -37,6 +37,8 @@ export interface Runtime {
   /** Webhook signing secrets; may grow after start (sandbox mode registers its endpoint then). */
   webhookSecrets: string[];
   clock: Clock;
+  /** Set when shutdown starts; readiness reads it. A process that serves no HTTP may omit it. */
+  lifecycle?: ServiceLifecycle;
 }
 
 @Module({})
@@ -48,18 +50,16 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
-        DatabaseModule.forRoot(runtime.databaseUrl, config.database.poolSize),
+        LifecycleModule.forRoot(runtime.lifecycle ?? new ServiceLifecycle()),
+        DatabaseModule.forRoot(runtime.databaseUrl, {
+          size: config.database.poolSize,
+          acquireTimeoutMs: config.database.poolTimeoutMs,
+        }),
         StripeModule.forRoot(runtime.stripe, runtime.webhookSecrets),
         ClockModule.forRoot(runtime.clock),
         MetricsModule,
         SyncModule,
         ScheduleModule.forRoot(),
-        ThrottlerModule.forRoot({
-          throttlers: [{ ttl: config.throttle.ttlSeconds * 1000, limit: config.throttle.limit }],
-          // One budget per client across routes, keyed without hashing, counted in O(1).
-          generateKey: (_context, tracker, name) => `${name}:${tracker}`,
-          storage: new FixedWindowThrottlerStorage(),
-        }),
         AccountsModule,
         AuthModule,
         HealthModule,
@@ -76,11 +76,9 @@ export class AppModule {
         ...SandboxSignInModule.forConfig(config),
       ],
       controllers: [PublicConfigController],
-      providers: [
-        // Throttling runs before authentication, so floods of bad tokens are limited too.
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
-      ],
+      // Rate limiting is not a guard: it runs before routing (http-setup.ts), so unknown routes
+      // and webhook bodies are limited too.
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };
   }
 }

@@ -9,8 +9,9 @@ import { BillingSync } from './sync';
 import type { AppConfig } from './config/app-config';
 import { openDatabase, type OpenDatabase } from './database/database-location';
 import { applyMigrations, migrationStatus } from './database/migrator';
+import { ServiceLifecycle } from './common/service-lifecycle';
 import { defaultDemoDir, serveDemoSite } from './demo-site/demo-site';
-import { configureHttp } from './http-setup';
+import { configureHttp, finishHttp } from './http-setup';
 import {
   SANDBOX_SECRET_KEY,
   startSandbox,
@@ -21,13 +22,23 @@ import type { StripeConnection } from './stripe/stripe.module';
 
 export class StartupError extends Error {}
 
+export interface ShutdownReport {
+  /** Requests still running when SHUTDOWN_TIMEOUT_MS ran out, cut off. */
+  cutRequests: number;
+}
+
 export interface RunningService {
   app: NestExpressApplication;
   url: string;
   config: AppConfig;
   sandbox?: Sandbox;
-  /** Stops accepting requests, finishes in-flight ones, closes the pool, then the emulator and database. */
-  close(): Promise<void>;
+  lifecycle: ServiceLifecycle;
+  /**
+   * The one shutdown path: readiness turns 503 at once, the server stops accepting
+   * connections, requests in flight finish (at most SHUTDOWN_TIMEOUT_MS, then they are cut),
+   * then the app (the database pool, schedules), the emulator and the embedded database close.
+   */
+  close(): Promise<ShutdownReport>;
 }
 
 export interface BootOptions {
@@ -99,6 +110,7 @@ export async function startService(
       ? { ...requested, jwt: { ...requested.jwt, secret: await sandboxJwtSecret() } }
       : requested;
   const database = options.database ?? (await openDatabase(config, options.log));
+  const lifecycle = new ServiceLifecycle();
   const closers: (() => Promise<void>)[] = [() => database.close()];
   try {
     if (config.mode === 'sandbox') {
@@ -165,13 +177,13 @@ export async function startService(
       stripe: connection,
       webhookSecrets,
       clock,
+      lifecycle,
     };
     const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(runtime), {
-      rawBody: true,
       bodyParser: false,
       bufferLogs: true,
     });
-    configureHttp(app, appConfig);
+    const inFlight = configureHttp(app, appConfig, lifecycle);
     if (sandbox !== undefined) {
       const demoDir = options.demoDir ?? defaultDemoDir();
       if (!serveDemoSite(app, appConfig, demoDir)) {
@@ -180,11 +192,13 @@ export async function startService(
         );
       }
     }
+    await app.init();
+    finishHttp(app);
     // Nest's close() runs the destroy hooks (the database pool) before it stops the HTTP server;
-    // stopping the server first lets requests in flight finish on a live pool.
+    // draining the server first lets requests in flight finish on a live pool.
+    let cutRequests = 0;
     closers.unshift(async () => {
-      const server = app.getHttpServer();
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      cutRequests = await inFlight.drain(app.getHttpServer(), config.shutdownTimeoutMs);
       await app.close();
     });
 
@@ -230,15 +244,18 @@ export async function startService(
     }
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
-    let closing: Promise<void> | undefined;
+    let closing: Promise<ShutdownReport> | undefined;
     return {
       app,
       url,
       config: appConfig,
       sandbox,
+      lifecycle,
       close: () => {
+        lifecycle.beginShutdown();
         closing ??= (async () => {
           for (const close of closers) await close();
+          return { cutRequests };
         })();
         return closing;
       },

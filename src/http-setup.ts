@@ -1,38 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestIdFor } from './logging/logging.module';
+import type { NextFunction, Request, Response } from 'express';
+import { json } from 'express';
 import helmet from 'helmet';
-import { WEBHOOK_PATH } from './webhooks/webhooks.controller';
-import { installWebhookIngress } from './webhooks/webhook-ingress';
-import { WebhooksService } from './webhooks/webhooks.service';
 import { Logger } from 'nestjs-pino';
+import { accountKeyOf } from './auth/principal';
+import { RequestAuthenticator } from './auth/request-authenticator';
+import type { ServiceLifecycle } from './common/service-lifecycle';
 import type { AppConfig } from './config/app-config';
-import { buildOpenApiDocument } from './openapi/openapi-document';
+import { ApiError } from './errors/api-error';
+import { ERROR_CATALOG } from './errors/error-codes';
+import { envelopeOf, type ErrorEnvelope, sendApiError } from './errors/error-envelope';
+import { jsonBodyProblem, requestTargetProblem } from './errors/input-guards';
 import { createValidationPipe } from './errors/validation';
+import { requestIdFor } from './logging/logging.module';
+import { FixedWindowStore, type RateLimitStore } from './throttling/rate-limit.store';
+import { RateLimiter } from './throttling/rate-limiter';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+import { installWebhookIngress } from './webhooks/webhook-ingress';
+import { WEBHOOK_PATH } from './webhooks/webhooks.controller';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 export const API_PREFIX = 'api';
+
+type Middleware = (req: Request, res: Response, next: NextFunction) => void;
 
 /** The `/api` prefix; `/metrics` stays at the root, where Prometheus looks for it. */
 export function setRoutePrefix(app: INestApplication): void {
   app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
 }
 
-/** Everything about the HTTP surface that is not a route: shared by main.ts and the tests. */
-export function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+/**
+ * Requests in flight, for a shutdown that lets them finish: once shutdown starts, every
+ * response closes its connection, and idle keep-alive connections are closed as they turn idle,
+ * so the server's `close()` completes as soon as the last request does.
+ */
+export class InFlightRequests {
+  private count = 0;
+  private server?: Server;
+
+  constructor(private readonly lifecycle: ServiceLifecycle) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Counts one request until its response is sent or its connection closes. */
+  track(res: ServerResponse): void {
+    this.count += 1;
+    let done = false;
+    const finished = (): void => {
+      if (done) return;
+      done = true;
+      this.count -= 1;
+      // The response is out: its keep-alive connection is now idle and may close.
+      if (this.lifecycle.shuttingDown) setImmediate(() => this.server?.closeIdleConnections());
+    };
+    res.once('finish', finished);
+    res.once('close', finished);
+    if (this.lifecycle.shuttingDown) res.setHeader('Connection', 'close');
+  }
+
+  /**
+   * Stops accepting connections and waits for the requests in flight, at most `timeoutMs`;
+   * then cuts whatever is left. Returns how many requests had to be cut.
+   */
+  async drain(server: Server, timeoutMs: number): Promise<number> {
+    this.server = server;
+    if (!server.listening) return 0;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const outcome = await Promise.race([closed, timedOut]);
+    clearTimeout(timer);
+    if (outcome !== 'timeout') return 0;
+    const cut = this.count;
+    server.closeAllConnections();
+    await closed;
+    return cut;
+  }
+}
+
+/** A JSON body: `application/json` or a `+json` type, whatever its parameters. */
+function isJsonType(contentType: string | undefined): boolean {
+  const type = contentType?.split(';', 1)[0].trim().toLowerCase();
+  return (
+    type === 'application/json' ||
+    (type?.startsWith('application/') === true && type.endsWith('+json'))
+  );
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Malformed or control characters in the path or the query: 400 before any route runs. */
+const refuseBadTargets: Middleware = (req, _res, next) => {
+  const problem = requestTargetProblem(req.originalUrl);
+  next(problem === undefined ? undefined : new ApiError('VALIDATION_FAILED', undefined, [problem]));
+};
+
+/** A body that is not JSON on an API route: 415, instead of being silently ignored. */
+const refuseNonJsonBodies: Middleware = (req, _res, next) => {
+  const bodyless = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+  if (
+    bodyless ||
+    req.path === WEBHOOK_PATH ||
+    !hasBody(req) ||
+    isJsonType(req.headers['content-type'])
+  ) {
+    next();
+    return;
+  }
+  next(new ApiError('UNSUPPORTED_MEDIA_TYPE'));
+};
+
+/** Express's router lists this many methods or more for a layer that takes any method. */
+const EVERY_METHOD = 20;
+
+interface RouteLayer {
+  route?: { methods: Record<string, boolean | undefined> };
+  match(path: string): unknown;
+}
+
+/**
+ * A known path asked with a method it does not serve: 405 with `Allow`, not 404. The routes
+ * are read from Express's router once it holds them (after Nest's init).
+ */
+function methodNotAllowed(app: NestExpressApplication): Middleware {
+  let routes: RouteLayer[] | undefined;
+  return (req, res, next) => {
+    // A route layer answering every method is a middleware mount (Nest's MiddlewareConsumer),
+    // not an endpoint.
+    routes ??= (
+      app.getHttpAdapter().getInstance() as unknown as { router: { stack: RouteLayer[] } }
+    ).router.stack.filter(
+      (layer) =>
+        layer.route !== undefined && Object.keys(layer.route.methods).length < EVERY_METHOD,
+    );
+    const allowed = new Set<string>();
+    for (const layer of routes) {
+      if (layer.match(req.path) === false) continue;
+      for (const [method, on] of Object.entries(layer.route?.methods ?? {})) {
+        if (on === true) allowed.add(method.toUpperCase());
+      }
+    }
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (allowed.size === 0 || allowed.has(method) || allowed.has('_ALL') || method === 'OPTIONS') {
+      next();
+      return;
+    }
+    if (allowed.has('GET')) allowed.add('HEAD');
+    res.setHeader('Allow', [...allowed].sort().join(', '));
+    next(new ApiError('METHOD_NOT_ALLOWED'));
+  };
+}
+
+/**
+ * One budget per client across the API, counted before routing so that unknown routes and
+ * refused tokens count too: the account when a valid token is sent (so clients behind one
+ * proxy do not share a budget), a service key's own larger budget, otherwise the client IP.
+ */
+function rateLimit(
+  app: NestExpressApplication,
+  config: AppConfig,
+  store: RateLimitStore,
+): Middleware {
+  const windowMs = config.throttle.ttlSeconds * 1000;
+  const clients = new RateLimiter(store, 'api', config.throttle.limit, windowMs);
+  const services = new RateLimiter(store, 'service', config.throttle.serviceLimit, windowMs);
+  const authenticator = app.get(RequestAuthenticator);
+  const decide = async (req: Request): Promise<ApiError | undefined> => {
+    let limiter = clients;
+    let key = `ip:${req.ip ?? 'unknown'}`;
+    const { serviceKey, token } = await authenticator.authenticate(req);
+    if (serviceKey === 'admin' || serviceKey === 'entitlements') {
+      limiter = services;
+      key = `key:${serviceKey}`;
+    } else if (token?.ok === true) {
+      const account = accountKeyOf(token.principal);
+      key = `account:${account.kind}:${account.externalId}`;
+    }
+    const decision = await limiter.check(key);
+    if (decision.allowed) return undefined;
+    req.res?.setHeader('Retry-After', String(decision.retryAfterSeconds));
+    return new ApiError('TOO_MANY_REQUESTS');
+  };
+  return (req, _res, next) => {
+    decide(req).then(next, next);
+  };
+}
+
+/**
+ * The client's address as Express computes it with `trust proxy` set to a number of hops: the
+ * socket's peer, or the entry that many hops back in X-Forwarded-For.
+ */
+export function clientAddress(req: IncomingMessage, trustedProxies: number): string {
+  const peer = req.socket.remoteAddress ?? 'unknown';
+  if (trustedProxies === 0) return peer;
+  const forwarded = req.headers['x-forwarded-for'];
+  const chain = [
+    peer,
+    ...(typeof forwarded === 'string'
+      ? forwarded
+          .split(',')
+          .map((a) => a.trim())
+          .reverse()
+      : []),
+  ];
+  return chain[Math.min(trustedProxies, chain.length - 1)];
+}
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The server's own front door, in front of every other request listener (Express with Nest,
+ * and the webhook route that sits before Express): each request gets its id and is counted for
+ * the shutdown drain, and a webhook delivery is counted against the webhook budget of its
+ * sender before a byte of its body is read.
+ */
+function installFrontDoor(
+  server: Server,
+  config: AppConfig,
+  inFlight: InFlightRequests,
+  store: RateLimitStore,
+): void {
+  const windowMs = config.throttle.ttlSeconds * 1000;
+  const webhooks = new RateLimiter(store, 'webhooks', config.throttle.webhookLimit, windowMs);
+  const listeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  const pass: RequestListener = (req, res) => {
+    for (const listener of listeners) listener.call(server, req, res);
+  };
+  server.on('request', (req: IncomingMessage & { id?: unknown }, res: ServerResponse) => {
+    requestIdFor(req, res);
+    inFlight.track(res);
+    const url = req.url ?? '';
+    if (req.method !== 'POST' || (url !== WEBHOOK_PATH && !url.startsWith(`${WEBHOOK_PATH}?`))) {
+      pass(req, res);
+      return;
+    }
+    void webhooks.check(`ip:${clientAddress(req, config.trustProxy)}`).then((decision) => {
+      if (decision.allowed) {
+        pass(req, res);
+        return;
+      }
+      const error = new ApiError('TOO_MANY_REQUESTS');
+      const body = JSON.stringify(envelopeOf(error, req.id));
+      res.writeHead(error.status, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': Buffer.byteLength(body),
+        'Retry-After': String(decision.retryAfterSeconds),
+        // The body is not read: the connection cannot be reused.
+        Connection: 'close',
+      });
+      res.end(body);
+    });
+  });
+}
+
+/**
+ * Unknown routes outside the API prefix (Nest answers those under it): the envelope, not
+ * Express's HTML page. Registered after Nest's routes (see `finishHttp`).
+ */
+const routeNotFound = (req: Request, res: Response): void => {
+  sendApiError(req, res, new ApiError('ROUTE_NOT_FOUND'));
+};
+
+/** What must come after every route: called once Nest has registered its own. */
+export function finishHttp(app: NestExpressApplication): void {
+  app.use(routeNotFound);
+}
+
+/**
+ * A request Node's HTTP parser refuses (a control character in a header, a malformed request
+ * line) never reaches Express: it still gets the envelope.
+ */
+function answerClientErrors(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (
+      !socket.writable ||
+      error.code === 'ECONNRESET' ||
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ) {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify({
+      success: false,
+      statusCode: 400,
+      error_code: 'BAD_REQUEST',
+      message: ERROR_CATALOG.BAD_REQUEST.message,
+      details: [],
+      requestId: randomUUID(),
+    } satisfies ErrorEnvelope);
+    socket.end(
+      'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+}
+
+/**
+ * Everything about the HTTP surface that is not a route, in the order a request meets it:
+ * request id, in-flight tracking and the webhook budget (the server's front door), the webhook
+ * route, then in Express: target checks, security headers, CORS, rate limit, method and media
+ * type checks, body parsing (with depth and control-character checks), validation.
+ */
+export function configureHttp(
+  app: NestExpressApplication,
+  config: AppConfig,
+  lifecycle: ServiceLifecycle,
+): InFlightRequests {
+  const inFlight = new InFlightRequests(lifecycle);
+  const counts = new FixedWindowStore();
   app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
     requestIdFor(req, res);
     next();
   });
+  const server = app.getHttpServer();
   // Stripe's deliveries are served in front of Express and the API's pipeline (helmet, CORS,
   // parsers, guards, per-request logs): they need none of it; the signature is checked on the
   // raw bytes, and errors still have the envelope.
-  installWebhookIngress(app.getHttpServer(), WEBHOOK_PATH, app.get(WebhooksService));
+  installWebhookIngress(server, WEBHOOK_PATH, app.get(WebhooksService));
+  installFrontDoor(server, config, inFlight, counts);
   app.useLogger(app.get(Logger));
   setRoutePrefix(app);
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  app.use(refuseBadTargets);
   app.use(
     helmet({
       // Swagger UI needs inline scripts and styles on /docs.
@@ -45,19 +349,36 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     }),
   );
   app.enableCors({
-    origin: config.corsOrigins,
-    credentials: true,
+    // `*`: any origin, without credentials (browsers refuse `*` with credentials). The API
+    // authenticates with the Authorization header, never with cookies, so nothing is lost.
+    origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+    credentials: config.corsOrigins !== '*',
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
   });
-  app.useBodyParser('json', { limit: config.bodyLimitBytes });
-  app.useBodyParser('urlencoded', { limit: config.bodyLimitBytes, extended: false });
+  app.use(rateLimit(app, config, counts));
+  app.use(methodNotAllowed(app));
+  app.use(refuseNonJsonBodies);
+  app.use(
+    json({
+      limit: config.bodyLimitBytes,
+      type: (req) => isJsonType(req.headers['content-type']),
+      // Before parsing: nesting depth and control characters, in one iterative pass.
+      verify: (_req, _res, bytes) => {
+        const problem = jsonBodyProblem(bytes);
+        if (problem !== undefined) throw new ApiError('VALIDATION_FAILED', undefined, [problem]);
+      },
+    }),
+  );
   app.useGlobalPipes(createValidationPipe());
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     useGlobalPrefix: false,
   });
-  app.enableShutdownHooks();
+  answerClientErrors(server);
+  // No app.enableShutdownHooks(): Nest's hooks would close the pool and the sockets before
+  // requests in flight finish, then re-raise the signal. main.ts owns the one shutdown path.
+  return inFlight;
 }

@@ -3,6 +3,9 @@ import { loadConfig, type AppConfig } from './config/app-config';
 import { ConfigError } from './config/env-reader';
 import { StartupError, startService } from './boot';
 
+/** After draining, closing the pool, emulator and database gets this long before a hard exit. */
+const HARD_DEADLINE_MARGIN_MS = 10_000;
+
 const log = (line: string): void => {
   process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: line })}\n`);
 };
@@ -32,23 +35,41 @@ async function main(): Promise<void> {
     );
   }
 
+  // The one shutdown path (no Nest shutdown hooks): readiness 503 at once, stop accepting,
+  // let requests in flight finish within SHUTDOWN_TIMEOUT_MS, close the pool, the emulator and
+  // the embedded database, exit 0. A second signal, or closing that hangs, exits at once with 1.
+  let stopping = false;
   const shutdown = (signal: string): void => {
-    log(`${signal} received: finishing in-flight requests`);
-    const timer = setTimeout(() => {
-      log('shutdown timed out; exiting');
+    if (stopping) {
+      log(`${signal} received again: exiting now`);
       process.exit(1);
-    }, config.shutdownTimeoutMs);
-    timer.unref();
+    }
+    stopping = true;
+    log(
+      `${signal} received: finishing in-flight requests (at most ${config.shutdownTimeoutMs} ms)`,
+    );
+    const deadline = setTimeout(() => {
+      log('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + HARD_DEADLINE_MARGIN_MS);
+    deadline.unref();
     service.close().then(
-      () => process.exit(0),
+      ({ cutRequests }) => {
+        log(
+          cutRequests === 0
+            ? 'shutdown complete'
+            : `shutdown complete; ${cutRequests} request(s) still running after SHUTDOWN_TIMEOUT_MS were cut`,
+        );
+        process.exit(0);
+      },
       (error: unknown) => {
         console.error(`shutdown failed: ${(error as Error).message}`);
         process.exit(1);
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
-import type { Account, AccountKind, Prisma } from '../generated/prisma/client';
-
-export type AccountTx = Prisma.TransactionClient;
+import type { Account, AccountKind } from '../generated/prisma/client';
 
 @Injectable()
 export class AccountsRepository {
@@ -35,34 +33,74 @@ export class AccountsRepository {
     return this.prisma.account.findUnique({ where: { id } });
   }
 
-  findByStripeCustomerId(stripeCustomerId: string): Promise<Account | null> {
-    return this.prisma.account.findUnique({ where: { stripeCustomerId } });
+  /**
+   * Takes the account's customer-creation claim for `leaseMs` (one conditional update, no lock
+   * held afterwards), unless the account is linked already or a live claim is someone else's.
+   * The account keeps a billing email from then on (the first buyer's, when it had none), so any
+   * request that creates the customer under this generation sends Stripe the same parameters.
+   */
+  async claimCustomerCreation(
+    accountId: string,
+    callerEmail: string | undefined,
+    leaseMs: number,
+  ): Promise<{ email: string | null; customerGeneration: number } | null> {
+    const [claimed] = await this.prisma.$queryRaw<
+      { email: string | null; customerGeneration: number }[]
+    >`
+      UPDATE "Account"
+      SET "customerClaimUntil" = now() + make_interval(secs => ${leaseMs / 1000}),
+          "email" = COALESCE("email", ${callerEmail ?? null}),
+          "updatedAt" = now()
+      WHERE "id" = ${accountId}::uuid AND "stripeCustomerId" IS NULL
+        AND ("customerClaimUntil" IS NULL OR "customerClaimUntil" < now())
+      RETURNING "email", "customerGeneration"`;
+    return claimed ?? null;
   }
 
-  /** Runs `work` in one transaction holding the account's advisory lock until it ends. */
-  withAccountLock<T>(accountId: string, work: (tx: AccountTx) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`account:${accountId}`}, 0))`;
-        return work(tx);
-      },
-      { maxWait: 10_000, timeout: 30_000 },
-    );
+  /** Keeps the creation claim while Stripe answers. */
+  async renewCustomerClaim(accountId: string, leaseMs: number): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE "Account" SET "customerClaimUntil" = now() + make_interval(secs => ${leaseMs / 1000})
+      WHERE "id" = ${accountId}::uuid AND "stripeCustomerId" IS NULL`;
   }
 
-  findByIdIn(tx: AccountTx, id: string): Promise<Account | null> {
-    return tx.account.findUnique({ where: { id } });
-  }
-
-  /** Links an account to its Stripe customer, unless either side is already linked elsewhere. */
-  async linkCustomer(tx: AccountTx, accountId: string, stripeCustomerId: string): Promise<void> {
-    await tx.account.updateMany({
+  /** Frees the claim at once (the creation failed). */
+  async releaseCustomerClaim(accountId: string): Promise<void> {
+    await this.prisma.account.updateMany({
       where: { id: accountId, stripeCustomerId: null },
-      data: { stripeCustomerId },
+      data: { customerClaimUntil: null },
     });
   }
 
-  async unlinkCustomer(tx: AccountTx, stripeCustomerId: string): Promise<void> {
-    await tx.account.updateMany({ where: { stripeCustomerId }, data: { stripeCustomerId: null } });
+  /**
+   * Links the account to a customer unless it is linked already (one conditional update), and
+   * returns the customer the account is linked to afterwards.
+   */
+  async linkCustomer(accountId: string, stripeCustomerId: string): Promise<string> {
+    await this.prisma.account.updateMany({
+      where: { id: accountId, stripeCustomerId: null },
+      data: { stripeCustomerId, customerClaimUntil: null },
+    });
+    const linked = await this.prisma.account.findUnique({
+      where: { id: accountId },
+      select: { stripeCustomerId: true },
+    });
+    return linked?.stripeCustomerId ?? stripeCustomerId;
+  }
+
+  /** Unlinks a customer Stripe no longer has and moves the account to its next generation. */
+  async unlinkVanishedCustomer(accountId: string, stripeCustomerId: string): Promise<void> {
+    await this.prisma.account.updateMany({
+      where: { id: accountId, stripeCustomerId },
+      data: {
+        stripeCustomerId: null,
+        customerGeneration: { increment: 1 },
+        customerClaimUntil: null,
+      },
+    });
+  }
+
+  findByStripeCustomerId(stripeCustomerId: string): Promise<Account | null> {
+    return this.prisma.account.findUnique({ where: { stripeCustomerId } });
   }
 }

@@ -1,35 +1,42 @@
-import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import { isUUID } from 'class-validator';
 import { AccountsService } from '../accounts/accounts.service';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
-import { adminKeyMatches } from './admin-key';
 import { mayManageBilling } from './billing-role';
 import { ACCESS_LEVEL, IS_PUBLIC, NO_USER_TOKEN, type AccessLevel } from './auth.decorators';
-import type { Principal } from './principal';
 import type { BillingRequest } from './request-context';
+import { RequestAuthenticator } from './request-authenticator';
 
-export const ADMIN_KEY_HEADER = 'x-admin-key';
+export { ADMIN_KEY_HEADER, ENTITLEMENTS_KEY_HEADER } from './request-authenticator';
 
 /**
  * The one guard of the API. Every route is authenticated unless marked @Public(); a public
  * route still verifies a token that is sent (a bad one is a 401, never silently ignored).
  * After authentication it resolves the billing account and applies the route's access level.
+ * A refused token gets one 401 that names no reason (which check failed is logged at debug
+ * level only): the answer teaches a forger nothing about the verifier's settings.
  */
 @Injectable()
-export class ApiAuthGuard extends AuthGuard('jwt') {
+export class ApiAuthGuard implements CanActivate {
+  private readonly logger = new Logger('Auth');
+
   constructor(
     private readonly reflector: Reflector,
     private readonly accounts: AccountsService,
+    private readonly authenticator: RequestAuthenticator,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    super();
-  }
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean | undefined>(NO_USER_TOKEN, targets) === true)
@@ -39,20 +46,37 @@ export class ApiAuthGuard extends AuthGuard('jwt') {
     const level =
       this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_LEVEL, targets) ?? 'member';
     const request = context.switchToHttp().getRequest<BillingRequest>();
+    const authentication = await this.authenticator.authenticate(request);
 
-    const adminKey = request.headers[ADMIN_KEY_HEADER];
-    if (typeof adminKey === 'string' && (level === 'admin' || level === 'member-or-admin-key')) {
-      if (!adminKeyMatches(adminKey, this.config.admin.apiKey)) {
-        throw new ApiError('UNAUTHENTICATED', 'The X-Admin-Key header is not valid.');
+    if (
+      authentication.serviceKey !== undefined &&
+      (level === 'admin' || level === 'member-or-service-key')
+    ) {
+      if (authentication.serviceKey === 'invalid') {
+        throw new ApiError('UNAUTHENTICATED', 'The service key is not valid.');
+      }
+      // The entitlements key answers entitlement checks and nothing else.
+      if (authentication.serviceKey === 'entitlements' && level === 'admin') {
+        throw new ApiError('ADMIN_REQUIRED');
       }
       request.viaAdminKey = true;
-      if (level === 'member-or-admin-key') await this.resolveAccountFromQuery(request);
+      if (level === 'member-or-service-key') await this.resolveAccountFromQuery(request);
       return true;
     }
 
     if (isPublic && request.headers.authorization === undefined) return true;
-    await super.canActivate(context);
-    const principal = request.user as Principal;
+    const verdict = authentication.token;
+    if (verdict === undefined || !verdict.ok) {
+      if (verdict !== undefined) this.logger.debug({ reason: verdict.reason }, 'token refused');
+      if (verdict?.failure === 'control-characters') {
+        throw new ApiError('VALIDATION_FAILED', undefined, [
+          { field: 'Authorization', message: 'token claims must not contain control characters' },
+        ]);
+      }
+      throw new ApiError('UNAUTHENTICATED');
+    }
+    const principal = verdict.principal;
+    request.user = principal;
 
     if (level === 'admin') {
       if (!principal.isAdmin) throw new ApiError('ADMIN_REQUIRED');
@@ -68,27 +92,10 @@ export class ApiAuthGuard extends AuthGuard('jwt') {
     return true;
   }
 
-  /** Passport's verdict: any failure (missing, malformed, expired, wrong key/issuer/audience) is a 401. */
-  override handleRequest<TUser = Principal>(
-    error: unknown,
-    user: TUser | false,
-    info: unknown,
-  ): TUser {
-    if (error !== null && error !== undefined) throw new ApiError('UNAUTHENTICATED');
-    if (!user) {
-      const reason = info instanceof Error ? info.message : undefined;
-      throw new ApiError(
-        'UNAUTHENTICATED',
-        reason ? `The bearer token was refused: ${reason}.` : undefined,
-      );
-    }
-    return user;
-  }
-
   private async resolveAccountFromQuery(request: BillingRequest): Promise<void> {
     const accountId = request.query.accountId;
     if (typeof accountId !== 'string' || !isUUID(accountId)) {
-      throw new ApiError('VALIDATION_FAILED', 'accountId is required with X-Admin-Key.', [
+      throw new ApiError('VALIDATION_FAILED', 'accountId is required with a service key.', [
         { field: 'accountId', message: 'accountId must be a billing account id (UUID)' },
       ]);
     }

@@ -18,9 +18,10 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUB
  * member: any member of the account (the default for authenticated routes).
  * billing-admin: on an organisation account, a role in BILLING_ADMIN_ROLES.
  * admin: the ADMIN_ROLE claim or the X-Admin-Key header.
- * member-or-admin-key: a member, or a service holding X-Admin-Key (which then names the account).
+ * member-or-service-key: a member, or another service holding X-Entitlements-Key (or X-Admin-Key),
+ * which then names the account with `?accountId=`.
  */
-export type AccessLevel = 'member' | 'billing-admin' | 'admin' | 'member-or-admin-key';
+export type AccessLevel = 'member' | 'billing-admin' | 'admin' | 'member-or-service-key';
 
 export const Access = (level: AccessLevel): MethodDecorator & ClassDecorator =>
   SetMetadata(ACCESS_LEVEL, level);

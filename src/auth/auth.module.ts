@@ -1,11 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { ApiAuthGuard } from './api-auth.guard';
-import { JwtStrategy } from './jwt.strategy';
+import { RequestAuthenticator } from './request-authenticator';
+import { TokenVerifier } from './token-verifier';
 
+@Global()
 @Module({
-  imports: [PassportModule],
-  providers: [JwtStrategy, { provide: APP_GUARD, useClass: ApiAuthGuard }],
+  providers: [TokenVerifier, RequestAuthenticator, { provide: APP_GUARD, useClass: ApiAuthGuard }],
+  exports: [RequestAuthenticator],
 })
 export class AuthModule {}

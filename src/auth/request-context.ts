@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Principal } from './principal';
+import type { Authentication } from './request-authenticator';
 
 /** The account a request acts for, resolved from verified claims (or X-Admin-Key + accountId). */
 export interface AccountRef {
@@ -11,6 +12,8 @@ export interface AccountRef {
 export interface BillingRequest extends Request {
   user?: Principal;
   account?: AccountRef;
-  /** Authenticated by X-Admin-Key rather than a token. */
+  /** Authenticated by a service key (X-Admin-Key or X-Entitlements-Key) rather than a token. */
   viaAdminKey?: boolean;
+  /** The credentials' verdict, computed once per request (see RequestAuthenticator). */
+  authentication?: Promise<Authentication>;
 }

@@ -66,6 +66,7 @@ export class CheckoutController {
     'PROMOTION_CODE_INVALID',
     'IDEMPOTENCY_KEY_REUSED',
     'IDEMPOTENCY_KEY_IN_PROGRESS',
+    'CHECKOUT_IN_PROGRESS',
   )
   create(
     @CurrentAccount() account: AccountRef,

@@ -3,6 +3,7 @@ import { CatalogModule } from '../catalog/catalog.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { PurchasesModule } from '../purchases/purchases.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { CheckoutClaimsRepository } from './checkout-claims.repository';
 import { CheckoutController } from './checkout.controller';
 import { CheckoutRepository } from './checkout.repository';
 import { CheckoutService } from './checkout.service';
@@ -10,6 +11,6 @@ import { CheckoutService } from './checkout.service';
 @Module({
   imports: [CatalogModule, SubscriptionsModule, PurchasesModule, IdempotencyModule],
   controllers: [CheckoutController],
-  providers: [CheckoutRepository, CheckoutService],
+  providers: [CheckoutRepository, CheckoutClaimsRepository, CheckoutService],
 })
 export class CheckoutModule {}

@@ -11,25 +11,6 @@ export class CheckoutRepository {
     return this.prisma.checkoutSession.findFirst({ where: { accountId, stripeId } });
   }
 
-  /**
-   * The account's sessions a buyer could still pay: of subscription mode, or for one product
-   * (a lifetime grant). Either would break "one live subscription" or "lifetime once" if paid.
-   */
-  findOpen(
-    accountId: string,
-    now: Date,
-    scope: { mode: 'SUBSCRIPTION' } | { productId: string },
-  ): Promise<CheckoutSession[]> {
-    return this.prisma.checkoutSession.findMany({
-      where: {
-        accountId,
-        status: 'open',
-        expiresAt: { gt: now },
-        ...('mode' in scope ? { mode: scope.mode } : { price: { productId: scope.productId } }),
-      },
-    });
-  }
-
   async markExpired(stripeId: string): Promise<void> {
     await this.prisma.checkoutSession.updateMany({
       where: { stripeId, status: 'open' },

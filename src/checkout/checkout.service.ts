@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 import { AccountsRepository } from '../accounts/accounts.repository';
@@ -10,16 +11,51 @@ import { CLOCK, type Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
+import type { Prisma } from '../generated/prisma/client';
 import { PurchasesRepository } from '../purchases/purchases.repository';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
 import { BillingSync } from '../sync';
+import { CheckoutClaimsRepository } from './checkout-claims.repository';
 import { CheckoutRepository } from './checkout.repository';
 import type {
   CheckoutSessionCreatedDto,
   CheckoutSessionStatusDto,
   CreateCheckoutSessionDto,
 } from './dto/checkout.dto';
+
+/**
+ * How long a claim outlives a silent holder. A live holder renews it every third of this while
+ * Stripe answers; a crashed one stops, and the same request retried takes the claim over (with
+ * the same idempotency key) once it lapses.
+ */
+export const CLAIM_LEASE_MS = 10_000;
+/** Supersede-and-retry rounds before answering 409 CHECKOUT_IN_PROGRESS. */
+const MAX_CLAIM_ROUNDS = 8;
+
+interface SessionRequest {
+  accountRef: AccountRef;
+  principal: Principal;
+  body: CreateCheckoutSessionDto;
+  price: PriceWithProduct;
+  mode: 'subscription' | 'payment';
+  discounts: Stripe.Checkout.SessionCreateParams.Discount[] | undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What a buyer asked for: two requests with the same fingerprint want the same checkout. */
+function fingerprintOf(priceId: string, body: CreateCheckoutSessionDto): string {
+  const asked = [
+    priceId,
+    body.quantity ?? 1,
+    body.promotionCode ?? null,
+    body.uiMode ?? 'hosted',
+    body.successPath ?? null,
+    body.cancelPath ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(asked)).digest('hex');
+}
 
 /** Stripe's "No such …" for a parameter, e.g. a price or customer it no longer knows. */
 function isMissing(error: unknown, param: string): boolean {
@@ -38,6 +74,7 @@ export class CheckoutService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly purchases: PurchasesRepository,
     private readonly sessions: CheckoutRepository,
+    private readonly claims: CheckoutClaimsRepository,
     private readonly customers: BillingCustomerService,
     private readonly sync: BillingSync,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
@@ -45,7 +82,17 @@ export class CheckoutService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** DESIGN §3 "Checkout rules", in the order a buyer would want to hear about them. */
+  /**
+   * DESIGN §3 "Checkout rules", in the order a buyer would want to hear about them.
+   *
+   * A subscription or a lifetime product is bought through the account's claim on that scope
+   * (CheckoutClaim): one payable session at a time, whatever the number of tabs, clicks or
+   * instances. The claim is taken in a short transaction, the rules are checked under it, and
+   * Stripe is called with no transaction open and no lock held, with an idempotency key named
+   * by the claim's attempt — so a retry after a crash gets the session Stripe already made.
+   * A second request asking for the same checkout gets the same session; one asking for a
+   * different one expires the first in Stripe (a paid one wins: 409) and takes its place.
+   */
   async create(
     accountRef: AccountRef,
     principal: Principal,
@@ -57,82 +104,165 @@ export class CheckoutService {
     const price = await this.catalog.findSellablePrice(priceId);
     if (price === null) throw new ApiError('PRICE_NOT_FOUND');
     const mode = price.type === 'RECURRING' ? 'subscription' : 'payment';
+    const scope =
+      mode === 'subscription'
+        ? 'subscription'
+        : price.product.lifetime
+          ? `lifetime:${price.productId}`
+          : undefined;
+    // Fast refusals; the same rules are checked again under the claim.
+    await this.checkRules(accountRef.id, price, mode);
+    const discounts =
+      body.promotionCode === undefined
+        ? undefined
+        : [{ promotion_code: await this.promotionCodeId(body.promotionCode) }];
+    const customer = await this.customers.ensureCustomer(accountRef.id, principal.email);
+    const request: SessionRequest = { accountRef, principal, body, price, mode, discounts };
+    if (scope === undefined) {
+      // A consumable can be bought again and again: no claim. The client's Idempotency-Key,
+      // scoped to the account and customer, makes Stripe's side of its retry idempotent.
+      const session = await this.createSessionForCustomer(
+        request,
+        customer,
+        idempotencyKey === undefined
+          ? undefined
+          : (customerId) => `checkout-${accountRef.id}-${customerId}-${idempotencyKey}`,
+      );
+      await this.sessions.recordCreated(this.sessionRow(request, session));
+      return this.created(session.id, mode, session);
+    }
+    return this.createClaimed(request, customer, scope);
+  }
 
+  private async createClaimed(
+    request: SessionRequest,
+    customer: string,
+    scope: string,
+  ): Promise<CheckoutSessionCreatedDto> {
+    const { accountRef, price, mode } = request;
+    const fingerprint = fingerprintOf(request.price.id, request.body);
+    const conflict = mode === 'subscription' ? 'SUBSCRIPTION_ALREADY_ACTIVE' : 'ALREADY_PURCHASED';
+    const waitUntil = Date.now() + this.waitBudgetMs();
+    let pause = 25;
+    for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
+      const decision = await this.claims.decide({
+        accountId: accountRef.id,
+        scope,
+        fingerprint,
+        now: this.clock.now(),
+        leaseMs: CLAIM_LEASE_MS,
+      });
+      if (decision.kind === 'join')
+        return this.joined(accountRef.id, decision.stripeSessionId, mode);
+      if (decision.kind === 'supersede') {
+        await this.supersede(decision.stripeSessionId, conflict);
+        continue;
+      }
+      if (decision.kind === 'wait') {
+        if (Date.now() + pause > waitUntil) break;
+        await sleep(pause);
+        pause = Math.min(pause * 2, 500);
+        round -= 1;
+        continue;
+      }
+      const { claimId } = decision;
+      let { attemptId } = decision;
+      // The claim's holder keeps it alive while Stripe answers; a crashed holder stops, and
+      // the claim lapses after CLAIM_LEASE_MS.
+      const renewal = setInterval(() => {
+        this.claims.renew(claimId, attemptId, CLAIM_LEASE_MS).catch(() => undefined);
+      }, CLAIM_LEASE_MS / 3);
+      renewal.unref();
+      let session: Stripe.Checkout.Session;
+      try {
+        await this.checkRules(accountRef.id, price, mode);
+        try {
+          session = await this.createSessionForCustomer(
+            request,
+            customer,
+            (customerId) => `checkout-claim-${attemptId}-${customerId}`,
+          );
+        } catch (error) {
+          if (!(error instanceof Stripe.errors.StripeIdempotencyError)) throw error;
+          // The previous attempt's key was used with other parameters (the account's trial or
+          // customer changed since): that session was never handed out; start a new attempt.
+          const next = await this.claims.newAttempt(claimId, attemptId);
+          if (next === undefined) throw new ApiError('CHECKOUT_IN_PROGRESS');
+          attemptId = next;
+          session = await this.createSessionForCustomer(
+            request,
+            customer,
+            (customerId) => `checkout-claim-${attemptId}-${customerId}`,
+          );
+        }
+      } catch (error) {
+        await this.claims.release(claimId, attemptId).catch(() => undefined);
+        throw error;
+      } finally {
+        clearInterval(renewal);
+      }
+      if (
+        !(await this.claims.recordSession(claimId, attemptId, this.sessionRow(request, session)))
+      ) {
+        // This holder stalled past its lease and another request took the claim over: the
+        // session made here was never handed out, and must not stay payable beside the other.
+        await this.stripe.checkout.sessions.expire(session.id).catch(() => undefined);
+        throw new ApiError('CHECKOUT_IN_PROGRESS');
+      }
+      return this.created(session.id, mode, session);
+    }
+    throw new ApiError('CHECKOUT_IN_PROGRESS');
+  }
+
+  /** Subscription mode: no live subscription. A lifetime product: not owned already. */
+  private async checkRules(
+    accountId: string,
+    price: PriceWithProduct,
+    mode: 'subscription' | 'payment',
+  ): Promise<void> {
     if (
       mode === 'subscription' &&
-      (await this.subscriptions.findLiveByAccount(accountRef.id)).length > 0
+      (await this.subscriptions.findLiveByAccount(accountId)).length > 0
     ) {
       throw new ApiError('SUBSCRIPTION_ALREADY_ACTIVE');
     }
     if (
       mode === 'payment' &&
       price.product.lifetime &&
-      (await this.purchases.ownsLifetimeProduct(accountRef.id, price.productId))
+      (await this.purchases.ownsLifetimeProduct(accountId, price.productId))
     ) {
       throw new ApiError('ALREADY_PURCHASED');
     }
-    const discounts =
-      body.promotionCode === undefined
-        ? undefined
-        : [{ promotion_code: await this.promotionCodeId(body.promotionCode) }];
-    const customer = await this.customers.ensureCustomer(accountRef.id, principal.email);
-    if (mode === 'subscription')
-      await this.supersedeOpenSessions(
-        accountRef.id,
-        { mode: 'SUBSCRIPTION' },
-        'SUBSCRIPTION_ALREADY_ACTIVE',
-      );
-    else if (price.product.lifetime)
-      await this.supersedeOpenSessions(
-        accountRef.id,
-        { productId: price.productId },
-        'ALREADY_PURCHASED',
-      );
-    let session: Stripe.Checkout.Session;
-    try {
-      session = await this.createSession(
-        accountRef,
-        principal,
-        body,
-        price,
-        mode,
-        customer,
-        discounts,
-        idempotencyKey,
-      );
-    } catch (error) {
-      if (!isMissing(error, 'customer')) throw error;
-      // The stored customer no longer exists at Stripe (deleted without a webhook reaching us,
-      // or a sandbox emulator started afresh): link a new one and try once more.
-      const replacement = await this.customers.replaceVanished(
-        accountRef.id,
-        customer,
-        principal.email,
-      );
-      session = await this.createSession(
-        accountRef,
-        principal,
-        body,
-        price,
-        mode,
-        replacement,
-        discounts,
-        idempotencyKey,
-      );
+  }
+
+  /** How long a request waits for another one creating the same scope's session. */
+  private waitBudgetMs(): number {
+    const { timeoutMs, maxNetworkRetries } = this.config.stripe;
+    return timeoutMs * (maxNetworkRetries + 1) + CLAIM_LEASE_MS;
+  }
+
+  /** The open session another request (another tab) made for the same checkout. */
+  private async joined(
+    accountId: string,
+    stripeId: string,
+    mode: 'subscription' | 'payment',
+  ): Promise<CheckoutSessionCreatedDto> {
+    const row = await this.sessions.findForAccount(accountId, stripeId);
+    if (row !== null && row.url !== null) {
+      return { sessionId: stripeId, url: row.url, mode, expiresAt: row.expiresAt };
     }
-    await this.sessions.recordCreated({
-      stripeId: session.id,
-      accountId: accountRef.id,
-      mode: mode === 'subscription' ? 'SUBSCRIPTION' : 'PAYMENT',
-      priceId: price.id,
-      quantity: body.quantity ?? 1,
-      status: 'open',
-      paymentStatus: session.payment_status,
-      url: session.url ?? null,
-      expiresAt: new Date(session.expires_at * 1000),
-    });
+    // Embedded: the client secret is not kept here; Stripe has it.
+    const session = await this.stripe.checkout.sessions.retrieve(stripeId);
+    return this.created(stripeId, mode, session);
+  }
+
+  private created(
+    sessionId: string,
+    mode: 'subscription' | 'payment',
+    session: Stripe.Checkout.Session,
+  ): CheckoutSessionCreatedDto {
     return {
-      sessionId: session.id,
+      sessionId,
       ...(session.url ? { url: session.url } : {}),
       ...(session.client_secret ? { clientSecret: session.client_secret } : {}),
       mode,
@@ -140,32 +270,55 @@ export class CheckoutService {
     };
   }
 
-  private async createSession(
-    accountRef: AccountRef,
-    principal: Principal,
-    body: CreateCheckoutSessionDto,
-    price: PriceWithProduct,
-    mode: 'subscription' | 'payment',
+  private sessionRow(
+    request: SessionRequest,
+    session: Stripe.Checkout.Session,
+  ): Prisma.CheckoutSessionUncheckedCreateInput {
+    return {
+      stripeId: session.id,
+      accountId: request.accountRef.id,
+      mode: request.mode === 'subscription' ? 'SUBSCRIPTION' : 'PAYMENT',
+      priceId: request.price.id,
+      quantity: request.body.quantity ?? 1,
+      status: 'open',
+      paymentStatus: session.payment_status,
+      url: session.url ?? null,
+      expiresAt: new Date(session.expires_at * 1000),
+    };
+  }
+
+  /**
+   * Creates the session for the account's customer; a customer Stripe no longer knows (deleted
+   * without a webhook reaching us, or a sandbox emulator started afresh) is replaced once.
+   */
+  private async createSessionForCustomer(
+    request: SessionRequest,
     customer: string,
-    discounts: Stripe.Checkout.SessionCreateParams.Discount[] | undefined,
+    keyFor: ((customerId: string) => string) | undefined,
+  ): Promise<Stripe.Checkout.Session> {
+    try {
+      return await this.createSession(request, customer, keyFor?.(customer));
+    } catch (error) {
+      if (!isMissing(error, 'customer')) throw error;
+      const replacement = await this.customers.replaceVanished(
+        request.accountRef.id,
+        customer,
+        request.principal.email,
+      );
+      return this.createSession(request, replacement, keyFor?.(replacement));
+    }
+  }
+
+  private async createSession(
+    request: SessionRequest,
+    customer: string,
     idempotencyKey: string | undefined,
   ): Promise<Stripe.Checkout.Session> {
-    const params = await this.sessionParams(
-      accountRef,
-      principal,
-      body,
-      price,
-      mode,
-      customer,
-      discounts,
-    );
+    const params = await this.sessionParams(request, customer);
     try {
       return await this.stripe.checkout.sessions.create(
         params,
-        // The client's key, scoped to the account and customer, makes Stripe's side of a retry idempotent.
-        idempotencyKey === undefined
-          ? undefined
-          : { idempotencyKey: `checkout-${accountRef.id}-${customer}-${idempotencyKey}` },
+        idempotencyKey === undefined ? undefined : { idempotencyKey },
       );
     } catch (error) {
       if (isMissing(error, 'price')) throw new ApiError('PRICE_OUT_OF_SYNC');
@@ -181,14 +334,10 @@ export class CheckoutService {
   }
 
   private async sessionParams(
-    accountRef: AccountRef,
-    principal: Principal,
-    body: CreateCheckoutSessionDto,
-    price: PriceWithProduct,
-    mode: 'subscription' | 'payment',
+    request: SessionRequest,
     customer: string,
-    discounts: Stripe.Checkout.SessionCreateParams.Discount[] | undefined,
   ): Promise<Stripe.Checkout.SessionCreateParams> {
+    const { accountRef, principal, body, price, mode, discounts } = request;
     const { frontendUrl, billing } = this.config;
     const successUrl = `${frontendUrl}${body.successPath ?? billing.checkoutSuccessPath}?session_id={CHECKOUT_SESSION_ID}`;
     const metadata: Record<string, string> = {
@@ -230,34 +379,30 @@ export class CheckoutService {
   }
 
   /**
-   * A buyer with an earlier checkout still open (another tab, an abandoned page) could pay both
-   * and end up with two subscriptions, two trials or a lifetime plan twice. The newest request
-   * wins: earlier open sessions are expired in Stripe first. One that was paid meanwhile is
+   * Another checkout of the scope is open (another tab, an abandoned page): a buyer could pay
+   * both and end up with two subscriptions, two trials or a lifetime plan twice. The newer
+   * request wins: the open session is expired in Stripe first. One that was paid meanwhile is
    * applied, and the new checkout refused as a conflict.
    */
-  private async supersedeOpenSessions(
-    accountId: string,
-    scope: { mode: 'SUBSCRIPTION' } | { productId: string },
+  private async supersede(
+    stripeId: string,
     conflict: 'SUBSCRIPTION_ALREADY_ACTIVE' | 'ALREADY_PURCHASED',
   ): Promise<void> {
-    for (const open of await this.sessions.findOpen(accountId, this.clock.now(), scope)) {
-      let completed: boolean;
-      try {
-        // What Stripe answers is applied at once: the EXPIRED line is dated now, not at the
-        // session's planned expiry.
-        await this.sync.applyFromStripe(() => this.stripe.checkout.sessions.expire(open.stripeId));
-        continue;
-      } catch (error) {
-        if (isMissing(error, 'session') || isMissing(error, 'id')) {
-          // Stripe has no such session any more (a sandbox emulator started afresh).
-          await this.sessions.markExpired(open.stripeId);
-          continue;
-        }
-        if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
-        completed =
-          (await this.stripe.checkout.sessions.retrieve(open.stripeId)).status === 'complete';
+    try {
+      // What Stripe answers is applied at once: the EXPIRED line is dated now, not at the
+      // session's planned expiry.
+      await this.sync.applyFromStripe(() => this.stripe.checkout.sessions.expire(stripeId));
+    } catch (error) {
+      if (isMissing(error, 'session') || isMissing(error, 'id')) {
+        // Stripe has no such session any more (a sandbox emulator started afresh).
+        await this.sessions.markExpired(stripeId);
+        return;
       }
-      await this.sync.refresh('checkout_session', open.stripeId);
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+      // Not open any more at Stripe: completed (paid) or expired meanwhile.
+      const completed =
+        (await this.stripe.checkout.sessions.retrieve(stripeId)).status === 'complete';
+      await this.sync.refresh('checkout_session', stripeId);
       if (completed) throw new ApiError(conflict);
     }
   }
@@ -285,6 +430,7 @@ export class CheckoutService {
   async status(accountRef: AccountRef, stripeId: string): Promise<CheckoutSessionStatusDto> {
     const known = await this.sessions.findForAccount(accountRef.id, stripeId);
     if (known === null) throw new ApiError('CHECKOUT_SESSION_NOT_FOUND');
+    // Fetched and applied by the engine outside any transaction.
     if (known.status === 'open') await this.sync.refresh('checkout_session', stripeId);
     const row = (await this.sessions.findForAccount(accountRef.id, stripeId)) ?? known;
     return {

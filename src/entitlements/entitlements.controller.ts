@@ -34,18 +34,19 @@ export class EntitlementsController {
   }
 
   @Get(':feature')
-  @Access('member-or-admin-key')
+  @Access('member-or-service-key')
+  @ApiSecurity('entitlements-key')
   @ApiSecurity('admin-key')
   @ApiOperation({
     summary: 'May the account use this feature?',
     description:
-      'For a member with a bearer token, or for another service with `X-Admin-Key` and `?accountId=`. ' +
+      'For a member with a bearer token, or for another service with `X-Entitlements-Key` (or `X-Admin-Key`) and `?accountId=`. ' +
       'Answered from memory for up to ENTITLEMENTS_CACHE_SECONDS; a webhook that changes the account clears it at once.',
   })
   @ApiQuery({
     name: 'accountId',
     required: false,
-    description: 'The billing account, with X-Admin-Key only (ignored with a bearer token).',
+    description: 'The billing account, with a service key only (ignored with a bearer token).',
   })
   @ApiOkResponse({ type: FeatureEntitlementDto })
   @ApiErrors('VALIDATION_FAILED', 'UNAUTHENTICATED', 'ACCOUNT_NOT_FOUND')

@@ -6,10 +6,10 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { ApiError } from './api-error';
-import type { ErrorEnvelope } from './error-envelope';
+import { DatabaseOutageLog, databaseFailureOf } from './database-failures';
+import { envelopeOf } from './error-envelope';
 import { apiErrorFromStripe, isStripeError } from './stripe-error-mapping';
 
 /** body-parser's errors carry a `type` and a status instead of being HttpExceptions. */
@@ -33,11 +33,22 @@ const STATUS_CODES: Partial<Record<number, ApiError['code']>> = {
   [HttpStatus.SERVICE_UNAVAILABLE]: 'SERVICE_UNAVAILABLE',
 };
 
+/** Seconds a client should wait before retrying a 503 of each kind. */
+const RETRY_AFTER_SECONDS: Partial<Record<ApiError['code'], string>> = {
+  DATABASE_BUSY: '1',
+  DATABASE_UNAVAILABLE: '5',
+  SERVICE_UNAVAILABLE: '5',
+  CHECKOUT_IN_PROGRESS: '2',
+  TOO_MANY_REQUESTS: '60',
+};
+
 /** Turns anything thrown into an ApiError; unknown failures become a bare 500. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (isStripeError(error)) return apiErrorFromStripe(error);
-  if (error instanceof ThrottlerException) return new ApiError('TOO_MANY_REQUESTS');
+  const database = databaseFailureOf(error);
+  if (database === 'busy') return new ApiError('DATABASE_BUSY');
+  if (database === 'unavailable') return new ApiError('DATABASE_UNAVAILABLE');
   if (error instanceof HttpException) {
     const cause = error.cause;
     if (isBodyParserError(cause)) return toApiError(cause);
@@ -62,28 +73,29 @@ export function toApiError(error: unknown): ApiError {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly outages: DatabaseOutageLog) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
     const response = context.getResponse<Response>();
     const request = context.getRequest<Request & { id?: unknown }>();
     const error = toApiError(exception);
 
-    if (error.status >= 500) {
+    if (error.code === 'DATABASE_UNAVAILABLE' || error.code === 'DATABASE_BUSY') {
+      // An outage is logged once per episode, not once per request (DatabaseOutageLog).
+      this.outages.recordFailure(
+        error.code === 'DATABASE_BUSY' ? 'busy' : 'unavailable',
+        exception,
+      );
+    } else if (error.status >= 500 && error.code !== 'SERVICE_UNAVAILABLE') {
       // The stack goes to the log (which redacts secrets), never to the caller.
       this.logger.error({ err: exception, code: error.code }, 'request failed');
     }
     if (response.headersSent) return;
-    if (error.code === 'TOO_MANY_REQUESTS' && !response.getHeader('Retry-After')) {
-      response.setHeader('Retry-After', '60');
+    const retryAfter = RETRY_AFTER_SECONDS[error.code];
+    if (retryAfter !== undefined && !response.getHeader('Retry-After')) {
+      response.setHeader('Retry-After', retryAfter);
     }
-    const body: ErrorEnvelope = {
-      success: false,
-      statusCode: error.status,
-      error_code: error.code,
-      message: error.message,
-      details: error.details,
-      requestId: typeof request.id === 'string' ? request.id : '',
-    };
-    response.status(error.status).json(body);
+    response.status(error.status).json(envelopeOf(error, request.id));
   }
 }

@@ -3,8 +3,17 @@ import { ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ERROR_CATALOG, type ErrorCode } from './error-codes';
 import { ErrorEnvelope } from './error-envelope';
 
-/** Every route can be throttled and can fail unexpectedly. */
-const ALWAYS: readonly ErrorCode[] = ['TOO_MANY_REQUESTS', 'INTERNAL_ERROR'];
+/**
+ * What any route can answer: a path or query with control characters (400, before routing),
+ * the rate limit, the database out of reach or out of connections (503), an unexpected failure.
+ */
+const ALWAYS: readonly ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'TOO_MANY_REQUESTS',
+  'DATABASE_UNAVAILABLE',
+  'DATABASE_BUSY',
+  'INTERNAL_ERROR',
+];
 
 /** What a JSON body adds: it may be malformed, too large, of another media type, or invalid. */
 export const JSON_BODY_ERRORS = [

@@ -133,6 +133,18 @@ export const ERROR_CATALOG = {
     status: HttpStatus.SERVICE_UNAVAILABLE,
     message: 'The service is not ready.',
   },
+  DATABASE_UNAVAILABLE: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    message: 'The database is unreachable; retry later.',
+  },
+  DATABASE_BUSY: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    message: 'The service is too busy to take this request; retry shortly.',
+  },
+  CHECKOUT_IN_PROGRESS: {
+    status: HttpStatus.CONFLICT,
+    message: 'Another checkout for this account is being created; retry shortly.',
+  },
   INTERNAL_ERROR: {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     message: 'Something went wrong on our side.',

@@ -1,6 +1,5 @@
 import { Controller, Get, HttpCode, HttpStatus, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -24,15 +23,23 @@ class ReadinessDto {
 
   @ApiProperty({
     type: 'object',
-    additionalProperties: { type: 'string', enum: ['up', 'down'] },
-    example: { database: 'up', stripe: 'up' },
+    properties: {
+      database: { type: 'string', enum: ['up', 'busy'] },
+      stripe: { type: 'string', enum: ['up', 'down', 'unknown'] },
+      stripeCheckedAt: { type: 'string', format: 'date-time', nullable: true },
+    },
+    required: ['database', 'stripe', 'stripeCheckedAt'],
+    example: { database: 'up', stripe: 'up', stripeCheckedAt: '2026-12-01T10:00:00.000Z' },
+    description:
+      '`database`: `up`, or `busy` when every pooled connection is taken (still ready). ' +
+      "`stripe`: information only, the last background probe's answer (`up`, `down`, `unknown`), " +
+      'refreshed at most every 30 s.',
   })
   checks!: ReadinessReport['checks'];
 }
 
 @ApiTags('health')
 @Public()
-@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -41,7 +48,10 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({
+    summary: 'Liveness: the process answers',
+    description: 'Touches neither the database nor Stripe: a restart would not fix either.',
+  })
   @ApiOkResponse({ type: LivenessDto })
   @ApiErrors('UNAUTHENTICATED')
   live(): LivenessDto {
@@ -51,10 +61,11 @@ export class HealthController {
   @Get('ready')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Readiness: the database answers',
+    summary: 'Readiness: the database answers and the service is not shutting down',
     description:
-      'Fails with 503 SERVICE_UNAVAILABLE when PostgreSQL is unreachable. Stripe is reported in `checks` ' +
-      'but does not fail readiness: a Stripe outage should not take every instance out of rotation.',
+      'Fails with 503 SERVICE_UNAVAILABLE when PostgreSQL is unreachable and from the moment a shutdown ' +
+      'starts (SIGTERM). Stripe is reported in `checks` from a cache refreshed in the background at most ' +
+      'every 30 s, and never fails readiness: a Stripe outage should not take every instance out of rotation.',
   })
   @ApiOkResponse({ type: ReadinessDto })
   @ApiErrors('SERVICE_UNAVAILABLE', 'UNAUTHENTICATED')

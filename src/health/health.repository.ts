@@ -8,4 +8,10 @@ export class HealthRepository {
   async ping(): Promise<void> {
     await this.prisma.$queryRaw`SELECT 1`;
   }
+
+  /** Every connection is checked out and queries are queuing for one. */
+  poolSaturated(): boolean {
+    const { pool } = this.prisma;
+    return pool.waitingCount > 0 && pool.idleCount === 0;
+  }
 }

@@ -1,6 +1,5 @@
 import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { adminKeyMatches } from '../auth/admin-key';
 import { NoUserToken } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
@@ -11,7 +10,6 @@ import { ApiErrors } from '../errors/api-errors.decorator';
 
 @ApiTags('ops')
 @NoUserToken()
-@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(

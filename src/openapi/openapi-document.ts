@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { ADMIN_KEY_HEADER } from '../auth/api-auth.guard';
+import { ADMIN_KEY_HEADER, ENTITLEMENTS_KEY_HEADER } from '../auth/api-auth.guard';
 import { ERROR_CATALOG } from '../errors/error-codes';
 import { ErrorEnvelope } from '../errors/error-envelope';
 
@@ -26,6 +26,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .addApiKey({ type: 'apiKey', in: 'header', name: ADMIN_KEY_HEADER }, 'admin-key')
+    .addApiKey({ type: 'apiKey', in: 'header', name: ENTITLEMENTS_KEY_HEADER }, 'entitlements-key')
     .build();
   return SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelope] });
 }

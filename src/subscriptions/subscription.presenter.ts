@@ -1,4 +1,5 @@
 import { periodTypeOf } from '../catalog/catalog.mappers';
+import type { PurchaseWithProduct } from '../purchases/purchases.repository';
 import type { SubscriptionDiscountDto, SubscriptionDto } from './dto/subscription.dto';
 import { subscriptionGrants } from './entitlement-rules';
 import { LIVE_STATUSES } from './subscription-status';
@@ -12,6 +13,7 @@ export function toSubscriptionDto(
   const { price } = row;
   const live = LIVE_STATUSES.includes(row.status);
   return {
+    kind: 'subscription',
     id: row.stripeId,
     status: row.status,
     priceId: row.priceId,
@@ -35,5 +37,38 @@ export function toSubscriptionDto(
     trialEnd: row.trialEnd,
     autoRenew: live && !row.cancelAtPeriodEnd && row.cancelAt === null,
     entitled: subscriptionGrants(row, now, pastDueGraceDays),
+  };
+}
+
+/**
+ * A lifetime purchase as the account's plan ("my plan" shows it like a subscription that never
+ * renews and never ends): period type ALL_TIME, no period end, no renewal.
+ */
+export function toLifetimePlanDto(row: PurchaseWithProduct): SubscriptionDto {
+  const { price } = row;
+  return {
+    kind: 'lifetime',
+    id: row.id,
+    status: 'active',
+    priceId: row.priceId,
+    productId: row.productId,
+    productName: price.product.name,
+    periodType: 'ALL_TIME',
+    interval: null,
+    intervalCount: null,
+    // What was paid, once (after any promotion code).
+    amount: row.amount,
+    discount: null,
+    currency: row.currency,
+    quantity: row.quantity,
+    currentPeriodStart: row.purchasedAt,
+    currentPeriodEnd: null,
+    cancelAtPeriodEnd: false,
+    canceledAt: null,
+    endedAt: null,
+    trialStart: null,
+    trialEnd: null,
+    autoRenew: false,
+    entitled: true,
   };
 }

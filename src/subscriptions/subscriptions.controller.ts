@@ -20,9 +20,11 @@ export class SubscriptionsController {
 
   @Get('current')
   @ApiOperation({
-    summary: "The account's current subscription",
+    summary: "The account's current plan",
     description:
-      'The live one (trialing, active, past_due, unpaid, paused, incomplete), else the most recently ended one still inside its paid period, else null.',
+      'The live subscription (trialing, active, past_due, unpaid, paused, incomplete), else a lifetime purchase ' +
+      '(`kind` lifetime, `periodType` ALL_TIME, `currentPeriodEnd` null, `autoRenew` false), else the most ' +
+      'recently ended subscription still inside its paid period, else null.',
   })
   @ApiOkResponse({ type: CurrentSubscriptionDto })
   @ApiErrors('UNAUTHENTICATED')

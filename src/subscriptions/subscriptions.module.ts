@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { CatalogRepository } from '../catalog/catalog.repository';
+import { PurchasesModule } from '../purchases/purchases.module';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsRepository } from './subscriptions.repository';
 import { SubscriptionsService } from './subscriptions.service';
 import { SubscriptionCommandsService } from './subscription-commands.service';
 
 @Module({
+  imports: [PurchasesModule],
   controllers: [SubscriptionsController],
   // The catalog's repository is stateless; providing it here avoids a module cycle with catalog.
   providers: [

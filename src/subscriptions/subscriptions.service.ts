@@ -3,25 +3,33 @@ import type { AccountRef } from '../auth/request-context';
 import { CLOCK, type Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { PurchasesRepository } from '../purchases/purchases.repository';
 import type { CurrentSubscriptionDto, SubscriptionDto } from './dto/subscription.dto';
-import { toSubscriptionDto } from './subscription.presenter';
+import { toLifetimePlanDto, toSubscriptionDto } from './subscription.presenter';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
 @Injectable()
 export class SubscriptionsService {
   constructor(
     private readonly subscriptions: SubscriptionsRepository,
+    private readonly purchases: PurchasesRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * The account's plan (DESIGN §3): its live subscription, else a lifetime purchase, else the
+   * most recently ended subscription still inside its paid period, else null.
+   */
   async current(account: AccountRef): Promise<CurrentSubscriptionDto> {
     const now = this.clock.now();
-    const row = await this.subscriptions.findCurrentByAccount(account.id, now);
-    return {
-      subscription:
-        row === null ? null : toSubscriptionDto(row, now, this.config.billing.pastDueGraceDays),
-    };
+    const grace = this.config.billing.pastDueGraceDays;
+    const [live] = await this.subscriptions.findLiveByAccount(account.id);
+    if (live !== undefined) return { subscription: toSubscriptionDto(live, now, grace) };
+    const [lifetime] = await this.purchases.findActiveLifetimeByAccount(account.id);
+    if (lifetime !== undefined) return { subscription: toLifetimePlanDto(lifetime) };
+    const ended = await this.subscriptions.findCurrentByAccount(account.id, now);
+    return { subscription: ended === null ? null : toSubscriptionDto(ended, now, grace) };
   }
 
   async list(account: AccountRef): Promise<SubscriptionDto[]> {

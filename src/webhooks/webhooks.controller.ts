@@ -7,7 +7,6 @@ import {
   ApiProperty,
   ApiTags,
 } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { NoUserToken } from '../auth/auth.decorators';
 import { ApiErrors } from '../errors/api-errors.decorator';
@@ -34,7 +33,6 @@ export class WebhooksController {
 
   @Post('stripe')
   @NoUserToken()
-  @SkipThrottle()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Stripe webhook endpoint',

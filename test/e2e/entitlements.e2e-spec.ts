@@ -204,7 +204,23 @@ describe('GET /api/entitlements', () => {
       .get('/api/subscriptions/current')
       .set(bearer(account.token))
       .expect(200);
-    expect(current.body).toEqual({ subscription: null });
+    // An account whose plan is a lifetime purchase shows it as its plan: no end, no renewal.
+    expect(current.body).toEqual({
+      subscription: expect.objectContaining({
+        kind: 'lifetime',
+        id: purchases.body[0].id,
+        status: 'active',
+        productId: 'prod_lifetime',
+        priceId: 'price_lifetime',
+        periodType: 'ALL_TIME',
+        interval: null,
+        amount: 49900,
+        currentPeriodEnd: null,
+        cancelAtPeriodEnd: false,
+        autoRenew: false,
+        entitled: true,
+      }),
+    });
   });
 
   it('records a credits pack bought twice as two purchases that grant no features', async () => {

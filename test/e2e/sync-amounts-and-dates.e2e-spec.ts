@@ -71,10 +71,11 @@ describe('amounts and dates written by the sync engine', () => {
       .send({ priceId: 'price_pro_monthly' })
       .expect(201);
     const before = Date.now();
+    // Another plan: the same checkout asked again would join the open session instead.
     await t.http
       .post('/api/checkout/sessions')
       .set(auth)
-      .send({ priceId: 'price_pro_monthly' })
+      .send({ priceId: 'price_starter_monthly' })
       .expect(201);
     await flushWebhooks(t.service);
     const account = await t.prisma.account.findFirstOrThrow({ where: { externalId: user.sub } });

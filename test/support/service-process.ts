@@ -32,6 +32,7 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
         JWT_SECRET: TEST_JWT_SECRET,
         ADMIN_API_KEY: TEST_ADMIN_KEY,
         THROTTLE_LIMIT: '100000',
+        THROTTLE_WEBHOOK_LIMIT: '100000',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

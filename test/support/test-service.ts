@@ -1,5 +1,10 @@
 import supertest from 'supertest';
-import { startService, type BootOptions, type RunningService } from '../../src/boot';
+import {
+  startService,
+  type BootOptions,
+  type RunningService,
+  type ShutdownReport,
+} from '../../src/boot';
 import { loadConfig } from '../../src/config/app-config';
 import type { OpenDatabase } from '../../src/database/database-location';
 import { PrismaService } from '../../src/database/prisma.service';
@@ -12,7 +17,7 @@ export interface TestService {
   prisma: PrismaService;
   databaseUrl: string;
   database: OpenDatabase;
-  close(): Promise<void>;
+  close(): Promise<ShutdownReport>;
 }
 
 /**
@@ -22,6 +27,8 @@ export interface TestService {
 export interface TestServiceOptions {
   /** PostgreSQL settings for the service's connections, e.g. `-c lock_timeout=500`. */
   databaseOptions?: string;
+  /** Put something (a fault-injecting proxy) between the service and PostgreSQL. */
+  databaseVia?: (server: { host: string; port: number }) => Promise<{ host: string; port: number }>;
   /** Put something (a fault-injecting proxy) between the SDK and the emulator. */
   connectVia?: NonNullable<BootOptions['sandbox']>['connectVia'];
   /** The service's clock this far from the emulator's; the test may change it. */
@@ -57,13 +64,17 @@ export async function startTestService(
   options: TestServiceOptions = {},
 ): Promise<TestService> {
   const created = options.database ?? (await createTestDatabase());
-  const database =
-    options.databaseOptions === undefined
-      ? created
-      : {
-          ...created,
-          url: `${created.url}?options=${encodeURIComponent(options.databaseOptions)}`,
-        };
+  let url = new URL(created.url);
+  if (options.databaseVia !== undefined) {
+    const via = await options.databaseVia({ host: url.hostname, port: Number(url.port || 5432) });
+    url = new URL(created.url);
+    url.hostname = via.host;
+    url.port = String(via.port);
+  }
+  if (options.databaseOptions !== undefined) {
+    url.searchParams.set('options', options.databaseOptions);
+  }
+  const database = { ...created, url: url.toString() };
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -73,6 +84,7 @@ export async function startTestService(
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     FRONTEND_URL: 'http://localhost:5173',
     THROTTLE_LIMIT: '100000',
+    THROTTLE_WEBHOOK_LIMIT: '100000',
     ...env,
   });
   const service = await startService(config, {

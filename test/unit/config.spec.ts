@@ -125,6 +125,32 @@ describe('loadConfig', () => {
     expect(config.admin.billingAdminRoles).toEqual(['owner', 'billing']);
   });
 
+  it('takes CORS_ORIGINS=* alone as any origin, and refuses it mixed with origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+    expect(failure({ CORS_ORIGINS: '*,https://a.example' })).toContain('CORS_ORIGINS');
+    expect(failure({ CORS_ORIGINS: 'https://a.example/path' })).toContain('CORS_ORIGINS');
+  });
+
+  it('reads the hardening settings with their defaults and bounds', () => {
+    const config = loadConfig({});
+    expect(config.jwt.maxTokenAgeSeconds).toBe(86_400);
+    expect(config.database.poolTimeoutMs).toBe(3_000);
+    expect(config.throttle).toEqual({
+      ttlSeconds: 60,
+      limit: 300,
+      serviceLimit: 60_000,
+      webhookLimit: 6_000,
+    });
+    expect(config.admin.entitlementsApiKey).toBeUndefined();
+    expect(failure({ JWT_MAX_TOKEN_AGE_SECONDS: '10' })).toContain('JWT_MAX_TOKEN_AGE_SECONDS');
+    expect(failure({ DATABASE_POOL_TIMEOUT_MS: '5' })).toContain('DATABASE_POOL_TIMEOUT_MS');
+    expect(failure({ ENTITLEMENTS_API_KEY: 'short' })).toContain('ENTITLEMENTS_API_KEY');
+    const key = 'k'.repeat(30);
+    expect(failure({ ADMIN_API_KEY: key, ENTITLEMENTS_API_KEY: key })).toContain(
+      'must differ from ADMIN_API_KEY',
+    );
+  });
+
   it('keeps the message free of secret values', () => {
     expect(failure({ JWT_SECRET: 'short' })).not.toContain('short');
   });

@@ -19,12 +19,14 @@ const ROOT = join(__dirname, '..', '..');
 /** What the global guard answers for each access level (checked against the guard below). */
 const ACCESS_ERRORS: Record<AccessLevel | 'public' | 'no-user-token', ErrorCode[]> = {
   'no-user-token': [],
-  // A public route still verifies a token that is sent.
-  public: ['UNAUTHENTICATED'],
-  member: ['UNAUTHENTICATED'],
-  'billing-admin': ['UNAUTHENTICATED', 'BILLING_ROLE_REQUIRED'],
-  admin: ['UNAUTHENTICATED', 'ADMIN_REQUIRED'],
-  'member-or-admin-key': ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'ACCOUNT_NOT_FOUND'],
+  // A public route still verifies a token that is sent; a verified token whose claims hold
+  // control characters is a 400.
+  public: ['UNAUTHENTICATED', 'VALIDATION_FAILED'],
+  member: ['UNAUTHENTICATED', 'VALIDATION_FAILED'],
+  'billing-admin': ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'BILLING_ROLE_REQUIRED'],
+  // The entitlements key on an admin route is ADMIN_REQUIRED too.
+  admin: ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'ADMIN_REQUIRED'],
+  'member-or-service-key': ['UNAUTHENTICATED', 'VALIDATION_FAILED', 'ACCOUNT_NOT_FOUND'],
 };
 
 /**

@@ -48,7 +48,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process answers */
+        /**
+         * Liveness: the process answers
+         * @description Touches neither the database nor Stripe: a restart would not fix either.
+         */
         get: operations["HealthController_live"];
         put?: never;
         post?: never;
@@ -66,8 +69,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Readiness: the database answers
-         * @description Fails with 503 SERVICE_UNAVAILABLE when PostgreSQL is unreachable. Stripe is reported in `checks` but does not fail readiness: a Stripe outage should not take every instance out of rotation.
+         * Readiness: the database answers and the service is not shutting down
+         * @description Fails with 503 SERVICE_UNAVAILABLE when PostgreSQL is unreachable and from the moment a shutdown starts (SIGTERM). Stripe is reported in `checks` from a cache refreshed in the background at most every 30 s, and never fails readiness: a Stripe outage should not take every instance out of rotation.
          */
         get: operations["HealthController_ready"];
         put?: never;
@@ -123,8 +126,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The account's current subscription
-         * @description The live one (trialing, active, past_due, unpaid, paused, incomplete), else the most recently ended one still inside its paid period, else null.
+         * The account's current plan
+         * @description The live subscription (trialing, active, past_due, unpaid, paused, incomplete), else a lifetime purchase (`kind` lifetime, `periodType` ALL_TIME, `currentPeriodEnd` null, `autoRenew` false), else the most recently ended subscription still inside its paid period, else null.
          */
         get: operations["SubscriptionsController_current"];
         put?: never;
@@ -440,7 +443,7 @@ export interface paths {
         };
         /**
          * May the account use this feature?
-         * @description For a member with a bearer token, or for another service with `X-Admin-Key` and `?accountId=`. Answered from memory for up to ENTITLEMENTS_CACHE_SECONDS; a webhook that changes the account clears it at once.
+         * @description For a member with a bearer token, or for another service with `X-Entitlements-Key` (or `X-Admin-Key`) and `?accountId=`. Answered from memory for up to ENTITLEMENTS_CACHE_SECONDS; a webhook that changes the account clears it at once.
          */
         get: operations["EntitlementsController_check"];
         put?: never;
@@ -530,13 +533,20 @@ export interface components {
             /** @enum {string} */
             status: "ready";
             /**
+             * @description `database`: `up`, or `busy` when every pooled connection is taken (still ready). `stripe`: information only, the last background probe's answer (`up`, `down`, `unknown`), refreshed at most every 30 s.
              * @example {
              *       "database": "up",
-             *       "stripe": "up"
+             *       "stripe": "up",
+             *       "stripeCheckedAt": "2026-12-01T10:00:00.000Z"
              *     }
              */
-            checks: {
-                [key: string]: "up" | "down";
+            checks?: {
+                /** @enum {string} */
+                database: "up" | "busy";
+                /** @enum {string} */
+                stripe: "up" | "down" | "unknown";
+                /** Format: date-time */
+                stripeCheckedAt: string | null;
             };
         };
         PriceDto: {
@@ -660,6 +670,11 @@ export interface components {
             end: string | null;
         };
         SubscriptionDto: {
+            /**
+             * @description `subscription`: a Stripe subscription (`id` is its `sub_…` id). `lifetime`: a lifetime purchase shown as the plan (`id` is the purchase id, `periodType` ALL_TIME, `currentPeriodEnd` null, `autoRenew` false, `status` active).
+             * @enum {string}
+             */
+            kind: "subscription" | "lifetime";
             /** @example sub_1Q… */
             id: string;
             /**
@@ -695,7 +710,10 @@ export interface components {
             quantity: number;
             /** Format: date-time */
             currentPeriodStart: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description null for a lifetime plan: it never ends.
+             */
             currentPeriodEnd: string | null;
             cancelAtPeriodEnd: boolean;
             /** Format: date-time */
@@ -1119,7 +1137,7 @@ export interface components {
              * @example SUBSCRIPTION_ALREADY_ACTIVE
              * @enum {string}
              */
-            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY" | "CHECKOUT_IN_PROGRESS" | "INTERNAL_ERROR";
             /** @example This account already has an active subscription. */
             message: string;
             details: components["schemas"]["ErrorDetailDto"][];
@@ -1152,6 +1170,18 @@ export interface operations {
                     "application/json": components["schemas"]["PublicConfigDto"];
                 };
             };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
+                };
+            };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
             401: {
                 headers: {
@@ -1185,6 +1215,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -1208,6 +1250,18 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
+                };
+            };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
             401: {
                 headers: {
@@ -1241,6 +1295,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -1263,6 +1329,18 @@ export interface operations {
                     "application/json": components["schemas"]["LivenessDto"];
                 };
             };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
+                };
+            };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
             401: {
                 headers: {
@@ -1296,6 +1374,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -1318,6 +1408,18 @@ export interface operations {
                     "application/json": components["schemas"]["ReadinessDto"];
                 };
             };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
+                };
+            };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
             401: {
                 headers: {
@@ -1354,7 +1456,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `SERVICE_UNAVAILABLE`: The service is not ready. */
+            /** @description `SERVICE_UNAVAILABLE`: The service is not ready.<br>`DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1362,7 +1464,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "SERVICE_UNAVAILABLE";
+                        error_code: "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -1438,6 +1540,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     CatalogController_getPrice: {
@@ -1457,6 +1571,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PriceWithProductDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
                 };
             };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
@@ -1507,6 +1633,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     SubscriptionsController_current: {
@@ -1524,6 +1662,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CurrentSubscriptionDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
                 };
             };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
@@ -1559,6 +1709,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -1705,6 +1867,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     SubscriptionsController_resume: {
@@ -1724,7 +1898,7 @@ export interface operations {
                     "application/json": components["schemas"]["CurrentSubscriptionDto"];
                 };
             };
-            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request. */
+            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`VALIDATION_FAILED`: The request is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1732,7 +1906,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "STRIPE_REQUEST_FAILED";
+                        error_code: "STRIPE_REQUEST_FAILED" | "VALIDATION_FAILED";
                     };
                 };
             };
@@ -1817,6 +1991,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -1963,6 +2149,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     SubscriptionsController_list: {
@@ -1980,6 +2178,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubscriptionDto"][];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
                 };
             };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
@@ -2018,6 +2228,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     WebhooksController_receive: {
@@ -2045,7 +2267,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookOutcomeDto"];
                 };
             };
-            /** @description `WEBHOOK_SIGNATURE_INVALID`: The Stripe-Signature header is missing, invalid or too old.<br>`WEBHOOK_PAYLOAD_INVALID`: The webhook body is not a Stripe event. */
+            /** @description `WEBHOOK_SIGNATURE_INVALID`: The Stripe-Signature header is missing, invalid or too old.<br>`WEBHOOK_PAYLOAD_INVALID`: The webhook body is not a Stripe event.<br>`VALIDATION_FAILED`: The request is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2053,7 +2275,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID";
+                        error_code: "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "VALIDATION_FAILED";
                     };
                 };
             };
@@ -2093,7 +2315,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `WEBHOOK_DEFERRED`: The event needs Stripe, which is busy; it will be applied when Stripe retries it. */
+            /** @description `WEBHOOK_DEFERRED`: The event needs Stripe, which is busy; it will be applied when Stripe retries it.<br>`DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2101,7 +2323,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "WEBHOOK_DEFERRED";
+                        error_code: "WEBHOOK_DEFERRED" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -2179,7 +2401,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `PRICE_OUT_OF_SYNC`: This price is no longer available in Stripe; the catalog is being refreshed.<br>`SUBSCRIPTION_ALREADY_ACTIVE`: This account already has an active subscription.<br>`ALREADY_PURCHASED`: This account already owns this lifetime product.<br>`IDEMPOTENCY_KEY_IN_PROGRESS`: A request with this Idempotency-Key is still being processed. */
+            /** @description `PRICE_OUT_OF_SYNC`: This price is no longer available in Stripe; the catalog is being refreshed.<br>`SUBSCRIPTION_ALREADY_ACTIVE`: This account already has an active subscription.<br>`ALREADY_PURCHASED`: This account already owns this lifetime product.<br>`IDEMPOTENCY_KEY_IN_PROGRESS`: A request with this Idempotency-Key is still being processed.<br>`CHECKOUT_IN_PROGRESS`: Another checkout for this account is being created; retry shortly. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2187,7 +2409,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "PRICE_OUT_OF_SYNC" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "IDEMPOTENCY_KEY_IN_PROGRESS";
+                        error_code: "PRICE_OUT_OF_SYNC" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "CHECKOUT_IN_PROGRESS";
                     };
                 };
             };
@@ -2263,6 +2485,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     CheckoutController_status: {
@@ -2284,7 +2518,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutSessionStatusDto"];
                 };
             };
-            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request. */
+            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`VALIDATION_FAILED`: The request is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2292,7 +2526,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "STRIPE_REQUEST_FAILED";
+                        error_code: "STRIPE_REQUEST_FAILED" | "VALIDATION_FAILED";
                     };
                 };
             };
@@ -2353,6 +2587,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -2502,6 +2748,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     AdminController_listWebhookEvents: {
@@ -2584,6 +2842,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     AdminController_replayWebhookEvent: {
@@ -2603,6 +2873,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEventDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
                 };
             };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
@@ -2665,7 +2947,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `WEBHOOK_DEFERRED`: The event needs Stripe, which is busy; it will be applied when Stripe retries it. */
+            /** @description `WEBHOOK_DEFERRED`: The event needs Stripe, which is busy; it will be applied when Stripe retries it.<br>`DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2673,7 +2955,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "WEBHOOK_DEFERRED";
+                        error_code: "WEBHOOK_DEFERRED" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -2770,6 +3052,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     AdminController_sync: {
@@ -2789,7 +3083,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncReportDto"];
                 };
             };
-            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request. */
+            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`VALIDATION_FAILED`: The request is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2797,7 +3091,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "STRIPE_REQUEST_FAILED";
+                        error_code: "STRIPE_REQUEST_FAILED" | "VALIDATION_FAILED";
                     };
                 };
             };
@@ -2870,6 +3164,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -2967,7 +3273,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `WEBHOOK_DEFERRED`: The event needs Stripe, which is busy; it will be applied when Stripe retries it. */
+            /** @description `WEBHOOK_DEFERRED`: The event needs Stripe, which is busy; it will be applied when Stripe retries it.<br>`DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2975,7 +3281,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "WEBHOOK_DEFERRED";
+                        error_code: "WEBHOOK_DEFERRED" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -3056,6 +3362,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     PurchasesController_list: {
@@ -3073,6 +3391,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PurchaseDto"][];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
                 };
             };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
@@ -3108,6 +3438,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -3130,6 +3472,18 @@ export interface operations {
                     "application/json": components["schemas"]["EntitlementsDto"];
                 };
             };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
+                };
+            };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
             401: {
                 headers: {
@@ -3166,12 +3520,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     EntitlementsController_check: {
         parameters: {
             query?: {
-                /** @description The billing account, with X-Admin-Key only (ignored with a bearer token). */
+                /** @description The billing account, with a service key only (ignored with a bearer token). */
                 accountId?: unknown;
             };
             header?: never;
@@ -3250,6 +3616,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
         };
     };
     AccountViewController_view: {
@@ -3267,6 +3645,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccountViewDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
                 };
             };
             /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
@@ -3302,6 +3692,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };
@@ -3397,6 +3799,18 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
                     };
                 };
             };

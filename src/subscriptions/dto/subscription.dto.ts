@@ -33,6 +33,15 @@ export class SubscriptionDiscountDto {
 }
 
 export class SubscriptionDto {
+  @ApiProperty({
+    enum: ['subscription', 'lifetime'],
+    description:
+      '`subscription`: a Stripe subscription (`id` is its `sub_…` id). `lifetime`: a lifetime purchase ' +
+      'shown as the plan (`id` is the purchase id, `periodType` ALL_TIME, `currentPeriodEnd` null, ' +
+      '`autoRenew` false, `status` active).',
+  })
+  kind!: 'subscription' | 'lifetime';
+
   @ApiProperty({ example: 'sub_1Q…' })
   id!: string;
 
@@ -82,7 +91,12 @@ export class SubscriptionDto {
   @ApiProperty({ nullable: true, type: String, format: 'date-time' })
   currentPeriodStart!: Date | null;
 
-  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'null for a lifetime plan: it never ends.',
+  })
   currentPeriodEnd!: Date | null;
 
   @ApiProperty()

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Account" ADD COLUMN     "customerClaimUntil" TIMESTAMPTZ(3);
