@@ -108,12 +108,16 @@ class PooledTransaction implements SqlTransaction {
 
   async query<R extends QueryResultRow>(statement: Sql, name?: StatementName): Promise<R[]> {
     const result = this.client.query<R>(queryConfig(statement, name));
+    // Read below, after BEGIN's outcome: when BEGIN fails (the connection broke), the
+    // statement fails too and must not surface as an unhandled rejection meanwhile.
+    result.catch(() => undefined);
     await this.begin;
     return (await result).rows;
   }
 
   async finish(statement: Sql, name?: StatementName): Promise<void> {
     const result = this.client.query(queryConfig(statement, name));
+    result.catch(() => undefined);
     this.committed = this.client.query('COMMIT');
     // COMMIT after a failed statement answers ROLLBACK; the statement's error is what counts.
     this.committed.catch(() => undefined);
