@@ -43,6 +43,9 @@ describe('a transaction whose connection breaks while BEGIN waits', () => {
     const lockKey = 'customer:cus_broken_begin';
     const client = new SqlClient(prisma);
     // Another session holds the advisory lock, so the transaction's BEGIN waits on it.
+    const [{ pid: holderPid }] = (
+      await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+    ).rows;
     await holder.query('BEGIN');
     await holder.query(`SELECT pg_advisory_xact_lock(${advisoryKey(lockKey).toString()})`);
     const outcome = client
@@ -62,7 +65,7 @@ describe('a transaction whose connection breaks while BEGIN waits', () => {
       const { rows } = await observer.query<{ pid: number }>(
         `SELECT pid FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1`,
-        [holder.processID],
+        [holderPid],
       );
       pid = rows[0]?.pid;
       if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
