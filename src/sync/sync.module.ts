@@ -3,6 +3,7 @@ import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { BillingSync } from './billing-sync';
 import { ApplyEngine } from './engine/apply-engine';
 import { CatalogDirectory } from './engine/catalog-directory';
+import { SyncFanout } from './engine/fanout';
 import { CoalescedFetcher } from './engine/fetcher';
 import { SyncClock } from './engine/sync-clock';
 import { SyncEffectsBus } from './engine/sync-effects';
@@ -20,6 +21,7 @@ import { SyncScheduler } from './resync/sync.scheduler';
     ApplyEngine,
     CatalogDirectory,
     CoalescedFetcher,
+    SyncFanout,
     SyncClock,
     SyncEffectsBus,
     SyncMetrics,

@@ -8,6 +8,7 @@ import { EventLedgerRepository, type LedgerEntry } from '../ledger/event-ledger.
 import type { KindName, Mapped, StripeKind } from '../kinds/kind';
 import { kindNamed, kindOfEvent, kindOfObject } from '../kinds/registry';
 import { CatalogDirectory, type DependencyState } from './catalog-directory';
+import { notifyStatement } from './fanout';
 import { CoalescedFetcher } from './fetcher';
 import { contextStatement, resolveAccount, storedStampOf, type ContextRow } from './ownership';
 import { statement, watermarkUpsert, type StatementPart } from './rows';
@@ -389,7 +390,8 @@ export class ApplyEngine {
       parts.push(
         this.ledger.markStatement(ledger.entry.stripeEventId, 'IGNORED', outcome.reason ?? null),
       );
-    if (parts.length > 0) await tx.finish(statement(parts), true);
+    // Other instances learn at commit what changed (their caches), never on a rollback.
+    if (parts.length > 0) await tx.finish(statement(parts, notifyStatement(effects)), true);
     return { type: 'done', outcome, effects };
   }
 
