@@ -9,6 +9,7 @@ import { SyncClock } from './engine/sync-clock';
 import { SyncEffectsBus } from './engine/sync-effects';
 import { SyncMetrics } from './engine/sync.metrics';
 import { EventLedgerRepository } from './ledger/event-ledger.repository';
+import { EventQueue } from './queue/event-queue';
 import { ResyncService } from './resync/resync.service';
 import { SyncScheduler } from './resync/sync.scheduler';
 
@@ -26,6 +27,7 @@ import { SyncScheduler } from './resync/sync.scheduler';
     SyncEffectsBus,
     SyncMetrics,
     EventLedgerRepository,
+    EventQueue,
     ResyncService,
     SyncScheduler,
   ],

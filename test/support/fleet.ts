@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import {
@@ -10,6 +12,7 @@ import {
 import type { OpenDatabase } from '../../src/database/database-location';
 import { startServiceProcess, type ServiceProcess } from './service-process';
 import { createTestDatabase } from './test-database';
+import { TEST_ADMIN_KEY, TEST_JWT_SECRET } from './tokens';
 
 /** N service processes on one PostgreSQL database with one standalone emulator. */
 export interface Fleet {
@@ -20,6 +23,8 @@ export interface Fleet {
   stripe: Stripe;
   /** A connection to the fleet's database, for assertions. */
   db: Client;
+  /** The settings every instance got (DATABASE_URL, STRIPE_API_BASE, the test's own). */
+  env: Record<string, string>;
   /** Starts one more instance with the fleet's settings (and `env` over them). */
   add(env?: Record<string, string>): Promise<ServiceProcess>;
   /** Waits until the emulator has delivered every webhook it queued. */
@@ -73,6 +78,7 @@ export async function startFleet(
     instances,
     stripe,
     db,
+    env: shared,
     add,
     flush: async () => {
       const response = await fetch(`${emulator.url}/_emulator/webhooks/flush`, {
@@ -88,6 +94,58 @@ export async function startFleet(
       await db.end().catch(() => undefined);
       await database.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<void>;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** `npm run worker` as a real process (from the TypeScript sources), once it says it is ready. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const root = join(__dirname, '..', '..');
+  const child = spawn(
+    process.execPath,
+    ['-r', join(root, 'scripts', 'ts-require-hook.cjs'), join(root, 'src', 'cli', 'worker.ts')],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        LOG_LEVEL: 'warn',
+        JWT_SECRET: TEST_JWT_SECRET,
+        ADMIN_API_KEY: TEST_ADMIN_KEY,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  createInterface({ input: child.stderr }).on('line', (line) => output.push(line));
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line);
+      if (line.includes('Worker ready')) resolve();
+    });
+    void exited.then(() => reject(new Error(`the worker exited:\n${output.join('\n')}`)));
+  });
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    output,
+    exited,
+    stop: async () => {
+      if (alive()) child.kill('SIGTERM');
+      await exited;
+    },
+    kill: async () => {
+      if (alive()) child.kill('SIGKILL');
+      await exited;
     },
   };
 }
