@@ -37,7 +37,7 @@ export function fleetConfig(read: EnvReader): FleetConfig {
     webhookMode: read.oneOf('WEBHOOK_MODE', ['inline', 'queued'] as const, 'inline'),
     queue: {
       workers: read.int('QUEUE_WORKERS', 2, { min: 0, max: 64 }),
-      batchSize: read.int('QUEUE_BATCH_SIZE', 16, { min: 1, max: 500 }),
+      batchSize: read.int('QUEUE_BATCH_SIZE', 8, { min: 1, max: 500 }),
       pollMs: read.int('QUEUE_POLL_MS', 500, { min: 500, max: 60_000 }),
       jobTimeoutSeconds: read.int('QUEUE_JOB_TIMEOUT_SECONDS', 60, { min: 1, max: 3600 }),
       retryLimit: read.int('QUEUE_RETRY_LIMIT', 10, { min: 0, max: 100 }),
