@@ -81,6 +81,7 @@ function sampler(
   databaseUrl: string,
   pids: number[],
   everyMs: number,
+  queued: boolean,
 ): { stop(): Promise<{ depth: [number, number][]; cpuCores: number[][] }> } {
   const depth: [number, number][] = [];
   const cpuCores: number[][] = pids.map(() => []);
@@ -103,10 +104,15 @@ function sampler(
         });
         last = current;
         lastAt = now;
-        const { rows } = await client.query<{ n: string }>(
-          `SELECT count(*) AS n FROM pgboss.job WHERE name = 'stripe-event' AND state < 'completed'`,
-        );
-        depth.push([Math.round((now - started) / 100) / 10, Number(rows[0].n)]);
+        // Inline mode has no queue (and no pgboss schema): its depth is 0.
+        const waiting = queued
+          ? (
+              await client.query<{ n: string }>(
+                `SELECT count(*) AS n FROM pgboss.job WHERE name = 'stripe-event' AND state < 'completed'`,
+              )
+            ).rows[0].n
+          : '0';
+        depth.push([Math.round((now - started) / 100) / 10, Number(waiting)]);
       }
     } finally {
       await client.end();
@@ -220,7 +226,7 @@ export async function runFleetBench(argv: string[]): Promise<void> {
     const pids = instances.map((instance) => instance.child.pid);
     const cpuBefore = pids.map((pid) => cpuSeconds(pid));
     const requestsBefore = [...proxy.counts];
-    const samples = sampler(database.url, pids, 500);
+    const samples = sampler(database.url, pids, 500, options.mode === 'queued');
     const startedAt = Date.now();
     const run = await deliverThroughFleet(webhookUrl, stream, delivery);
     const drainMs = await drain(ids);

@@ -1,7 +1,10 @@
 import { Client } from 'pg';
+import Stripe from 'stripe';
 import { advisoryKey } from '../../src/database/sql-client';
 import { startFleet, startWorkerProcess, type Fleet, type WorkerProcess } from '../support/fleet';
-import { bearer, newUser, signToken } from '../support/tokens';
+import { TEST_ADMIN_KEY, bearer, newUser, signToken } from '../support/tokens';
+
+const SECRET = 'whsec_fleet_queue_test';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,6 +39,7 @@ describe('queued webhooks with worker processes', () => {
       QUEUE_JOB_TIMEOUT_SECONDS: '2',
       QUEUE_MAINTENANCE_SECONDS: '1',
       QUEUE_RETRY_DELAY_SECONDS: '1',
+      STRIPE_WEBHOOK_SECRETS: SECRET,
     });
   }, 180_000);
   afterAll(async () => {
@@ -146,5 +150,65 @@ describe('queued webhooks with worker processes', () => {
     ).toMatchObject({
       status: 'active',
     });
+  });
+
+  it('an event that fails is FAILED in the admin ledger, retried with backoff, then applied', async () => {
+    const [instance] = fleet.instances;
+    workers.push(await startWorkerProcess(fleet.env));
+    const customer = await fleet.stripe.customers.create({ email: 'queued-failure@example.com' });
+    await fleet.flush();
+    const realism = async (body: unknown): Promise<void> => {
+      const response = await fetch(`${fleet.emulator.url}/_emulator/realism`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(200);
+    };
+    // Stripe fails every call: the thin event's fetch fails, whatever the SDK's retries.
+    await realism({ faults: { rate: 1, kinds: ['500'], phase: 'before' } });
+    const event = {
+      id: `evt_queued_failure_${Date.now()}`,
+      object: 'event',
+      type: 'customer.updated',
+      api_version: '2025-03-31.basil',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object: { id: customer.id, object: 'customer' } },
+    };
+    const payload = JSON.stringify(event);
+    const answer = await fetch(`${instance.url}/api/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }),
+      },
+      body: payload,
+    });
+    // Recorded and queued: answered at once, whatever Stripe does.
+    expect(answer.status).toBe(200);
+
+    const failed = await waitFor('the failure in the admin ledger', async () => {
+      const response = await fetch(`${instance.url}/api/admin/webhook-events?status=FAILED`, {
+        headers: { 'x-admin-key': TEST_ADMIN_KEY },
+      });
+      expect(response.status).toBe(200);
+      const rows = (await response.json()) as { id: string; attempts: number; lastError: string }[];
+      return rows.find((row) => row.id === event.id) ?? null;
+    });
+    expect(failed.lastError).toEqual(expect.any(String));
+    expect(failed.attempts).toBeGreaterThanOrEqual(1);
+
+    await realism({ faults: null });
+    const applied = await waitFor('the retried event applied', async () => {
+      const { rows } = await fleet.db.query<{ status: string; attempts: number }>(
+        'SELECT "status"::text AS status, "attempts" FROM "WebhookEvent" WHERE "stripeEventId" = $1',
+        [event.id],
+      );
+      return rows[0]?.status === 'PROCESSED' ? rows[0] : null;
+    });
+    expect(applied.attempts).toBeGreaterThanOrEqual(2);
   });
 });
