@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import type Stripe from 'stripe';
 import { packageRoot } from '../src/common/package-root';
+import { isFleetRun, runFleetBench } from './fleet.bench';
 import {
   deliveryStream,
   EmulatorDriver,
@@ -95,8 +96,6 @@ function parseOptions(argv: string[]): Options {
   };
   const optional = (name: string, min: number, max: number): number | null =>
     value(name) === undefined ? null : number(name, 0, min, max);
-  if (argv.includes('--instances'))
-    throw new Error('--instances comes with the scale-out work; this build runs one instance');
   return {
     customers: number('customers', 245, 10, 5_000),
     warmUpCustomers: number('warm-up-customers', 15, 1, 500),
@@ -273,6 +272,8 @@ function row(cells: (string | number | null)[], widths: number[]): string {
 }
 
 async function main(): Promise<void> {
+  // --instances / --mode: the fleet run (bench/fleet.bench.ts).
+  if (isFleetRun(process.argv.slice(2))) return runFleetBench(process.argv.slice(2));
   const options = parseOptions(process.argv.slice(2));
   const root = packageRoot(__dirname);
   const startedAt = new Date();

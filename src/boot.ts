@@ -67,7 +67,7 @@ export interface BootOptions {
   };
 }
 
-function stripeConnection(config: AppConfig): StripeConnection {
+export function stripeConnection(config: AppConfig): StripeConnection {
   const base = config.stripe.apiBase;
   return {
     apiKey: config.stripe.secretKey ?? SANDBOX_SECRET_KEY,

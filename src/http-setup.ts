@@ -19,6 +19,7 @@ import { jsonBodyProblem, requestTargetProblem } from './errors/input-guards';
 import { createValidationPipe } from './errors/validation';
 import { requestIdFor } from './logging/logging.module';
 import { FixedWindowStore, type RateLimitStore } from './throttling/rate-limit.store';
+import { RedisWindowStore } from './throttling/redis-window.store';
 import { RateLimiter } from './throttling/rate-limiter';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { installWebhookIngress } from './webhooks/webhook-ingress';
@@ -309,6 +310,12 @@ function answerClientErrors(server: Server): void {
   });
 }
 
+/** Counts in Redis when REDIS_URL is set (shared by every instance), else in this process. */
+function rateLimitStore(config: AppConfig): RateLimitStore {
+  const url = config.fleet.redisUrl;
+  return url === undefined ? new FixedWindowStore() : new RedisWindowStore(url);
+}
+
 /**
  * Everything about the HTTP surface that is not a route, in the order a request meets it:
  * request id, in-flight tracking and the webhook budget (the server's front door), the webhook
@@ -321,12 +328,13 @@ export function configureHttp(
   lifecycle: ServiceLifecycle,
 ): InFlightRequests {
   const inFlight = new InFlightRequests(lifecycle);
-  const counts = new FixedWindowStore();
+  const counts = rateLimitStore(config);
   app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
     requestIdFor(req, res);
     next();
   });
   const server = app.getHttpServer();
+  if (counts instanceof RedisWindowStore) server.once('close', () => void counts.close());
   // Stripe's deliveries are served in front of Express and the API's pipeline (helmet, CORS,
   // parsers, guards, per-request logs): they need none of it; the signature is checked on the
   // raw bytes, and errors still have the envelope.

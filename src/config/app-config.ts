@@ -1,5 +1,6 @@
 import { isCronExpression } from './cron';
 import { ConfigError, EnvReader, type Env } from './env-reader';
+import { fleetConfig, type FleetConfig } from './fleet-config';
 
 /** sandbox: the built-in emulator plays Stripe; test/live: real Stripe, by key prefix. */
 export type BillingMode = 'sandbox' | 'test' | 'live';
@@ -131,6 +132,8 @@ export interface AppConfig {
     /** How far this service's clock may be from Stripe's, in seconds (watermarks of fetches). */
     clockSkewSeconds: number;
   };
+  /** Several instances on one PostgreSQL: webhook mode, job queue, shared rate limits. */
+  fleet: FleetConfig;
   metricsToken?: string;
   /** Express `trust proxy`: how many proxies to trust for the client IP (throttling, logs). */
   trustProxy: number;
@@ -368,6 +371,7 @@ export function loadConfig(env: Env): AppConfig {
       lookbackDays: read.int('SYNC_LOOKBACK_DAYS', 90, { min: 1, max: 3650 }),
       clockSkewSeconds: read.int('SYNC_CLOCK_SKEW_SECONDS', 5, { min: 0, max: 300 }),
     },
+    fleet: fleetConfig(read),
     metricsToken: read.optionalString('METRICS_TOKEN'),
     trustProxy: read.int('TRUST_PROXY', 0, { min: 0, max: 10 }),
   };

@@ -1,6 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { WebhookEvent, WebhookEventStatus } from '../generated/prisma/client';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { PrismaService } from '../database/prisma.service';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { StripeBudgetExhaustedError } from '../stripe/stripe-budget';
 import { withStripePurpose, type StripePurpose } from '../stripe/stripe-call-context';
@@ -11,9 +14,13 @@ import { SyncMetrics } from './engine/sync.metrics';
 import type { KindName } from './kinds/kind';
 import { kindOfObject } from './kinds/registry';
 import { EventLedgerRepository, type LedgerEntry } from './ledger/event-ledger.repository';
+import { EventQueue, type EventJob } from './queue/event-queue';
 import { ResyncService, type CatalogSyncReport, type ResyncReport } from './resync/resync.service';
 
 export type { EventOutcome, ResyncReport, CatalogSyncReport };
+
+/** What ingest answers: applied now (inline), or recorded and queued for a worker. */
+export type ReceiveOutcome = EventOutcome | { status: 'queued' };
 
 /** The event needs Stripe and the budget has no room now: retry later (503 inline). */
 export class EventDeferredError extends Error {
@@ -46,7 +53,7 @@ function errorText(error: unknown): string {
  * replay, catch up and resync through it; caches subscribe to what it committed.
  */
 @Injectable()
-export class BillingSync {
+export class BillingSync implements OnApplicationBootstrap {
   private readonly logger = new Logger(BillingSync.name);
 
   constructor(
@@ -56,8 +63,83 @@ export class BillingSync {
     private readonly effects: SyncEffectsBus,
     private readonly clock: SyncClock,
     private readonly metrics: SyncMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queue: EventQueue,
+    private readonly prisma: PrismaService,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
+
+  /** Queued mode: the job engine starts with the app, and so do this process's workers. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.queue.enabled) return;
+    await this.queue.start();
+    if (this.config.fleet.queue.workers > 0) await this.queue.work((job) => this.applyQueued(job));
+  }
+
+  /**
+   * Ingest's door: WEBHOOK_MODE=inline applies the event now; queued records it in the ledger
+   * (PROCESSING) and inserts its job in the same transaction, so an answered delivery is never
+   * lost and a duplicate delivery (to any instance, at the same moment) queues nothing more.
+   * Types this service does not apply are recorded as IGNORED at once either way.
+   */
+  async receiveEvent(event: Stripe.Event, payload: string): Promise<ReceiveOutcome> {
+    if (!this.queue.enabled) return this.applyEvent(event, payload);
+    const { kind, entry } = this.engine.read(event, payload);
+    if (kind === undefined) return this.applyEvent(event, payload);
+    await this.queue.start();
+    const client = await this.prisma.pool.connect();
+    let broken = false;
+    const onBroken = (): void => {
+      broken = true;
+    };
+    client.on('error', onBroken);
+    let queued = false;
+    try {
+      await client.query('BEGIN');
+      const { text, values } = this.ledger.queueStatement(entry).toQuery();
+      const recorded = await client.query(text, values);
+      if ((recorded.rowCount ?? 0) > 0) {
+        await this.queue.enqueue(entry.stripeEventId, (sqlText, sqlValues) =>
+          client.query(sqlText, sqlValues),
+        );
+        queued = true;
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw error;
+    } finally {
+      client.removeListener('error', onBroken);
+      client.release(broken);
+    }
+    this.metrics.event(event.type, queued ? 'queued' : 'duplicate');
+    if (queued) {
+      this.queue.wake();
+      return { status: 'queued' };
+    }
+    const status = await this.ledger.statusOf(entry.stripeEventId);
+    return status === 'PROCESSED' || status === 'IGNORED'
+      ? { status: 'duplicate' }
+      : { status: 'queued' };
+  }
+
+  /**
+   * A worker's job: applies the recorded event unless it already was. A deferred or failed
+   * event throws, and the job engine retries it with backoff (a failure is in the ledger).
+   */
+  async applyQueued(job: EventJob): Promise<void> {
+    const row = await this.ledger.findByStripeId(job.eventId);
+    if (row === null || row.status === 'PROCESSED' || row.status === 'IGNORED') return;
+    const event = row.payload as unknown as Stripe.Event;
+    await this.applyEvent(event, JSON.stringify(event));
+  }
+
+  /** Jobs waiting or running in queued mode (0 inline). */
+  queueDepth(): Promise<number> {
+    return this.queue.enabled ? this.queue.depth() : Promise.resolve(0);
+  }
 
   /**
    * Applies one verified Stripe event exactly once (DESIGN §6). `payload` is the body as

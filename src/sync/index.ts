@@ -9,6 +9,7 @@ export {
   EventFailedError,
   type CatalogSyncReport,
   type EventOutcome,
+  type ReceiveOutcome,
   type ResyncReport,
 } from './billing-sync';
 export type { SyncEffects } from './engine/sync-effects';

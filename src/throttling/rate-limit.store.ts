@@ -6,10 +6,10 @@ export interface WindowCount {
 }
 
 /**
- * Where request counts live. Today one process's memory (`FixedWindowStore`): each instance
- * counts on its own, so N instances behind a balancer allow up to N × the limit. A shared store
- * (Redis `INCR` + `PEXPIRE`, one round trip) implements the same method when the service scales
- * out; nothing else changes.
+ * Where request counts live: one process's memory (`FixedWindowStore`, the default: each
+ * instance counts on its own, so N instances behind a balancer allow up to N × the limit), or
+ * Redis when REDIS_URL is set (`RedisWindowStore`: INCR + PEXPIRE in one round trip, shared by
+ * every instance).
  */
 export interface RateLimitStore {
   /** Counts one request for `key` in a window of `windowMs` and returns the window's count. */

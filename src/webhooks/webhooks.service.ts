@@ -61,10 +61,13 @@ export class WebhooksService {
     return this.apply(event, (rawBody as Buffer).toString('utf8'));
   }
 
-  /** Applies a verified event: 200 (maybe a duplicate), 503 deferred, or 500 failed. */
+  /**
+   * Hands a verified event to the engine: applied now (WEBHOOK_MODE=inline: 200, maybe a
+   * duplicate, 503 deferred, 500 failed) or recorded and queued (queued: 200 at once).
+   */
   async apply(event: Stripe.Event, payload: string): Promise<WebhookOutcome> {
     try {
-      const outcome = await this.sync.applyEvent(event, payload);
+      const outcome = await this.sync.receiveEvent(event, payload);
       return outcome.status === 'duplicate'
         ? { received: true, duplicate: true }
         : { received: true };

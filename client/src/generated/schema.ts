@@ -220,7 +220,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe webhook endpoint
-         * @description Verifies `Stripe-Signature` on the raw body against every secret in STRIPE_WEBHOOK_SECRETS, then applies the event exactly once (ledger, per-customer lock, the event's own object when it is provably the newest state, else a fetch from Stripe outside any transaction). 500 means Stripe should retry; 503 (with Retry-After) that the event needs Stripe and the Stripe API budget is spent for now.
+         * @description Verifies `Stripe-Signature` on the raw body against every secret in STRIPE_WEBHOOK_SECRETS, then applies the event exactly once (ledger, per-customer lock, the event's own object when it is provably the newest state, else a fetch from Stripe outside any transaction). 500 means Stripe should retry; 503 (with Retry-After) that the event needs Stripe and the Stripe API budget is spent for now. With WEBHOOK_MODE=queued the event is recorded in the ledger with its job and answered 200 at once; workers apply it (retrying with backoff).
          */
         post: operations["WebhooksController_receive"];
         delete?: never;

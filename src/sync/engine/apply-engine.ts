@@ -8,6 +8,7 @@ import { EventLedgerRepository, type LedgerEntry } from '../ledger/event-ledger.
 import type { KindName, Mapped, StripeKind } from '../kinds/kind';
 import { kindNamed, kindOfEvent, kindOfObject } from '../kinds/registry';
 import { CatalogDirectory, type DependencyState } from './catalog-directory';
+import { notifyStatement } from './fanout';
 import { CoalescedFetcher } from './fetcher';
 import { contextStatement, resolveAccount, storedStampOf, type ContextRow } from './ownership';
 import { statement, watermarkUpsert, type StatementPart } from './rows';
@@ -119,18 +120,7 @@ export class ApplyEngine {
     }
     this.metrics.event(event.type, 'received');
     this.clock.observeEvent(event.created);
-    const kind = kindOfEvent(event.type);
-    const raw = event.data.object as { id: string };
-    const object = kind?.enrich?.(raw) ?? raw;
-    const entry: LedgerEntry = {
-      stripeEventId: event.id,
-      type: event.type,
-      apiVersion: event.api_version ?? null,
-      objectId: typeof object.id === 'string' ? object.id : null,
-      stripeCustomerId: kind?.customerOf(object) ?? null,
-      stripeCreatedAt: new Date(event.created * 1000),
-      payload,
-    };
+    const { kind, object, entry } = this.read(event, payload);
     if (kind === undefined) {
       // Nothing to replay for a type this service does not apply: the record keeps what names it.
       const stub = JSON.stringify({
@@ -176,6 +166,26 @@ export class ApplyEngine {
     if (outcome.status === 'applied')
       this.metrics.applied(event.type, started, event.created, this.clock.nowSeconds());
     return outcome;
+  }
+
+  /** The event's kind, its object (enriched) and its ledger record. */
+  read(
+    event: Stripe.Event,
+    payload: string,
+  ): { kind: AnyKind | undefined; object: { id: string }; entry: LedgerEntry } {
+    const kind = kindOfEvent(event.type);
+    const raw = event.data.object as { id: string };
+    const object = kind?.enrich?.(raw) ?? raw;
+    const entry: LedgerEntry = {
+      stripeEventId: event.id,
+      type: event.type,
+      apiVersion: event.api_version ?? null,
+      objectId: typeof object.id === 'string' ? object.id : null,
+      stripeCustomerId: kind?.customerOf(object) ?? null,
+      stripeCreatedAt: new Date(event.created * 1000),
+      payload,
+    };
+    return { kind, object, entry };
   }
 
   /**
@@ -389,7 +399,8 @@ export class ApplyEngine {
       parts.push(
         this.ledger.markStatement(ledger.entry.stripeEventId, 'IGNORED', outcome.reason ?? null),
       );
-    if (parts.length > 0) await tx.finish(statement(parts), true);
+    // Other instances learn at commit what changed (their caches), never on a rollback.
+    if (parts.length > 0) await tx.finish(statement(parts, notifyStatement(effects)), true);
     return { type: 'done', outcome, effects };
   }
 

@@ -41,14 +41,18 @@ export function accountUpdate(account: AccountRefForWrite, hadSubscription: bool
 /** A part of a statement; name it to refer to its RETURNING rows from a later part. */
 export type StatementPart = Sql | { name: string; sql: Sql } | null;
 
-/** `WITH w0 AS (…), w1 AS (…) SELECT 1`: the parts run in one statement (one round trip). */
-export function statement(parts: StatementPart[]): Sql {
+/**
+ * `WITH w0 AS (…), w1 AS (…) SELECT 1`: the parts run in one statement (one round trip).
+ * `last` replaces the final `SELECT 1` (a `SELECT pg_notify(…)`, which a CTE would not run).
+ */
+export function statement(parts: StatementPart[], last: Sql | null = null): Sql {
   const present = parts.filter((part): part is Sql | { name: string; sql: Sql } => part !== null);
-  if (present.length === 0) return sql`SELECT 1`;
+  const final = last ?? sql`SELECT 1`;
+  if (present.length === 0) return final;
   const ctes = present.map((part, index) =>
     part instanceof Sql
       ? sql`${raw(`w${index}`)} AS (${part})`
       : sql`${raw(part.name)} AS (${part.sql})`,
   );
-  return sql`WITH ${join(ctes)} SELECT 1`;
+  return sql`WITH ${join(ctes)} ${final}`;
 }

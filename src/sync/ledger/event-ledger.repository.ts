@@ -45,6 +45,21 @@ export class EventLedgerRepository {
       RETURNING 1`;
   }
 
+  /**
+   * Queued mode: records a received event as PROCESSING (waiting for a worker), or takes back
+   * one that FAILED. Answers a row only then: the caller queues a job in the same transaction.
+   */
+  queueStatement(entry: LedgerEntry): Sql {
+    return sql`
+      INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
+                                  "stripeCreatedAt", "receivedAt", "status", "attempts", "payload")
+      VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
+              ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'PROCESSING', 0, ${entry.payload}::json)
+      ON CONFLICT ("stripeEventId") DO UPDATE SET "status" = 'PROCESSING'
+      WHERE "WebhookEvent"."status" = 'FAILED'
+      RETURNING 1`;
+  }
+
   /** An event of a type this service does not apply: recorded once as IGNORED, no lock. */
   async recordIgnored(entry: LedgerEntry, note: string): Promise<boolean> {
     const rows = await this.db.query(

@@ -12,6 +12,7 @@ import { PrismaService } from '../../database/prisma.service';
 import { STRIPE_CLIENT } from '../../stripe/stripe.module';
 import { withStripePurpose } from '../../stripe/stripe-call-context';
 import { ApplyEngine } from '../engine/apply-engine';
+import { notifyStatement } from '../engine/fanout';
 import { SyncClock } from '../engine/sync-clock';
 import { SyncEffects, SyncEffectsBus } from '../engine/sync-effects';
 import type { KindName, StripeKind } from '../kinds/kind';
@@ -162,6 +163,8 @@ export class ResyncService {
         seen[kind.name as 'product' | 'price'].push(id),
       );
     }
+    const catalogChanged = new SyncEffects();
+    catalogChanged.catalogChanged = true;
     // Only rows older than the listing: one created meanwhile (and written by its own webhook)
     // was not in the lists, and is not gone.
     const gone = await this.db.transaction('catalog', async (tx) => {
@@ -175,13 +178,12 @@ export class ResyncService {
         WHERE "deleted" = false AND NOT ("id" = ANY(${seen.product}::text[]))
           AND "createdAt" < to_timestamp(${listedAt})
         RETURNING "id"`);
-      return [...products, ...prices].map((row) => row.id);
+      const ids = [...products, ...prices].map((row) => row.id);
+      const notify = notifyStatement(catalogChanged);
+      if (ids.length > 0 && notify !== null) await tx.query(notify);
+      return ids;
     });
-    if (gone.length > 0) {
-      const effects = new SyncEffects();
-      effects.catalogChanged = true;
-      this.effects.publish(effects);
-    }
+    if (gone.length > 0) this.effects.publish(catalogChanged);
     return gone;
   }
 

@@ -5,10 +5,16 @@ import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { IdempotencyRepository } from '../../idempotency/idempotency.repository';
 import { BillingSync } from '../billing-sync';
+import { EventQueue } from '../queue/event-queue';
+
+/** The job engine's schedule for the nightly work (queued mode). */
+export const SYNC_SCHEDULE = 'billing-sync';
 
 /**
  * The scheduled resync (SYNC_CRON), the ledger's retention purge (WEBHOOK_RETENTION_DAYS) and
- * the purge of idempotency keys past their 24 h.
+ * the purge of idempotency keys past their 24 h. In queued mode the job engine's schedule runs
+ * it once per fleet (whichever instance or worker takes the job); inline, this process's cron
+ * runs it (one instance).
  */
 @Injectable()
 export class SyncScheduler implements OnApplicationBootstrap {
@@ -18,10 +24,15 @@ export class SyncScheduler implements OnApplicationBootstrap {
     private readonly sync: BillingSync,
     private readonly idempotency: IdempotencyRepository,
     private readonly registry: SchedulerRegistry,
+    private readonly queue: EventQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.queue.enabled) {
+      await this.queue.schedule(SYNC_SCHEDULE, this.config.sync.cron, () => this.tick());
+      return;
+    }
     const job = CronJob.from({
       cronTime: this.config.sync.cron,
       onTick: () => this.tick(),
