@@ -7,6 +7,8 @@ import { ApiErrors, JSON_BODY_ERRORS, STRIPE_ERRORS } from '../errors/api-errors
 import { CurrentSubscriptionDto, SubscriptionDto } from './dto/subscription.dto';
 import { SubscriptionsService } from './subscriptions.service';
 import { SubscriptionCommandsService } from './subscription-commands.service';
+import { SubscriptionPreviewsService } from './subscription-previews.service';
+import { ChangePreviewDto, UpcomingInvoiceDto } from './dto/invoice-preview.dto';
 import { CancelSubscriptionDto, ChangeSubscriptionDto } from './dto/subscription-commands.dto';
 
 @ApiTags('subscriptions')
@@ -16,6 +18,7 @@ export class SubscriptionsController {
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly commands: SubscriptionCommandsService,
+    private readonly previews: SubscriptionPreviewsService,
   ) {}
 
   @Get('current')
@@ -92,6 +95,49 @@ export class SubscriptionsController {
     @Body() body: ChangeSubscriptionDto,
   ): Promise<CurrentSubscriptionDto> {
     return this.commands.change(account, body);
+  }
+
+  @Get('current/upcoming-invoice')
+  @Access('billing-admin')
+  @ApiOperation({
+    summary: 'The next invoice of the current subscription',
+    description:
+      'Amount, date and lines of the invoice Stripe will create next ("your next charge is … on …"), ' +
+      'with any prorations pending; `invoice` null when nothing is due next (no live subscription, ' +
+      'a pending cancellation, a pause).',
+  })
+  @ApiOkResponse({ type: UpcomingInvoiceDto })
+  @ApiErrors(...STRIPE_ERRORS, 'UNAUTHENTICATED', 'BILLING_ROLE_REQUIRED')
+  upcomingInvoice(@CurrentAccount() account: AccountRef): Promise<UpcomingInvoiceDto> {
+    return this.previews.upcoming(account);
+  }
+
+  @Post('current/change/preview')
+  @HttpCode(HttpStatus.OK)
+  @Access('billing-admin')
+  @ApiOperation({
+    summary: 'What a plan change would charge, without changing anything',
+    description:
+      'Same body as `POST /subscriptions/current/change`. Answers the amount collected at once, the ' +
+      'invoice that collects it, the next invoice after the change, and the `prorationDate` to send ' +
+      'with the change so that it charges exactly these amounts.',
+  })
+  @ApiOkResponse({ type: ChangePreviewDto })
+  @ApiErrors(
+    ...JSON_BODY_ERRORS,
+    ...STRIPE_ERRORS,
+    'UNAUTHENTICATED',
+    'BILLING_ROLE_REQUIRED',
+    'NO_ACTIVE_SUBSCRIPTION',
+    'PRICE_NOT_FOUND',
+    'PRICE_NOT_RECURRING',
+    'SAME_PRICE',
+  )
+  previewChange(
+    @CurrentAccount() account: AccountRef,
+    @Body() body: ChangeSubscriptionDto,
+  ): Promise<ChangePreviewDto> {
+    return this.previews.previewChange(account, body);
   }
 
   @Get()

@@ -5,6 +5,8 @@ import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsRepository } from './subscriptions.repository';
 import { SubscriptionsService } from './subscriptions.service';
 import { SubscriptionCommandsService } from './subscription-commands.service';
+import { SubscriptionChangePlanner } from './subscription-change-planner';
+import { SubscriptionPreviewsService } from './subscription-previews.service';
 
 @Module({
   imports: [PurchasesModule],
@@ -14,6 +16,8 @@ import { SubscriptionCommandsService } from './subscription-commands.service';
     SubscriptionsRepository,
     SubscriptionsService,
     SubscriptionCommandsService,
+    SubscriptionChangePlanner,
+    SubscriptionPreviewsService,
     CatalogRepository,
   ],
   exports: [SubscriptionsRepository, SubscriptionsService],

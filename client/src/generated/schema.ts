@@ -192,6 +192,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/subscriptions/current/upcoming-invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The next invoice of the current subscription
+         * @description Amount, date and lines of the invoice Stripe will create next ("your next charge is … on …"), with any prorations pending; `invoice` null when nothing is due next (no live subscription, a pending cancellation, a pause).
+         */
+        get: operations["SubscriptionsController_upcomingInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/current/change/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a plan change would charge, without changing anything
+         * @description Same body as `POST /subscriptions/current/change`. Answers the amount collected at once, the invoice that collects it, the next invoice after the change, and the `prorationDate` to send with the change so that it charges exactly these amounts.
+         */
+        post: operations["SubscriptionsController_previewChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/subscriptions": {
         parameters: {
             query?: never;
@@ -749,6 +789,96 @@ export interface components {
              * @enum {string}
              */
             prorationBehavior?: "create_prorations" | "none" | "always_invoice";
+            /**
+             * Format: date-time
+             * @description Compute prorations as of this instant (inside the current period, not in the future): pass the `prorationDate` of a preview to be charged exactly what it showed.
+             * @example 2026-12-01T10:00:00Z
+             */
+            prorationDate?: string;
+        };
+        InvoicePreviewLineDto: {
+            /** @example Remaining time on 5 × Team after 12 Dec 2026 */
+            description: string;
+            /**
+             * @description Minor units, before invoice-level discounts.
+             * @example 1450
+             */
+            amount: number;
+            /** @example price_team_monthly */
+            priceId: string | null;
+            /** @example 5 */
+            quantity: number | null;
+            /** @description A credit or charge for part of a period, from a change. */
+            proration: boolean;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+        };
+        InvoicePreviewDto: {
+            /**
+             * Format: date-time
+             * @description When Stripe will create (and try to collect) this invoice.
+             */
+            date: string;
+            /**
+             * @description What will be collected, minor units.
+             * @example 14500
+             */
+            amountDue: number;
+            /**
+             * @description Sum of the lines before discounts and tax.
+             * @example 14500
+             */
+            subtotal: number;
+            /**
+             * @description After discounts and tax.
+             * @example 14500
+             */
+            total: number;
+            /**
+             * @description Exclusive and inclusive tax, minor units.
+             * @example 0
+             */
+            tax: number;
+            /**
+             * @description Total of discounts, minor units.
+             * @example 0
+             */
+            discount: number;
+            /** @example usd */
+            currency: string;
+            /**
+             * Format: date-time
+             * @description Billing period start.
+             */
+            periodStart: string;
+            /**
+             * Format: date-time
+             * @description Billing period end.
+             */
+            periodEnd: string;
+            lines: components["schemas"]["InvoicePreviewLineDto"][];
+        };
+        UpcomingInvoiceDto: {
+            /** @description The next invoice of the current subscription; null when none is due (a cancellation is pending, the subscription is paused, or the plan is a lifetime purchase). */
+            invoice: components["schemas"]["InvoicePreviewDto"] | null;
+        };
+        ChangePreviewDto: {
+            /**
+             * Format: date-time
+             * @description The instant the prorations are computed for. Send it back as `prorationDate` with the change itself to be charged exactly the previewed amounts (Stripe prorates per second).
+             */
+            prorationDate: string;
+            /**
+             * @description What the change collects at once, minor units: the invoice it creates with `always_invoice`, or when the billing period restarts (another interval, a trial ended); else 0 and the prorations go on the next invoice.
+             * @example 1450
+             */
+            amountDueNow: number;
+            /** @description The invoice the change creates at once, if it creates one. */
+            immediateInvoice: components["schemas"]["InvoicePreviewDto"] | null;
+            /** @description The next scheduled invoice after the change (with any prorations it carries); null when the change restarts the billing period (the immediate invoice pays the new period). */
+            nextInvoice: components["schemas"]["InvoicePreviewDto"] | null;
         };
         WebhookOutcomeDto: {
             /** @example true */
@@ -2027,6 +2157,264 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CurrentSubscriptionDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`PRICE_NOT_RECURRING`: A subscription can only change to a recurring price. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "PRICE_NOT_RECURRING";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `NO_ACTIVE_SUBSCRIPTION`: This account has no active subscription.<br>`PRICE_NOT_FOUND`: No such active price in the catalog. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "NO_ACTIVE_SUBSCRIPTION" | "PRICE_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `SAME_PRICE`: The subscription is already on this price. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "SAME_PRICE";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_upcomingInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpcomingInvoiceDto"];
+                };
+            };
+            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_REQUEST_FAILED" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_previewChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeSubscriptionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePreviewDto"];
                 };
             };
             /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`PRICE_NOT_RECURRING`: A subscription can only change to a recurring price. */

@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 export class CancelSubscriptionDto {
   @ApiPropertyOptional({
@@ -35,4 +45,16 @@ export class ChangeSubscriptionDto {
   @IsOptional()
   @IsIn(PRORATION_BEHAVIORS)
   prorationBehavior?: (typeof PRORATION_BEHAVIORS)[number];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: '2026-12-01T10:00:00Z',
+    description:
+      'Compute prorations as of this instant (inside the current period, not in the future): ' +
+      'pass the `prorationDate` of a preview to be charged exactly what it showed.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  prorationDate?: string;
 }
