@@ -93,6 +93,18 @@ export const ERROR_CATALOG = {
     status: HttpStatus.BAD_REQUEST,
     message: 'A subscription can only change to a recurring price.',
   },
+  PRICE_NOT_PER_SEAT: {
+    status: HttpStatus.CONFLICT,
+    message: 'The current plan is not sold per seat.',
+  },
+  SEATS_OUT_OF_RANGE: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'This plan cannot be bought with this number of seats.',
+  },
+  SEATS_UNCHANGED: {
+    status: HttpStatus.CONFLICT,
+    message: 'The subscription already has this number of seats.',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: HttpStatus.UNPROCESSABLE_ENTITY,
     message: 'This Idempotency-Key was used with a different request.',

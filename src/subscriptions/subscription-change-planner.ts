@@ -4,7 +4,8 @@ import type { AccountRef } from '../auth/request-context';
 import { CatalogRepository } from '../catalog/catalog.repository';
 import { ApiError } from '../errors/api-error';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
-import type { ChangeSubscriptionDto } from './dto/subscription-commands.dto';
+import { seatBoundsOf } from '../catalog/price-options';
+import type { ChangeSubscriptionDto, SetSeatsDto } from './dto/subscription-commands.dto';
 import { SubscriptionsRepository, type SubscriptionWithPrice } from './subscriptions.repository';
 
 export type ProrationBehavior = 'create_prorations' | 'none' | 'always_invoice';
@@ -59,6 +60,13 @@ export class SubscriptionChangePlanner {
     if (price === null) throw new ApiError('PRICE_NOT_FOUND');
     if (price.type !== 'RECURRING') throw new ApiError('PRICE_NOT_RECURRING');
     const quantity = body.quantity ?? subscription.quantity;
+    const bounds = seatBoundsOf(price.metadata, price.product.metadata);
+    if (bounds !== null && (quantity < bounds.min || quantity > bounds.max))
+      throw new ApiError(
+        'SEATS_OUT_OF_RANGE',
+        `This plan is sold with ${bounds.min} to ${bounds.max} seats.`,
+        [{ field: 'quantity', message: `must be between ${bounds.min} and ${bounds.max}` }],
+      );
     if (price.id === subscription.priceId && quantity === subscription.quantity)
       throw new ApiError('SAME_PRICE');
     const current = await this.stripe.subscriptions.retrieve(subscription.stripeId);
@@ -67,6 +75,30 @@ export class SubscriptionChangePlanner {
       {
         subscription,
         items: [{ id: item.id, price: price.id, quantity }],
+        prorationBehavior: body.prorationBehavior ?? 'create_prorations',
+      },
+      body.prorationDate,
+    );
+  }
+
+  /** The current plan's item set to `seats`, within the bounds its price allows. */
+  async planSeats(account: AccountRef, body: SetSeatsDto): Promise<PlannedItemsUpdate> {
+    const subscription = await this.live(account);
+    const bounds = seatBoundsOf(subscription.price.metadata, subscription.price.product.metadata);
+    if (bounds === null) throw new ApiError('PRICE_NOT_PER_SEAT');
+    if (body.seats < bounds.min || body.seats > bounds.max)
+      throw new ApiError(
+        'SEATS_OUT_OF_RANGE',
+        `This plan is sold with ${bounds.min} to ${bounds.max} seats.`,
+        [{ field: 'seats', message: `must be between ${bounds.min} and ${bounds.max}` }],
+      );
+    if (body.seats === subscription.quantity) throw new ApiError('SEATS_UNCHANGED');
+    const current = await this.stripe.subscriptions.retrieve(subscription.stripeId);
+    const item = planItemOf(current, subscription.priceId);
+    return withProrationDate(
+      {
+        subscription,
+        items: [{ id: item.id, quantity: body.seats }],
         prorationBehavior: body.prorationBehavior ?? 'create_prorations',
       },
       body.prorationDate,

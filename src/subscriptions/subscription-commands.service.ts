@@ -4,7 +4,11 @@ import type { AccountRef } from '../auth/request-context';
 import { ApiError } from '../errors/api-error';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { BillingSync } from '../sync';
-import type { CancelSubscriptionDto, ChangeSubscriptionDto } from './dto/subscription-commands.dto';
+import type {
+  CancelSubscriptionDto,
+  ChangeSubscriptionDto,
+  SetSeatsDto,
+} from './dto/subscription-commands.dto';
 import type { CurrentSubscriptionDto } from './dto/subscription.dto';
 import {
   SubscriptionChangePlanner,
@@ -67,6 +71,10 @@ export class SubscriptionCommandsService {
 
   async change(account: AccountRef, body: ChangeSubscriptionDto): Promise<CurrentSubscriptionDto> {
     return this.applyPlan(account, await this.planner.planChange(account, body));
+  }
+
+  async setSeats(account: AccountRef, body: SetSeatsDto): Promise<CurrentSubscriptionDto> {
+    return this.applyPlan(account, await this.planner.planSeats(account, body));
   }
 
   /** Sends a planned items update to Stripe; what Stripe refuses changes nothing here. */

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import type { AccountRef } from '../auth/request-context';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import type { ChangePreviewDto, UpcomingInvoiceDto } from './dto/invoice-preview.dto';
-import type { ChangeSubscriptionDto } from './dto/subscription-commands.dto';
+import type { ChangeSubscriptionDto, SetSeatsDto } from './dto/subscription-commands.dto';
 import { toInvoicePreview } from './invoice-preview.mapper';
 import {
   SubscriptionChangePlanner,
@@ -49,6 +49,10 @@ export class SubscriptionPreviewsService {
 
   async previewChange(account: AccountRef, body: ChangeSubscriptionDto): Promise<ChangePreviewDto> {
     return this.previewPlan(await this.planner.planChange(account, body));
+  }
+
+  async previewSeats(account: AccountRef, body: SetSeatsDto): Promise<ChangePreviewDto> {
+    return this.previewPlan(await this.planner.planSeats(account, body));
   }
 
   /**

@@ -9,7 +9,23 @@ import { SubscriptionsService } from './subscriptions.service';
 import { SubscriptionCommandsService } from './subscription-commands.service';
 import { SubscriptionPreviewsService } from './subscription-previews.service';
 import { ChangePreviewDto, UpcomingInvoiceDto } from './dto/invoice-preview.dto';
-import { CancelSubscriptionDto, ChangeSubscriptionDto } from './dto/subscription-commands.dto';
+import {
+  CancelSubscriptionDto,
+  ChangeSubscriptionDto,
+  SetSeatsDto,
+} from './dto/subscription-commands.dto';
+import type { ErrorCode } from '../errors/error-codes';
+
+const SEATS_ERRORS = [
+  ...JSON_BODY_ERRORS,
+  ...STRIPE_ERRORS,
+  'UNAUTHENTICATED',
+  'BILLING_ROLE_REQUIRED',
+  'NO_ACTIVE_SUBSCRIPTION',
+  'PRICE_NOT_PER_SEAT',
+  'SEATS_OUT_OF_RANGE',
+  'SEATS_UNCHANGED',
+] as const satisfies readonly ErrorCode[];
 
 @ApiTags('subscriptions')
 @ApiBearerAuth()
@@ -89,6 +105,7 @@ export class SubscriptionsController {
     'PRICE_NOT_FOUND',
     'PRICE_NOT_RECURRING',
     'SAME_PRICE',
+    'SEATS_OUT_OF_RANGE',
   )
   change(
     @CurrentAccount() account: AccountRef,
@@ -132,12 +149,49 @@ export class SubscriptionsController {
     'PRICE_NOT_FOUND',
     'PRICE_NOT_RECURRING',
     'SAME_PRICE',
+    'SEATS_OUT_OF_RANGE',
   )
   previewChange(
     @CurrentAccount() account: AccountRef,
     @Body() body: ChangeSubscriptionDto,
   ): Promise<ChangePreviewDto> {
     return this.previews.previewChange(account, body);
+  }
+
+  @Post('current/seats')
+  @HttpCode(HttpStatus.OK)
+  @Access('billing-admin')
+  @ApiOperation({
+    summary: 'Set the number of seats of a per-seat plan',
+    description:
+      "Within the plan price's seat bounds (catalog `seats`). Prorated by default; `prorationDate` from " +
+      '`POST /subscriptions/current/seats/preview` charges exactly the previewed amounts. A change ' +
+      'Stripe refuses changes nothing.',
+  })
+  @ApiOkResponse({ type: CurrentSubscriptionDto })
+  @ApiErrors(...SEATS_ERRORS)
+  setSeats(
+    @CurrentAccount() account: AccountRef,
+    @Body() body: SetSeatsDto,
+  ): Promise<CurrentSubscriptionDto> {
+    return this.commands.setSeats(account, body);
+  }
+
+  @Post('current/seats/preview')
+  @HttpCode(HttpStatus.OK)
+  @Access('billing-admin')
+  @ApiOperation({
+    summary: 'What setting the number of seats would charge, without changing anything',
+    description:
+      'Same body as `POST /subscriptions/current/seats`; same answer as a change preview.',
+  })
+  @ApiOkResponse({ type: ChangePreviewDto })
+  @ApiErrors(...SEATS_ERRORS)
+  previewSeats(
+    @CurrentAccount() account: AccountRef,
+    @Body() body: SetSeatsDto,
+  ): Promise<ChangePreviewDto> {
+    return this.previews.previewSeats(account, body);
   }
 
   @Get()

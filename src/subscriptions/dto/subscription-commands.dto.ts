@@ -10,6 +10,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { SEATS_CEILING } from '../../catalog/price-options';
 
 export class CancelSubscriptionDto {
   @ApiPropertyOptional({
@@ -53,6 +54,40 @@ export class ChangeSubscriptionDto {
     description:
       'Compute prorations as of this instant (inside the current period, not in the future): ' +
       'pass the `prorationDate` of a preview to be charged exactly what it showed.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  prorationDate?: string;
+}
+
+export class SetSeatsDto {
+  @ApiProperty({
+    example: 5,
+    minimum: 1,
+    maximum: SEATS_CEILING,
+    description:
+      "The number of seats; within the plan price's bounds (`seats` in the catalog, default 1–100).",
+  })
+  @IsInt()
+  @Min(1)
+  @Max(SEATS_CEILING)
+  seats!: number;
+
+  @ApiPropertyOptional({
+    enum: PRORATION_BEHAVIORS,
+    default: 'create_prorations',
+    description:
+      'create_prorations: the difference for the rest of the period goes on the next invoice; ' +
+      'always_invoice: it is invoiced and charged now; none: the new count applies from the next period.',
+  })
+  @IsOptional()
+  @IsIn(PRORATION_BEHAVIORS)
+  prorationBehavior?: (typeof PRORATION_BEHAVIORS)[number];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'The `prorationDate` of a seats preview, to be charged exactly what it showed.',
   })
   @IsOptional()
   @IsISO8601({ strict: true })
