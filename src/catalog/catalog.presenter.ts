@@ -1,6 +1,6 @@
 import type { Price, Product } from '../generated/prisma/client';
 import { effectiveTrialDays, periodTypeOf } from './catalog.mappers';
-import { billingSchemeOf, seatBoundsOf } from './price-options';
+import { billingSchemeOf, isAddOn, seatBoundsOf } from './price-options';
 import type { PriceDto, ProductDto } from './dto/catalog.dto';
 
 const INTERVAL_DAYS: Record<string, number> = { day: 1, week: 7, month: 30, year: 365 };
@@ -47,6 +47,7 @@ export function toProductDto(product: Product, prices: Price[], defaultTrialDays
     description: product.description,
     features: product.features,
     metadata: (product.metadata ?? {}) as Record<string, string>,
+    addOn: isAddOn(product.metadata),
     prices: [...prices]
       .sort(priceOrder)
       .map((price) => toPriceDto(price, product, defaultTrialDays)),

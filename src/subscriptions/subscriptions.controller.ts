@@ -1,6 +1,16 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { Access } from '../auth/auth.decorators';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentAccount } from '../auth/current.decorators';
 import type { AccountRef } from '../auth/request-context';
 import { ApiErrors, JSON_BODY_ERRORS, STRIPE_ERRORS } from '../errors/api-errors.decorator';
@@ -13,7 +23,10 @@ import {
   CancelSubscriptionDto,
   ChangeSubscriptionDto,
   SetSeatsDto,
+  AddAddOnDto,
+  RemoveAddOnQueryDto,
 } from './dto/subscription-commands.dto';
+import { SubscriptionAddOnsService } from './subscription-add-ons.service';
 import type { ErrorCode } from '../errors/error-codes';
 
 const SEATS_ERRORS = [
@@ -35,6 +48,7 @@ export class SubscriptionsController {
     private readonly subscriptions: SubscriptionsService,
     private readonly commands: SubscriptionCommandsService,
     private readonly previews: SubscriptionPreviewsService,
+    private readonly addOns: SubscriptionAddOnsService,
   ) {}
 
   @Get('current')
@@ -192,6 +206,64 @@ export class SubscriptionsController {
     @Body() body: SetSeatsDto,
   ): Promise<ChangePreviewDto> {
     return this.previews.previewSeats(account, body);
+  }
+
+  @Post('current/add-ons/:priceId')
+  @HttpCode(HttpStatus.OK)
+  @Access('billing-admin')
+  @ApiOperation({
+    summary: 'Add an add-on to the current subscription',
+    description:
+      "The price must be recurring, on a product with metadata `addon=true`, in the plan's currency " +
+      'and interval. It becomes an extra item of the subscription (prorated by default); its ' +
+      "product's features join the account's entitlements.",
+  })
+  @ApiParam({ name: 'priceId', example: 'price_storage_monthly' })
+  @ApiOkResponse({ type: CurrentSubscriptionDto })
+  @ApiErrors(
+    ...JSON_BODY_ERRORS,
+    ...STRIPE_ERRORS,
+    'UNAUTHENTICATED',
+    'BILLING_ROLE_REQUIRED',
+    'NO_ACTIVE_SUBSCRIPTION',
+    'PRICE_NOT_FOUND',
+    'PRICE_NOT_RECURRING',
+    'NOT_AN_ADD_ON',
+    'ADD_ON_INTERVAL_MISMATCH',
+    'ADD_ON_ALREADY_ACTIVE',
+  )
+  addAddOn(
+    @CurrentAccount() account: AccountRef,
+    @Param('priceId') priceId: string,
+    @Body() body: AddAddOnDto,
+  ): Promise<CurrentSubscriptionDto> {
+    return this.addOns.add(account, priceId, body);
+  }
+
+  @Delete('current/add-ons/:priceId')
+  @HttpCode(HttpStatus.OK)
+  @Access('billing-admin')
+  @ApiOperation({
+    summary: 'Remove an add-on from the current subscription',
+    description:
+      'Removes the item on this price (never the plan), crediting unused time by default; its ' +
+      "product's features leave the account's entitlements unless another item grants them.",
+  })
+  @ApiParam({ name: 'priceId', example: 'price_storage_monthly' })
+  @ApiOkResponse({ type: CurrentSubscriptionDto })
+  @ApiErrors(
+    ...STRIPE_ERRORS,
+    'UNAUTHENTICATED',
+    'BILLING_ROLE_REQUIRED',
+    'NO_ACTIVE_SUBSCRIPTION',
+    'ADD_ON_NOT_ACTIVE',
+  )
+  removeAddOn(
+    @CurrentAccount() account: AccountRef,
+    @Param('priceId') priceId: string,
+    @Query() query: RemoveAddOnQueryDto,
+  ): Promise<CurrentSubscriptionDto> {
+    return this.addOns.remove(account, priceId, query);
   }
 
   @Get()

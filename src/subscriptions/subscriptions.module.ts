@@ -7,6 +7,7 @@ import { SubscriptionsService } from './subscriptions.service';
 import { SubscriptionCommandsService } from './subscription-commands.service';
 import { SubscriptionChangePlanner } from './subscription-change-planner';
 import { SubscriptionPreviewsService } from './subscription-previews.service';
+import { SubscriptionAddOnsService } from './subscription-add-ons.service';
 
 @Module({
   imports: [PurchasesModule],
@@ -18,6 +19,7 @@ import { SubscriptionPreviewsService } from './subscription-previews.service';
     SubscriptionCommandsService,
     SubscriptionChangePlanner,
     SubscriptionPreviewsService,
+    SubscriptionAddOnsService,
     CatalogRepository,
   ],
   exports: [SubscriptionsRepository, SubscriptionsService],

@@ -272,6 +272,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/subscriptions/current/add-ons/{priceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an add-on to the current subscription
+         * @description The price must be recurring, on a product with metadata `addon=true`, in the plan's currency and interval. It becomes an extra item of the subscription (prorated by default); its product's features join the account's entitlements.
+         */
+        post: operations["SubscriptionsController_addAddOn"];
+        /**
+         * Remove an add-on from the current subscription
+         * @description Removes the item on this price (never the plan), crediting unused time by default; its product's features leave the account's entitlements unless another item grants them.
+         */
+        delete: operations["SubscriptionsController_removeAddOn"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/subscriptions": {
         parameters: {
             query?: never;
@@ -697,6 +721,8 @@ export interface components {
                 [key: string]: string;
             };
             prices: components["schemas"]["PriceDto"][];
+            /** @description An add-on (metadata `addon=true`): sold beside a plan with `POST /subscriptions/current/add-ons/:priceId`. */
+            addOn: boolean;
             /** @description With a token: the account holds this product (live subscription or lifetime purchase). */
             subscribed?: boolean;
             /** @description With a token: this is the product of the account's current subscription. */
@@ -771,6 +797,34 @@ export interface components {
              */
             end: string | null;
         };
+        SubscriptionItemDto: {
+            /**
+             * @description The Stripe subscription item id; null for a lifetime plan.
+             * @example si_1Q…
+             */
+            id: string | null;
+            /** @example price_storage_monthly */
+            priceId: string;
+            /** @example prod_storage */
+            productId: string;
+            /** @example Extra storage */
+            productName: string;
+            /** @example 1 */
+            quantity: number;
+            /**
+             * @description Minor units, per unit.
+             * @example 500
+             */
+            unitAmount: number | null;
+            /** @description An add-on beside the plan (product metadata `addon=true`). */
+            addOn: boolean;
+            /**
+             * @example [
+             *       "storage"
+             *     ]
+             */
+            features: string[];
+        };
         SubscriptionDto: {
             /**
              * @description `subscription`: a Stripe subscription (`id` is its `sub_…` id). `lifetime`: a lifetime purchase shown as the plan (`id` is the purchase id, `periodType` ALL_TIME, `currentPeriodEnd` null, `autoRenew` false, `status` active).
@@ -830,6 +884,8 @@ export interface components {
             autoRenew: boolean;
             /** @description Grants its product's features now (DESIGN §7). */
             entitled: boolean;
+            /** @description The plan item first, then add-ons; entitlements are the union of their features. */
+            items: components["schemas"]["SubscriptionItemDto"][];
         };
         CurrentSubscriptionDto: {
             subscription: components["schemas"]["SubscriptionDto"] | null;
@@ -959,6 +1015,16 @@ export interface components {
              * @description The `prorationDate` of a seats preview, to be charged exactly what it showed.
              */
             prorationDate?: string;
+        };
+        AddAddOnDto: {
+            /** @default 1 */
+            quantity?: number;
+            /**
+             * @description create_prorations: the rest of the period goes on the next invoice; always_invoice: charged now; none: billed from the next period.
+             * @default create_prorations
+             * @enum {string}
+             */
+            prorationBehavior?: "create_prorations" | "none" | "always_invoice";
         };
         WebhookOutcomeDto: {
             /** @example true */
@@ -1347,7 +1413,7 @@ export interface components {
              * @example SUBSCRIPTION_ALREADY_ACTIVE
              * @enum {string}
              */
-            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "PRICE_NOT_PER_SEAT" | "SEATS_OUT_OF_RANGE" | "SEATS_UNCHANGED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY" | "CHECKOUT_IN_PROGRESS" | "INTERNAL_ERROR";
+            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "PRICE_NOT_PER_SEAT" | "SEATS_OUT_OF_RANGE" | "SEATS_UNCHANGED" | "NOT_AN_ADD_ON" | "ADD_ON_INTERVAL_MISMATCH" | "ADD_ON_ALREADY_ACTIVE" | "ADD_ON_NOT_ACTIVE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY" | "CHECKOUT_IN_PROGRESS" | "INTERNAL_ERROR";
             /** @example This account already has an active subscription. */
             message: string;
             details: components["schemas"]["ErrorDetailDto"][];
@@ -2888,6 +2954,283 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_addAddOn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                priceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddAddOnDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentSubscriptionDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`PRICE_NOT_RECURRING`: A subscription can only change to a recurring price.<br>`NOT_AN_ADD_ON`: This price is not an add-on (its product needs metadata addon=true).<br>`ADD_ON_INTERVAL_MISMATCH`: An add-on must bill in the plan's currency and interval. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "PRICE_NOT_RECURRING" | "NOT_AN_ADD_ON" | "ADD_ON_INTERVAL_MISMATCH";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `NO_ACTIVE_SUBSCRIPTION`: This account has no active subscription.<br>`PRICE_NOT_FOUND`: No such active price in the catalog. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "NO_ACTIVE_SUBSCRIPTION" | "PRICE_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `ADD_ON_ALREADY_ACTIVE`: The subscription already has this add-on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "ADD_ON_ALREADY_ACTIVE";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_removeAddOn: {
+        parameters: {
+            query?: {
+                /** @description create_prorations: the unused time is credited on the next invoice; always_invoice: credited now; none: no credit. */
+                prorationBehavior?: "create_prorations" | "none" | "always_invoice";
+            };
+            header?: never;
+            path: {
+                priceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentSubscriptionDto"];
+                };
+            };
+            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_REQUEST_FAILED" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `NO_ACTIVE_SUBSCRIPTION`: This account has no active subscription.<br>`ADD_ON_NOT_ACTIVE`: The subscription has no such add-on. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "NO_ACTIVE_SUBSCRIPTION" | "ADD_ON_NOT_ACTIVE";
                     };
                 };
             };

@@ -124,6 +124,12 @@ export class ProductDto {
   @ApiProperty({ type: [PriceDto] })
   prices!: PriceDto[];
 
+  @ApiProperty({
+    description:
+      'An add-on (metadata `addon=true`): sold beside a plan with `POST /subscriptions/current/add-ons/:priceId`.',
+  })
+  addOn!: boolean;
+
   @ApiPropertyOptional({
     description:
       'With a token: the account holds this product (live subscription or lifetime purchase).',

@@ -93,3 +93,35 @@ export class SetSeatsDto {
   @IsISO8601({ strict: true })
   prorationDate?: string;
 }
+
+export class AddAddOnDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  quantity?: number;
+
+  @ApiPropertyOptional({
+    enum: PRORATION_BEHAVIORS,
+    default: 'create_prorations',
+    description:
+      'create_prorations: the rest of the period goes on the next invoice; always_invoice: charged now; ' +
+      'none: billed from the next period.',
+  })
+  @IsOptional()
+  @IsIn(PRORATION_BEHAVIORS)
+  prorationBehavior?: (typeof PRORATION_BEHAVIORS)[number];
+}
+
+export class RemoveAddOnQueryDto {
+  @ApiPropertyOptional({
+    enum: PRORATION_BEHAVIORS,
+    default: 'create_prorations',
+    description:
+      'create_prorations: the unused time is credited on the next invoice; always_invoice: credited now; none: no credit.',
+  })
+  @IsOptional()
+  @IsIn(PRORATION_BEHAVIORS)
+  prorationBehavior?: (typeof PRORATION_BEHAVIORS)[number];
+}
