@@ -132,6 +132,20 @@ describe('search for charges, invoices and payment intents; invoices.create_prev
       );
       expect(prorations).toHaveLength(2);
       expect(next.lines.data.some((line) => line.amount === 2900)).toBe(true);
+      // Stripe names the instant it prorated for, and refuses one with no prorations.
+      expect(next.parent?.subscription_details?.subscription_proration_date).toBe(prorationDate);
+      await expect(
+        stripe.invoices.createPreview({
+          subscription: subscription.id,
+          subscription_details: {
+            items: [{ id: item.id, price: 'price_pro_monthly' }],
+            proration_date: prorationDate,
+            proration_behavior: 'none',
+          },
+        }),
+      ).rejects.toMatchObject({ code: 'parameter_invalid', statusCode: 400 });
+      const renewal = await stripe.invoices.createPreview({ subscription: subscription.id });
+      expect(renewal.parent?.subscription_details?.subscription_proration_date).toBeUndefined();
       const now = await stripe.invoices.createPreview({
         subscription: subscription.id,
         subscription_details: {

@@ -1,5 +1,6 @@
 import type { Price, Product } from '../generated/prisma/client';
 import { effectiveTrialDays, periodTypeOf } from './catalog.mappers';
+import { billingSchemeOf, isAddOn, seatBoundsOf } from './price-options';
 import type { PriceDto, ProductDto } from './dto/catalog.dto';
 
 const INTERVAL_DAYS: Record<string, number> = { day: 1, week: 7, month: 30, year: 365 };
@@ -18,7 +19,7 @@ function priceOrder(a: Price, b: Price): number {
  */
 export function toPriceDto(
   price: Price,
-  product: Pick<Product, 'lifetime'>,
+  product: Pick<Product, 'lifetime' | 'metadata'>,
   defaultTrialDays = 0,
 ): PriceDto {
   const trialDays =
@@ -34,6 +35,8 @@ export function toPriceDto(
     nickname: price.nickname,
     lookupKey: price.lookupKey,
     trialDays: trialDays > 0 ? trialDays : null,
+    billingScheme: billingSchemeOf(price.metadata, product.metadata),
+    seats: seatBoundsOf(price.metadata, product.metadata),
   };
 }
 
@@ -44,6 +47,7 @@ export function toProductDto(product: Product, prices: Price[], defaultTrialDays
     description: product.description,
     features: product.features,
     metadata: (product.metadata ?? {}) as Record<string, string>,
+    addOn: isAddOn(product.metadata),
     prices: [...prices]
       .sort(priceOrder)
       .map((price) => toPriceDto(price, product, defaultTrialDays)),

@@ -6,6 +6,7 @@ import { BillingCustomerService } from '../accounts/billing-customer.service';
 import type { Principal } from '../auth/principal';
 import type { AccountRef } from '../auth/request-context';
 import { effectiveTrialDays } from '../catalog/catalog.mappers';
+import { DEFAULT_MAX_SEATS, seatBoundsOf } from '../catalog/price-options';
 import { CatalogRepository, type PriceWithProduct } from '../catalog/catalog.repository';
 import { CLOCK, type Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
@@ -57,6 +58,29 @@ function fingerprintOf(priceId: string, body: CreateCheckoutSessionDto): string 
   return createHash('sha256').update(JSON.stringify(asked)).digest('hex');
 }
 
+/**
+ * The quantity to sell: a per-seat price's seats within its bounds (default its minimum), any
+ * other price 1 to 100 (default 1).
+ */
+function quantityFor(price: PriceWithProduct, asked: number | undefined): number {
+  const bounds = seatBoundsOf(price.metadata, price.product.metadata);
+  if (bounds === null) {
+    if (asked !== undefined && asked > DEFAULT_MAX_SEATS)
+      throw new ApiError('VALIDATION_FAILED', undefined, [
+        { field: 'quantity', message: `quantity must not be greater than ${DEFAULT_MAX_SEATS}` },
+      ]);
+    return asked ?? 1;
+  }
+  const quantity = asked ?? bounds.min;
+  if (quantity < bounds.min || quantity > bounds.max)
+    throw new ApiError(
+      'SEATS_OUT_OF_RANGE',
+      `This plan is sold with ${bounds.min} to ${bounds.max} seats.`,
+      [{ field: 'quantity', message: `must be between ${bounds.min} and ${bounds.max}` }],
+    );
+  return quantity;
+}
+
 /** Stripe's "No such …" for a parameter, e.g. a price or customer it no longer knows. */
 function isMissing(error: unknown, param: string): boolean {
   return (
@@ -103,6 +127,7 @@ export class CheckoutService {
     if (priceId === undefined) throw new ApiError('NO_DEFAULT_PRICE');
     const price = await this.catalog.findSellablePrice(priceId);
     if (price === null) throw new ApiError('PRICE_NOT_FOUND');
+    body = { ...body, quantity: quantityFor(price, body.quantity) };
     const mode = price.type === 'RECURRING' ? 'subscription' : 'payment';
     const scope =
       mode === 'subscription'

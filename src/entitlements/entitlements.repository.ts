@@ -19,7 +19,11 @@ export class EntitlementsRepository {
              p."features", s."stripeId" AS "subscriptionId", s."status"::text AS "status",
              s."pastDueSince", s."currentPeriodEnd", s."stripeCreatedAt" AS "since"
         FROM "Subscription" s
-        JOIN "Product" p ON p."id" = s."productId"
+        -- The plan's product and every item's (add-ons): entitlements are the union over items.
+        JOIN LATERAL (SELECT s."productId" AS "productId"
+                      UNION
+                      SELECT i."productId" FROM "SubscriptionItem" i WHERE i."subscriptionStripeId" = s."stripeId") g ON true
+        JOIN "Product" p ON p."id" = g."productId"
        WHERE s."accountId" = ${accountId}::uuid
          AND s."status" = ANY(${statuses}::"SubscriptionStatus"[])
       UNION ALL

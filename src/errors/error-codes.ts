@@ -93,6 +93,34 @@ export const ERROR_CATALOG = {
     status: HttpStatus.BAD_REQUEST,
     message: 'A subscription can only change to a recurring price.',
   },
+  PRICE_NOT_PER_SEAT: {
+    status: HttpStatus.CONFLICT,
+    message: 'The current plan is not sold per seat.',
+  },
+  SEATS_OUT_OF_RANGE: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'This plan cannot be bought with this number of seats.',
+  },
+  SEATS_UNCHANGED: {
+    status: HttpStatus.CONFLICT,
+    message: 'The subscription already has this number of seats.',
+  },
+  NOT_AN_ADD_ON: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'This price is not an add-on (its product needs metadata addon=true).',
+  },
+  ADD_ON_INTERVAL_MISMATCH: {
+    status: HttpStatus.BAD_REQUEST,
+    message: "An add-on must bill in the plan's currency and interval.",
+  },
+  ADD_ON_ALREADY_ACTIVE: {
+    status: HttpStatus.CONFLICT,
+    message: 'The subscription already has this add-on.',
+  },
+  ADD_ON_NOT_ACTIVE: {
+    status: HttpStatus.NOT_FOUND,
+    message: 'The subscription has no such add-on.',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: HttpStatus.UNPROCESSABLE_ENTITY,
     message: 'This Idempotency-Key was used with a different request.',

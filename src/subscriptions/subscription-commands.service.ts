@@ -1,13 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { AccountRef } from '../auth/request-context';
-import { CatalogRepository } from '../catalog/catalog.repository';
 import { ApiError } from '../errors/api-error';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { BillingSync } from '../sync';
-import type { CancelSubscriptionDto, ChangeSubscriptionDto } from './dto/subscription-commands.dto';
+import type {
+  CancelSubscriptionDto,
+  ChangeSubscriptionDto,
+  SetSeatsDto,
+} from './dto/subscription-commands.dto';
 import type { CurrentSubscriptionDto } from './dto/subscription.dto';
-import { SubscriptionsRepository, type SubscriptionWithPrice } from './subscriptions.repository';
+import {
+  SubscriptionChangePlanner,
+  toSubscriptionUpdate,
+  type PlannedItemsUpdate,
+} from './subscription-change-planner';
+import type { SubscriptionWithPrice } from './subscriptions.repository';
 import { SubscriptionsService } from './subscriptions.service';
 
 /**
@@ -19,17 +27,14 @@ import { SubscriptionsService } from './subscriptions.service';
 @Injectable()
 export class SubscriptionCommandsService {
   constructor(
-    private readonly subscriptions: SubscriptionsRepository,
+    private readonly planner: SubscriptionChangePlanner,
     private readonly reads: SubscriptionsService,
-    private readonly catalog: CatalogRepository,
     private readonly sync: BillingSync,
     @Inject(STRIPE_CLIENT) private readonly stripe: Stripe,
   ) {}
 
-  private async live(account: AccountRef): Promise<SubscriptionWithPrice> {
-    const [live] = await this.subscriptions.findLiveByAccount(account.id);
-    if (live === undefined) throw new ApiError('NO_ACTIVE_SUBSCRIPTION');
-    return live;
+  private live(account: AccountRef): Promise<SubscriptionWithPrice> {
+    return this.planner.live(account);
   }
 
   private async apply(
@@ -65,20 +70,17 @@ export class SubscriptionCommandsService {
   }
 
   async change(account: AccountRef, body: ChangeSubscriptionDto): Promise<CurrentSubscriptionDto> {
-    const subscription = await this.live(account);
-    const price = await this.catalog.findSellablePrice(body.priceId);
-    if (price === null) throw new ApiError('PRICE_NOT_FOUND');
-    if (price.type !== 'RECURRING') throw new ApiError('PRICE_NOT_RECURRING');
-    const quantity = body.quantity ?? subscription.quantity;
-    if (price.id === subscription.priceId && quantity === subscription.quantity)
-      throw new ApiError('SAME_PRICE');
-    const current = await this.stripe.subscriptions.retrieve(subscription.stripeId);
-    const item = current.items.data[0];
+    return this.applyPlan(account, await this.planner.planChange(account, body));
+  }
+
+  async setSeats(account: AccountRef, body: SetSeatsDto): Promise<CurrentSubscriptionDto> {
+    return this.applyPlan(account, await this.planner.planSeats(account, body));
+  }
+
+  /** Sends a planned items update to Stripe; what Stripe refuses changes nothing here. */
+  applyPlan(account: AccountRef, plan: PlannedItemsUpdate): Promise<CurrentSubscriptionDto> {
     return this.apply(account, () =>
-      this.stripe.subscriptions.update(subscription.stripeId, {
-        items: [{ id: item.id, price: price.id, quantity }],
-        proration_behavior: body.prorationBehavior ?? 'create_prorations',
-      }),
+      this.stripe.subscriptions.update(plan.subscription.stripeId, toSubscriptionUpdate(plan)),
     );
   }
 }

@@ -1,6 +1,11 @@
 import { periodTypeOf } from '../catalog/catalog.mappers';
 import type { PurchaseWithProduct } from '../purchases/purchases.repository';
-import type { SubscriptionDiscountDto, SubscriptionDto } from './dto/subscription.dto';
+import { isAddOn } from '../catalog/price-options';
+import type {
+  SubscriptionDiscountDto,
+  SubscriptionDto,
+  SubscriptionItemDto,
+} from './dto/subscription.dto';
 import { subscriptionGrants } from './entitlement-rules';
 import { LIVE_STATUSES } from './subscription-status';
 import type { SubscriptionWithPrice } from './subscriptions.repository';
@@ -37,7 +42,40 @@ export function toSubscriptionDto(
     trialEnd: row.trialEnd,
     autoRenew: live && !row.cancelAtPeriodEnd && row.cancelAt === null,
     entitled: subscriptionGrants(row, now, pastDueGraceDays),
+    items: itemsOf(row),
   };
+}
+
+/**
+ * The plan's item first, then the others (add-ons) in the order they were added. A row mirrored
+ * before items were kept shows its plan alone.
+ */
+function itemsOf(row: SubscriptionWithPrice): SubscriptionItemDto[] {
+  const items: SubscriptionItemDto[] = row.items.map((item) => ({
+    id: item.stripeId,
+    priceId: item.priceId,
+    productId: item.productId,
+    productName: item.price.product.name,
+    quantity: item.quantity,
+    unitAmount: item.price.unitAmount,
+    addOn: isAddOn(item.price.product.metadata),
+    features: item.price.product.features,
+  }));
+  if (items.length === 0)
+    return [
+      {
+        id: null,
+        priceId: row.priceId,
+        productId: row.productId,
+        productName: row.price.product.name,
+        quantity: row.quantity,
+        unitAmount: row.price.unitAmount,
+        addOn: false,
+        features: row.price.product.features,
+      },
+    ];
+  const plan = items.findIndex((item) => item.priceId === row.priceId);
+  return plan <= 0 ? items : [items[plan], ...items.filter((_, index) => index !== plan)];
 }
 
 /**
@@ -70,5 +108,17 @@ export function toLifetimePlanDto(row: PurchaseWithProduct): SubscriptionDto {
     trialEnd: null,
     autoRenew: false,
     entitled: true,
+    items: [
+      {
+        id: null,
+        priceId: row.priceId,
+        productId: row.productId,
+        productName: price.product.name,
+        quantity: row.quantity,
+        unitAmount: price.unitAmount,
+        addOn: false,
+        features: price.product.features,
+      },
+    ],
   };
 }

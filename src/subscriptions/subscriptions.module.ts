@@ -5,6 +5,9 @@ import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsRepository } from './subscriptions.repository';
 import { SubscriptionsService } from './subscriptions.service';
 import { SubscriptionCommandsService } from './subscription-commands.service';
+import { SubscriptionChangePlanner } from './subscription-change-planner';
+import { SubscriptionPreviewsService } from './subscription-previews.service';
+import { SubscriptionAddOnsService } from './subscription-add-ons.service';
 
 @Module({
   imports: [PurchasesModule],
@@ -14,6 +17,9 @@ import { SubscriptionCommandsService } from './subscription-commands.service';
     SubscriptionsRepository,
     SubscriptionsService,
     SubscriptionCommandsService,
+    SubscriptionChangePlanner,
+    SubscriptionPreviewsService,
+    SubscriptionAddOnsService,
     CatalogRepository,
   ],
   exports: [SubscriptionsRepository, SubscriptionsService],

@@ -4,7 +4,13 @@ import type { Prisma, Subscription } from '../generated/prisma/client';
 import { LIVE_STATUSES } from './subscription-status';
 
 const withPrice = {
-  include: { price: { include: { product: true } } },
+  include: {
+    price: { include: { product: true } },
+    items: {
+      include: { price: { include: { product: true } } },
+      orderBy: [{ stripeCreatedAt: 'asc' }, { stripeId: 'asc' }],
+    },
+  },
 } satisfies Prisma.SubscriptionDefaultArgs;
 
 export type SubscriptionWithPrice = Prisma.SubscriptionGetPayload<typeof withPrice>;

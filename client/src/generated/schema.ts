@@ -192,6 +192,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/subscriptions/current/upcoming-invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The next invoice of the current subscription
+         * @description Amount, date and lines of the invoice Stripe will create next ("your next charge is … on …"), with any prorations pending; `invoice` null when nothing is due next (no live subscription, a pending cancellation, a pause).
+         */
+        get: operations["SubscriptionsController_upcomingInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/current/change/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a plan change would charge, without changing anything
+         * @description Same body as `POST /subscriptions/current/change`. Answers the amount collected at once, the invoice that collects it, the next invoice after the change, and the `prorationDate` to send with the change so that it charges exactly these amounts.
+         */
+        post: operations["SubscriptionsController_previewChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/current/seats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set the number of seats of a per-seat plan
+         * @description Within the plan price's seat bounds (catalog `seats`). Prorated by default; `prorationDate` from `POST /subscriptions/current/seats/preview` charges exactly the previewed amounts. A change Stripe refuses changes nothing.
+         */
+        post: operations["SubscriptionsController_setSeats"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/current/seats/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What setting the number of seats would charge, without changing anything
+         * @description Same body as `POST /subscriptions/current/seats`; same answer as a change preview.
+         */
+        post: operations["SubscriptionsController_previewSeats"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/current/add-ons/{priceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an add-on to the current subscription
+         * @description The price must be recurring, on a product with metadata `addon=true`, in the plan's currency and interval. It becomes an extra item of the subscription (prorated by default); its product's features join the account's entitlements.
+         */
+        post: operations["SubscriptionsController_addAddOn"];
+        /**
+         * Remove an add-on from the current subscription
+         * @description Removes the item on this price (never the plan), crediting unused time by default; its product's features leave the account's entitlements unless another item grants them.
+         */
+        delete: operations["SubscriptionsController_removeAddOn"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/subscriptions": {
         parameters: {
             query?: never;
@@ -549,6 +653,12 @@ export interface components {
                 stripeCheckedAt: string | null;
             };
         };
+        SeatBoundsDto: {
+            /** @example 1 */
+            min: number;
+            /** @example 250 */
+            max: number;
+        };
         PriceDto: {
             /** @example price_pro_monthly */
             id: string;
@@ -579,6 +689,14 @@ export interface components {
              * @example 7
              */
             trialDays: number | null;
+            /**
+             * @description `per_seat`: the price is per seat (metadata `per_seat=true` on the price or its product); the quantity is the number of seats, set with `POST /subscriptions/current/seats`.
+             * @example flat
+             * @enum {string}
+             */
+            billingScheme: "flat" | "per_seat";
+            /** @description For a per-seat price, the seats it may be bought with (metadata `seats_min`, default 1, and `seats_max`, default 100); null for a flat price. */
+            seats: components["schemas"]["SeatBoundsDto"] | null;
         };
         ProductDto: {
             /** @example prod_pro */
@@ -603,6 +721,8 @@ export interface components {
                 [key: string]: string;
             };
             prices: components["schemas"]["PriceDto"][];
+            /** @description An add-on (metadata `addon=true`): sold beside a plan with `POST /subscriptions/current/add-ons/:priceId`. */
+            addOn: boolean;
             /** @description With a token: the account holds this product (live subscription or lifetime purchase). */
             subscribed?: boolean;
             /** @description With a token: this is the product of the account's current subscription. */
@@ -638,6 +758,14 @@ export interface components {
              * @example 7
              */
             trialDays: number | null;
+            /**
+             * @description `per_seat`: the price is per seat (metadata `per_seat=true` on the price or its product); the quantity is the number of seats, set with `POST /subscriptions/current/seats`.
+             * @example flat
+             * @enum {string}
+             */
+            billingScheme: "flat" | "per_seat";
+            /** @description For a per-seat price, the seats it may be bought with (metadata `seats_min`, default 1, and `seats_max`, default 100); null for a flat price. */
+            seats: components["schemas"]["SeatBoundsDto"] | null;
             product: components["schemas"]["ProductDto"];
         };
         SubscriptionDiscountDto: {
@@ -668,6 +796,34 @@ export interface components {
              * @example null
              */
             end: string | null;
+        };
+        SubscriptionItemDto: {
+            /**
+             * @description The Stripe subscription item id; null for a lifetime plan.
+             * @example si_1Q…
+             */
+            id: string | null;
+            /** @example price_storage_monthly */
+            priceId: string;
+            /** @example prod_storage */
+            productId: string;
+            /** @example Extra storage */
+            productName: string;
+            /** @example 1 */
+            quantity: number;
+            /**
+             * @description Minor units, per unit.
+             * @example 500
+             */
+            unitAmount: number | null;
+            /** @description An add-on beside the plan (product metadata `addon=true`). */
+            addOn: boolean;
+            /**
+             * @example [
+             *       "storage"
+             *     ]
+             */
+            features: string[];
         };
         SubscriptionDto: {
             /**
@@ -728,6 +884,8 @@ export interface components {
             autoRenew: boolean;
             /** @description Grants its product's features now (DESIGN §7). */
             entitled: boolean;
+            /** @description The plan item first, then add-ons; entitlements are the union of their features. */
+            items: components["schemas"]["SubscriptionItemDto"][];
         };
         CurrentSubscriptionDto: {
             subscription: components["schemas"]["SubscriptionDto"] | null;
@@ -749,6 +907,124 @@ export interface components {
              * @enum {string}
              */
             prorationBehavior?: "create_prorations" | "none" | "always_invoice";
+            /**
+             * Format: date-time
+             * @description Compute prorations as of this instant (inside the current period, not in the future): pass the `prorationDate` of a preview to be charged exactly what it showed.
+             * @example 2026-12-01T10:00:00Z
+             */
+            prorationDate?: string;
+        };
+        InvoicePreviewLineDto: {
+            /** @example Remaining time on 5 × Team after 12 Dec 2026 */
+            description: string;
+            /**
+             * @description Minor units, before invoice-level discounts.
+             * @example 1450
+             */
+            amount: number;
+            /** @example price_team_monthly */
+            priceId: string | null;
+            /** @example 5 */
+            quantity: number | null;
+            /** @description A credit or charge for part of a period, from a change. */
+            proration: boolean;
+            /** Format: date-time */
+            periodStart: string;
+            /** Format: date-time */
+            periodEnd: string;
+        };
+        InvoicePreviewDto: {
+            /**
+             * Format: date-time
+             * @description When Stripe will create (and try to collect) this invoice.
+             */
+            date: string;
+            /**
+             * @description What will be collected, minor units.
+             * @example 14500
+             */
+            amountDue: number;
+            /**
+             * @description Sum of the lines before discounts and tax.
+             * @example 14500
+             */
+            subtotal: number;
+            /**
+             * @description After discounts and tax.
+             * @example 14500
+             */
+            total: number;
+            /**
+             * @description Exclusive and inclusive tax, minor units.
+             * @example 0
+             */
+            tax: number;
+            /**
+             * @description Total of discounts, minor units.
+             * @example 0
+             */
+            discount: number;
+            /** @example usd */
+            currency: string;
+            /**
+             * Format: date-time
+             * @description Billing period start.
+             */
+            periodStart: string;
+            /**
+             * Format: date-time
+             * @description Billing period end.
+             */
+            periodEnd: string;
+            lines: components["schemas"]["InvoicePreviewLineDto"][];
+        };
+        UpcomingInvoiceDto: {
+            /** @description The next invoice of the current subscription; null when none is due (a cancellation is pending, the subscription is paused, or the plan is a lifetime purchase). */
+            invoice: components["schemas"]["InvoicePreviewDto"] | null;
+        };
+        ChangePreviewDto: {
+            /**
+             * Format: date-time
+             * @description The instant the prorations are computed for. Send it back as `prorationDate` with the change itself to be charged exactly the previewed amounts (Stripe prorates per second).
+             */
+            prorationDate: string;
+            /**
+             * @description What the change collects at once, minor units: the invoice it creates with `always_invoice`, or when the billing period restarts (another interval, a trial ended); else 0 and the prorations go on the next invoice.
+             * @example 1450
+             */
+            amountDueNow: number;
+            /** @description The invoice the change creates at once, if it creates one. */
+            immediateInvoice: components["schemas"]["InvoicePreviewDto"] | null;
+            /** @description The next scheduled invoice after the change (with any prorations it carries); null when the change restarts the billing period (the immediate invoice pays the new period). */
+            nextInvoice: components["schemas"]["InvoicePreviewDto"] | null;
+        };
+        SetSeatsDto: {
+            /**
+             * @description The number of seats; within the plan price's bounds (`seats` in the catalog, default 1–100).
+             * @example 5
+             */
+            seats: number;
+            /**
+             * @description create_prorations: the difference for the rest of the period goes on the next invoice; always_invoice: it is invoiced and charged now; none: the new count applies from the next period.
+             * @default create_prorations
+             * @enum {string}
+             */
+            prorationBehavior?: "create_prorations" | "none" | "always_invoice";
+            /**
+             * Format: date-time
+             * @description The `prorationDate` of a seats preview, to be charged exactly what it showed.
+             */
+            prorationDate?: string;
+        };
+        AddAddOnDto: {
+            /** @default 1 */
+            quantity?: number;
+            /**
+             * @description create_prorations: the rest of the period goes on the next invoice; always_invoice: charged now; none: billed from the next period.
+             * @default create_prorations
+             * @enum {string}
+             */
+            prorationBehavior?: "create_prorations" | "none" | "always_invoice";
         };
         WebhookOutcomeDto: {
             /** @example true */
@@ -762,7 +1038,7 @@ export interface components {
              * @example price_pro_monthly
              */
             priceId?: string;
-            /** @default 1 */
+            /** @description 1 to 100 (default 1); for a per-seat price the number of seats, within the price's `seats` bounds (default its minimum). */
             quantity?: number;
             /**
              * @description Applied as a discount; must exist and be active.
@@ -1137,7 +1413,7 @@ export interface components {
              * @example SUBSCRIPTION_ALREADY_ACTIVE
              * @enum {string}
              */
-            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY" | "CHECKOUT_IN_PROGRESS" | "INTERNAL_ERROR";
+            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "PRICE_NOT_PER_SEAT" | "SEATS_OUT_OF_RANGE" | "SEATS_UNCHANGED" | "NOT_AN_ADD_ON" | "ADD_ON_INTERVAL_MISMATCH" | "ADD_ON_ALREADY_ACTIVE" | "ADD_ON_NOT_ACTIVE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY" | "CHECKOUT_IN_PROGRESS" | "INTERNAL_ERROR";
             /** @example This account already has an active subscription. */
             message: string;
             details: components["schemas"]["ErrorDetailDto"][];
@@ -2029,7 +2305,7 @@ export interface operations {
                     "application/json": components["schemas"]["CurrentSubscriptionDto"];
                 };
             };
-            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`PRICE_NOT_RECURRING`: A subscription can only change to a recurring price. */
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`PRICE_NOT_RECURRING`: A subscription can only change to a recurring price.<br>`SEATS_OUT_OF_RANGE`: This plan cannot be bought with this number of seats. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2037,7 +2313,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "PRICE_NOT_RECURRING";
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "PRICE_NOT_RECURRING" | "SEATS_OUT_OF_RANGE";
                     };
                 };
             };
@@ -2110,6 +2386,851 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_upcomingInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpcomingInvoiceDto"];
+                };
+            };
+            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_REQUEST_FAILED" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_previewChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeSubscriptionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePreviewDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`PRICE_NOT_RECURRING`: A subscription can only change to a recurring price.<br>`SEATS_OUT_OF_RANGE`: This plan cannot be bought with this number of seats. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "PRICE_NOT_RECURRING" | "SEATS_OUT_OF_RANGE";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `NO_ACTIVE_SUBSCRIPTION`: This account has no active subscription.<br>`PRICE_NOT_FOUND`: No such active price in the catalog. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "NO_ACTIVE_SUBSCRIPTION" | "PRICE_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `SAME_PRICE`: The subscription is already on this price. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "SAME_PRICE";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_setSeats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetSeatsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentSubscriptionDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`SEATS_OUT_OF_RANGE`: This plan cannot be bought with this number of seats. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "SEATS_OUT_OF_RANGE";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `NO_ACTIVE_SUBSCRIPTION`: This account has no active subscription. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "NO_ACTIVE_SUBSCRIPTION";
+                    };
+                };
+            };
+            /** @description `PRICE_NOT_PER_SEAT`: The current plan is not sold per seat.<br>`SEATS_UNCHANGED`: The subscription already has this number of seats. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PRICE_NOT_PER_SEAT" | "SEATS_UNCHANGED";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_previewSeats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetSeatsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePreviewDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`SEATS_OUT_OF_RANGE`: This plan cannot be bought with this number of seats. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "SEATS_OUT_OF_RANGE";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `NO_ACTIVE_SUBSCRIPTION`: This account has no active subscription. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "NO_ACTIVE_SUBSCRIPTION";
+                    };
+                };
+            };
+            /** @description `PRICE_NOT_PER_SEAT`: The current plan is not sold per seat.<br>`SEATS_UNCHANGED`: The subscription already has this number of seats. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PRICE_NOT_PER_SEAT" | "SEATS_UNCHANGED";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_addAddOn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                priceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddAddOnDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentSubscriptionDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`PRICE_NOT_RECURRING`: A subscription can only change to a recurring price.<br>`NOT_AN_ADD_ON`: This price is not an add-on (its product needs metadata addon=true).<br>`ADD_ON_INTERVAL_MISMATCH`: An add-on must bill in the plan's currency and interval. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "PRICE_NOT_RECURRING" | "NOT_AN_ADD_ON" | "ADD_ON_INTERVAL_MISMATCH";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `NO_ACTIVE_SUBSCRIPTION`: This account has no active subscription.<br>`PRICE_NOT_FOUND`: No such active price in the catalog. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "NO_ACTIVE_SUBSCRIPTION" | "PRICE_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `ADD_ON_ALREADY_ACTIVE`: The subscription already has this add-on. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "ADD_ON_ALREADY_ACTIVE";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    SubscriptionsController_removeAddOn: {
+        parameters: {
+            query?: {
+                /** @description create_prorations: the unused time is credited on the next invoice; always_invoice: credited now; none: no credit. */
+                prorationBehavior?: "create_prorations" | "none" | "always_invoice";
+            };
+            header?: never;
+            path: {
+                priceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentSubscriptionDto"];
+                };
+            };
+            /** @description `STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_REQUEST_FAILED" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `NO_ACTIVE_SUBSCRIPTION`: This account has no active subscription.<br>`ADD_ON_NOT_ACTIVE`: The subscription has no such add-on. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "NO_ACTIVE_SUBSCRIPTION" | "ADD_ON_NOT_ACTIVE";
                     };
                 };
             };
@@ -2353,7 +3474,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutSessionCreatedDto"];
                 };
             };
-            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`NO_DEFAULT_PRICE`: No priceId was given and no default price is configured.<br>`PROMOTION_CODE_INVALID`: This promotion code is not valid. */
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`NO_DEFAULT_PRICE`: No priceId was given and no default price is configured.<br>`SEATS_OUT_OF_RANGE`: This plan cannot be bought with this number of seats.<br>`PROMOTION_CODE_INVALID`: This promotion code is not valid. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,7 +3482,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "NO_DEFAULT_PRICE" | "PROMOTION_CODE_INVALID";
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "NO_DEFAULT_PRICE" | "SEATS_OUT_OF_RANGE" | "PROMOTION_CODE_INVALID";
                     };
                 };
             };

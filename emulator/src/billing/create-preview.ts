@@ -44,6 +44,19 @@ function nothingToInvoice(customer: string): StripeApiError {
   });
 }
 
+/** `parent.subscription_details.subscription_proration_date`, as Stripe sets it on such previews. */
+function withProrationDate(invoice: Stripe.Invoice, at: number): Stripe.Invoice {
+  const details = invoice.parent?.subscription_details;
+  if (invoice.parent === null || details === null || details === undefined) return invoice;
+  return {
+    ...invoice,
+    parent: {
+      ...invoice.parent,
+      subscription_details: { ...details, subscription_proration_date: at },
+    },
+  };
+}
+
 /**
  * `POST /v1/invoices/create_preview`: the invoice a customer or subscription would get next, or
  * what a change (`subscription_details`) would bill, or the first invoice of a new subscription;
@@ -109,6 +122,11 @@ export class CreatePreview {
       for (const entry of subscription.items.data) entry.current_period_end = trialEnd;
     }
     const behavior = details.prorationBehavior ?? 'create_prorations';
+    if (details.prorationDate !== undefined && behavior === 'none')
+      throw parameterInvalid(
+        'subscription_details[proration_date]',
+        'proration_date cannot be used when proration_behavior is none.',
+      );
     let prorations: InvoiceLineSpec[] = [];
     let periodReset = false;
     if (details.items !== undefined && details.items.length > 0) {
@@ -128,18 +146,25 @@ export class CreatePreview {
       this.items.startPeriod(subscription, now);
       periodReset = true;
     }
+    // Stripe names the instant it prorated for on a preview that previews prorations.
+    const prorated =
+      behavior !== 'none' && (details.items !== undefined || details.billingCycleAnchor === 'now');
+    const stamp = (invoice: Stripe.Invoice): Stripe.Invoice =>
+      prorated ? withProrationDate(invoice, prorationAt) : invoice;
     // What the change would bill at once: a restarted period, or prorations always invoiced.
     if (periodReset || (behavior === 'always_invoice' && prorations.length > 0)) {
       const end = periodReset
         ? subscription.items.data[0].current_period_end
         : prorations[0].periodEnd;
-      return this.build(subscription, input, 'subscription_update', now, end, now, [
-        ...(periodReset ? [] : this.billing.pendingItemLines(subscription)),
-        ...prorations,
-        ...(periodReset ? this.billing.itemLines(subscription, now, end, false) : []),
-      ]);
+      return stamp(
+        this.build(subscription, input, 'subscription_update', now, end, now, [
+          ...(periodReset ? [] : this.billing.pendingItemLines(subscription)),
+          ...prorations,
+          ...(periodReset ? this.billing.itemLines(subscription, now, end, false) : []),
+        ]),
+      );
     }
-    return this.renewal(subscription, input, behavior === 'none' ? [] : prorations);
+    return stamp(this.renewal(subscription, input, behavior === 'none' ? [] : prorations));
   }
 
   /** The next renewal of a (copied) subscription, with `extra` prorations billed on it. */

@@ -1,5 +1,10 @@
 import type Stripe from 'stripe';
-import { parameterInvalid, parameterMissing, resourceMissing } from '../http/stripe-error';
+import {
+  invalidRequest,
+  parameterInvalid,
+  parameterMissing,
+  resourceMissing,
+} from '../http/stripe-error';
 import { newId } from '../store/ids';
 import { addBillingPeriods } from './billing-periods';
 import type { EmulatorCore } from './emulator-core';
@@ -162,6 +167,32 @@ export class SubscriptionItems {
       subscription.cancel_at = subscription.items.data[0].current_period_end;
   }
 
+  /** A credit (-1) or charge (1) for an item's price from `at` to the end of its period. */
+  private prorationLine(
+    item: Stripe.SubscriptionItem,
+    price: Stripe.Price,
+    quantity: number,
+    at: number,
+    label: 'Unused time' | 'Remaining time',
+    sign: 1 | -1,
+  ): InvoiceLineSpec {
+    const start = item.current_period_start;
+    const end = item.current_period_end;
+    const fraction = (end - at) / Math.max(1, end - start);
+    const date = new Date(at * 1000).toISOString().slice(0, 10);
+    return {
+      amount: sign * Math.round((price.unit_amount ?? 0) * quantity * fraction),
+      description: `${label} on ${quantity} × ${this.productName(price)} after ${date}`,
+      price,
+      quantity,
+      periodStart: at,
+      periodEnd: end,
+      subscriptionItem: item.id,
+      invoiceItem: null,
+      proration: true,
+    };
+  }
+
   /** Checks item changes before any of them is applied, so a refusal changes nothing. */
   checkChanges(subscription: Stripe.Subscription, changes: SubscriptionItemInput[]): void {
     changes.forEach((change, index) => {
@@ -189,6 +220,49 @@ export class SubscriptionItems {
           'The price currency must match the subscription currency.',
         );
     });
+    this.checkResultingItems(subscription, changes);
+  }
+
+  /**
+   * What the items would be after the changes must still make a subscription: at least one item,
+   * each price once, one billing interval for all (classic billing mode).
+   */
+  private checkResultingItems(
+    subscription: Stripe.Subscription,
+    changes: SubscriptionItemInput[],
+  ): void {
+    const prices = new Map(subscription.items.data.map((item) => [item.id, item.price]));
+    const added: Stripe.Price[] = [];
+    changes.forEach((change, index) => {
+      const param = `items[${index}][price]`;
+      if (change.id !== undefined && change.deleted === true) prices.delete(change.id);
+      else if (change.id !== undefined && change.price !== undefined)
+        prices.set(change.id, this.prices.recurring(change.price, param));
+      else if (change.id === undefined && change.price !== undefined)
+        added.push(this.prices.recurring(change.price, param));
+    });
+    const result = [...prices.values(), ...added];
+    if (result.length === 0)
+      throw invalidRequest(
+        'A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint.',
+      );
+    const ids = result.map((price) => price.id);
+    const duplicate = ids.find((id, index) => ids.indexOf(id) !== index);
+    if (duplicate !== undefined)
+      throw invalidRequest(
+        `Cannot add multiple subscription items with the same plan: ${duplicate}`,
+        undefined,
+        'items',
+      );
+    const intervals = new Set(
+      result.map((price) => `${price.recurring?.interval}/${price.recurring?.interval_count}`),
+    );
+    if (intervals.size > 1)
+      throw invalidRequest(
+        'Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.',
+        undefined,
+        'items',
+      );
   }
 
   /**
@@ -216,6 +290,12 @@ export class SubscriptionItems {
           ? subscription.items.data.find((item) => item.id === change.id)
           : undefined;
       if (existing !== undefined && change.deleted === true) {
+        // A removed item is credited for the time it will not be used, as Stripe does.
+        const quantity = existing.quantity ?? 1;
+        if (!trialing && behavior !== 'none' && existing.current_period_end > prorationAt)
+          prorations.push(
+            this.prorationLine(existing, existing.price, quantity, prorationAt, 'Unused time', -1),
+          );
         subscription.items.data = subscription.items.data.filter((item) => item.id !== existing.id);
         return;
       }
@@ -232,17 +312,21 @@ export class SubscriptionItems {
       if (target === undefined) {
         const periodStart = subscription.items.data[0]?.current_period_start ?? now;
         const periodEnd = subscription.items.data[0]?.current_period_end ?? now;
-        subscription.items.data.push(
-          this.build(
-            subscription.id,
-            newPrice,
-            newQuantity,
-            periodStart,
-            periodEnd,
-            change.metadata ?? {},
-            register,
-          ),
+        const added = this.build(
+          subscription.id,
+          newPrice,
+          newQuantity,
+          periodStart,
+          periodEnd,
+          change.metadata ?? {},
+          register,
         );
+        subscription.items.data.push(added);
+        // An item added mid-period is charged for the rest of the period, as Stripe does.
+        if (!trialing && behavior !== 'none' && periodEnd > prorationAt && periodEnd > periodStart)
+          prorations.push(
+            this.prorationLine(added, newPrice, newQuantity, prorationAt, 'Remaining time', 1),
+          );
         return;
       }
       if (change.metadata !== undefined) target.metadata = change.metadata;

@@ -36,6 +36,14 @@ export class CatalogQueryDto {
   excludeSubscribed?: boolean;
 }
 
+export class SeatBoundsDto {
+  @ApiProperty({ example: 1 })
+  min!: number;
+
+  @ApiProperty({ example: 250 })
+  max!: number;
+}
+
 export class PriceDto {
   @ApiProperty({ example: 'price_pro_monthly' })
   id!: string;
@@ -73,6 +81,24 @@ export class PriceDto {
       'one-time prices, and for a caller whose account already had a subscription or trial.',
   })
   trialDays!: number | null;
+
+  @ApiProperty({
+    enum: ['flat', 'per_seat'],
+    example: 'flat',
+    description:
+      '`per_seat`: the price is per seat (metadata `per_seat=true` on the price or its product); the ' +
+      'quantity is the number of seats, set with `POST /subscriptions/current/seats`.',
+  })
+  billingScheme!: 'flat' | 'per_seat';
+
+  @ApiProperty({
+    type: () => SeatBoundsDto,
+    nullable: true,
+    description:
+      'For a per-seat price, the seats it may be bought with (metadata `seats_min`, default 1, and ' +
+      '`seats_max`, default 100); null for a flat price.',
+  })
+  seats!: SeatBoundsDto | null;
 }
 
 export class ProductDto {
@@ -97,6 +123,12 @@ export class ProductDto {
 
   @ApiProperty({ type: [PriceDto] })
   prices!: PriceDto[];
+
+  @ApiProperty({
+    description:
+      'An add-on (metadata `addon=true`): sold beside a plan with `POST /subscriptions/current/add-ons/:priceId`.',
+  })
+  addOn!: boolean;
 
   @ApiPropertyOptional({
     description:

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { SEATS_CEILING } from '../../catalog/price-options';
 import { SAFE_PATH } from '../../portal/dto/portal.dto';
 
 export class CreateCheckoutSessionDto {
@@ -12,11 +13,17 @@ export class CreateCheckoutSessionDto {
   @MaxLength(255)
   priceId?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 1 })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: SEATS_CEILING,
+    description:
+      "1 to 100 (default 1); for a per-seat price the number of seats, within the price's `seats` " +
+      'bounds (default its minimum).',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(SEATS_CEILING)
   quantity?: number;
 
   @ApiPropertyOptional({

@@ -32,6 +32,42 @@ export class SubscriptionDiscountDto {
   end!: string | null;
 }
 
+export class SubscriptionItemDto {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'si_1Q…',
+    description: 'The Stripe subscription item id; null for a lifetime plan.',
+  })
+  id!: string | null;
+
+  @ApiProperty({ example: 'price_storage_monthly' })
+  priceId!: string;
+
+  @ApiProperty({ example: 'prod_storage' })
+  productId!: string;
+
+  @ApiProperty({ example: 'Extra storage' })
+  productName!: string;
+
+  @ApiProperty({ example: 1 })
+  quantity!: number;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 500,
+    description: 'Minor units, per unit.',
+  })
+  unitAmount!: number | null;
+
+  @ApiProperty({ description: 'An add-on beside the plan (product metadata `addon=true`).' })
+  addOn!: boolean;
+
+  @ApiProperty({ type: [String], example: ['storage'] })
+  features!: string[];
+}
+
 export class SubscriptionDto {
   @ApiProperty({
     enum: ['subscription', 'lifetime'],
@@ -121,6 +157,12 @@ export class SubscriptionDto {
 
   @ApiProperty({ description: "Grants its product's features now (DESIGN §7)." })
   entitled!: boolean;
+
+  @ApiProperty({
+    type: [SubscriptionItemDto],
+    description: 'The plan item first, then add-ons; entitlements are the union of their features.',
+  })
+  items!: SubscriptionItemDto[];
 }
 
 export class CurrentSubscriptionDto {

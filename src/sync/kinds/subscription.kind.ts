@@ -37,6 +37,15 @@ export interface DiscountView {
   end: string | null;
 }
 
+/** One item of a subscription: the plan, or an extra item (an add-on) beside it. */
+export interface SubscriptionItemRow {
+  stripeId: string;
+  priceId: string;
+  productId: string;
+  quantity: number;
+  stripeCreatedAt: Date;
+}
+
 export interface SubscriptionRow {
   stripeId: string;
   stripeCustomerId: string;
@@ -61,9 +70,14 @@ export interface SubscriptionRow {
   /** The latest invoice's id, and when it was created if it is unpaid (the failed payment). */
   latestInvoiceId: string | null;
   failedPaymentAt: Date | null;
+  /** Every item, the plan's first, in Stripe's order. */
+  items: SubscriptionItemRow[];
 }
 
-/** The item that carries the plan: this service sells one price per subscription. */
+/**
+ * The item that carries the plan: the first. Extra items (add-ons) are added after it, and a
+ * plan change replaces its price in place, so it stays first.
+ */
 export function primaryItem(subscription: Stripe.Subscription): Stripe.SubscriptionItem {
   const item = subscription.items.data[0];
   if (item === undefined) throw new Error(`subscription ${subscription.id} has no items`);
@@ -103,19 +117,25 @@ export function discountedAmount(subscription: Stripe.Subscription): {
   discount: DiscountView | null;
 } {
   const item = primaryItem(subscription);
-  const unit = item.price.unit_amount;
+  const lines = subscription.items.data.map((entry) =>
+    entry.price.unit_amount === null ? null : entry.price.unit_amount * (entry.quantity ?? 1),
+  );
   const discounts = expandedDiscounts(subscription) ?? [];
   const periodStart = item.current_period_start;
   const active = discounts.filter((d) => d.end === null || d.end > periodStart);
-  if (unit === null) return { amount: null, discount: null };
-  let amount = unit * (item.quantity ?? 1);
+  if (lines.some((line) => line === null)) return { amount: null, discount: null };
+  let perLine = lines as number[];
   let view: DiscountView | null = null;
   for (const discount of active) {
     const coupon = couponOf(discount);
     if (coupon === null) continue;
-    if (coupon.percent_off !== null)
-      amount = Math.round((amount * (100 - coupon.percent_off)) / 100);
-    else if (coupon.amount_off !== null) amount = Math.max(0, amount - coupon.amount_off);
+    const percentOff = coupon.percent_off;
+    if (percentOff !== null)
+      perLine = perLine.map((line) => Math.round((line * (100 - percentOff)) / 100));
+    else if (coupon.amount_off !== null) {
+      const total = Math.max(0, perLine.reduce((sum, line) => sum + line, 0) - coupon.amount_off);
+      perLine = [total];
+    }
     view ??= {
       id: discount.id,
       couponId: coupon.id,
@@ -128,7 +148,7 @@ export function discountedAmount(subscription: Stripe.Subscription): {
       end: discount.end === null ? null : new Date(discount.end * 1000).toISOString(),
     };
   }
-  return { amount, discount: view };
+  return { amount: perLine.reduce((sum, line) => sum + line, 0), discount: view };
 }
 
 export function toSubscriptionRow(subscription: Stripe.Subscription): SubscriptionRow {
@@ -162,6 +182,13 @@ export function toSubscriptionRow(subscription: Stripe.Subscription): Subscripti
       typeof latest === 'object' && latest !== null && latest.status === 'open'
         ? new Date(latest.created * 1000)
         : null,
+    items: subscription.items.data.map((entry) => ({
+      stripeId: entry.id,
+      priceId: entry.price.id,
+      productId: idOf(entry.price.product) ?? '',
+      quantity: entry.quantity ?? 1,
+      stripeCreatedAt: new Date(entry.created * 1000),
+    })),
   };
 }
 
@@ -256,7 +283,10 @@ export const subscriptionKind: StripeKind<Stripe.Subscription, SubscriptionRow> 
       progress: [STATUS_RANK[row.status], primaryItem(subscription).current_period_start ?? 0],
       ownership: { customerId: row.stripeCustomerId, claims: [subscription.metadata?.accountId] },
       requiresAccount: 'subscription of no account',
-      dependencies: [{ kind: 'price', price: primaryItem(subscription).price }],
+      dependencies: subscription.items.data.map((entry) => ({
+        kind: 'price' as const,
+        price: entry.price,
+      })),
     };
   },
   write(row, { account, eventCreated, bounds }) {
@@ -289,6 +319,19 @@ export const subscriptionKind: StripeKind<Stripe.Subscription, SubscriptionRow> 
           THEN COALESCE(CASE WHEN "Subscription"."status" = 'past_due' THEN "Subscription"."pastDueSince" END, EXCLUDED."pastDueSince") END,
         "amount" = EXCLUDED."amount", "discount" = EXCLUDED."discount", "metadata" = EXCLUDED."metadata",
         "stripeCreatedAt" = EXCLUDED."stripeCreatedAt", "stripeSyncedAt" = now(), "updatedAt" = now()`,
+      // The items: the ones Stripe no longer lists go, the others are upserted by Stripe id.
+      sql`DELETE FROM "SubscriptionItem" WHERE "subscriptionStripeId" = ${row.stripeId}
+          AND NOT ("stripeId" = ANY(${row.items.map((item) => item.stripeId)}::text[]))`,
+      ...row.items.map(
+        (item) => sql`
+      INSERT INTO "SubscriptionItem" ("id", "stripeId", "subscriptionStripeId", "accountId", "priceId", "productId",
+        "quantity", "stripeCreatedAt", "updatedAt")
+      VALUES (gen_random_uuid(), ${item.stripeId}, ${row.stripeId}, ${account.id}::uuid, ${item.priceId}, ${item.productId},
+        ${item.quantity}, ${item.stripeCreatedAt}, now())
+      ON CONFLICT ("stripeId") DO UPDATE SET "subscriptionStripeId" = EXCLUDED."subscriptionStripeId",
+        "accountId" = EXCLUDED."accountId", "priceId" = EXCLUDED."priceId", "productId" = EXCLUDED."productId",
+        "quantity" = EXCLUDED."quantity", "stripeCreatedAt" = EXCLUDED."stripeCreatedAt", "updatedAt" = now()`,
+      ),
       ended
         ? sql`
       INSERT INTO "Payment" ("id", "sourceKey", "accountId", "type", "status", "amount", "currency", "description",
