@@ -47,6 +47,14 @@ const CHECKOUT_SESSION_CREATE = {
   automatic_tax: AUTOMATIC_TAX,
   payment_method_collection: p.enum(['always', 'if_required']),
   billing_address_collection: p.enum(['auto', 'required']),
+  invoice_creation: p.object({
+    enabled: p.boolean().required(),
+    invoice_data: p.object({
+      description: p.string(),
+      footer: p.string(),
+      metadata: p.metadata(),
+    }),
+  }),
 };
 
 export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
@@ -59,6 +67,8 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
       handler: ({ params }) => {
         refuseAutomaticTax(params);
         const subscriptionData = params.object('subscription_data');
+        const invoiceCreation = params.object('invoice_creation');
+        const invoiceData = invoiceCreation?.object('invoice_data');
         return checkoutSessions.create({
           mode: params.enumOf('mode', ['payment', 'subscription'] as const) ?? 'payment',
           lineItems: params.objectArray('line_items').map((item) => ({
@@ -98,6 +108,15 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
             'auto',
             'required',
           ] as const),
+          invoiceCreation:
+            invoiceCreation === undefined
+              ? undefined
+              : {
+                  enabled: invoiceCreation.boolean('enabled') ?? false,
+                  description: invoiceData?.string('description'),
+                  footer: invoiceData?.string('footer'),
+                  metadata: invoiceData?.metadata(),
+                },
           missingPaymentMethod: subscriptionData
             ?.object('trial_settings')
             ?.object('end_behavior')

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { invalidRequest } from '../http/stripe-error';
+import type { CheckoutInvoices } from './checkout-invoice';
 import type { CheckoutSessionService } from './checkout-sessions';
 import { toAddress, type AddressInput, type CustomerService } from './customers';
 import type { DiscountChoice, DiscountService } from './discounts';
@@ -64,6 +65,7 @@ export class CheckoutCompletion {
     private readonly paymentIntents: PaymentIntentService,
     private readonly discounts: DiscountService,
     private readonly subscriptions: SubscriptionService,
+    private readonly checkoutInvoices: CheckoutInvoices,
   ) {}
 
   /** A code typed on the page replaces the session's discount, as Checkout's field does. */
@@ -146,7 +148,10 @@ export class CheckoutCompletion {
     const name = payment.name ?? null;
     if (
       customerId === null &&
-      (session.mode === 'subscription' || session.customer_creation === 'always')
+      (session.mode === 'subscription' ||
+        session.customer_creation === 'always' ||
+        // Stripe keeps a guest customer for the invoice; the emulator makes it a real one.
+        session.invoice_creation?.enabled === true)
     ) {
       customerId = this.customers.create({ email, name, address: address ?? undefined }).id;
     }
@@ -274,6 +279,13 @@ export class CheckoutCompletion {
     });
     if (outcome.declineCode !== null) throw cardError(outcome.declineCode);
     session.payment_intent = outcome.paymentIntent.id;
+    if (session.invoice_creation?.enabled === true && customerId !== null)
+      session.invoice = this.checkoutInvoices.issue(
+        session,
+        extras,
+        customerId,
+        outcome.paymentIntent,
+      ).id;
   }
 
   private discountOf(extras: CheckoutSessionExtras): DiscountChoice | null {

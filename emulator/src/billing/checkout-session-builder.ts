@@ -25,6 +25,12 @@ export interface CheckoutSessionFields {
   redirectOnCompletion: Stripe.Checkout.Session.RedirectOnCompletion | null;
   paymentMethodCollection: Stripe.Checkout.Session.PaymentMethodCollection | null;
   billingAddressCollection: Stripe.Checkout.Session.BillingAddressCollection | null;
+  invoiceCreation: {
+    enabled: boolean;
+    description?: string;
+    footer?: string;
+    metadata?: Record<string, string>;
+  } | null;
 }
 
 /** A new, open Checkout Session object (amounts are filled in by the session service). */
@@ -89,14 +95,14 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     invoice_creation:
       mode === 'payment'
         ? {
-            enabled: false,
+            enabled: fields.invoiceCreation?.enabled ?? false,
             invoice_data: {
               account_tax_ids: null,
               custom_fields: null,
-              description: null,
-              footer: null,
+              description: fields.invoiceCreation?.description ?? null,
+              footer: fields.invoiceCreation?.footer ?? null,
               issuer: null,
-              metadata: {},
+              metadata: fields.invoiceCreation?.metadata ?? {},
               rendering_options: null,
             },
           }

@@ -40,6 +40,13 @@ export interface CheckoutSessionInput {
   paymentMethodCollection?: Stripe.Checkout.Session.PaymentMethodCollection;
   /** `required`: the buyer must give a full billing address. */
   billingAddressCollection?: Stripe.Checkout.Session.BillingAddressCollection;
+  /** `invoice_creation`: a paid invoice for a `payment`-mode purchase (a receipt to download). */
+  invoiceCreation?: {
+    enabled: boolean;
+    description?: string;
+    footer?: string;
+    metadata?: Record<string, string>;
+  };
   /** What a trial ending without a card does (`subscription_data[trial_settings]`). */
   missingPaymentMethod?: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
 }
@@ -119,6 +126,12 @@ function checkCombinations(input: CheckoutSessionInput): void {
       '`payment_method_collection` can only be used in `subscription` mode.',
       'parameter_invalid',
       'payment_method_collection',
+    );
+  if (input.mode !== 'payment' && input.invoiceCreation !== undefined)
+    throw invalidRequest(
+      '`invoice_creation` can only be used in `payment` mode.',
+      'parameter_invalid',
+      'invoice_creation',
     );
   if (input.mode === 'subscription' && input.paymentIntentMetadata !== undefined)
     throw invalidRequest(
@@ -262,6 +275,7 @@ export class CheckoutSessionService {
       redirectOnCompletion: input.redirectOnCompletion ?? null,
       paymentMethodCollection: input.paymentMethodCollection ?? null,
       billingAddressCollection: input.billingAddressCollection ?? null,
+      invoiceCreation: input.invoiceCreation ?? null,
     });
     const extras: CheckoutSessionExtras = {
       lineItems: items.map(({ price, quantity }) => this.lineItem(price, quantity)),
