@@ -15,8 +15,10 @@ const UI_MODES = [
 ];
 
 const CHECKOUT_SESSION_CREATE = {
-  mode: p.enum(['payment', 'subscription'], ['setup']).required(),
-  line_items: p.list(p.object({ price: p.string().required(), quantity: p.integer() })).required(),
+  mode: p.enum(['payment', 'subscription', 'setup']).required(),
+  line_items: p.list(p.object({ price: p.string().required(), quantity: p.integer() })),
+  currency: p.string(),
+  setup_intent_data: p.object({ description: p.string(), metadata: p.metadata() }),
   success_url: p.string(),
   cancel_url: p.string(),
   return_url: p.string(),
@@ -70,7 +72,15 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
         const invoiceCreation = params.object('invoice_creation');
         const invoiceData = invoiceCreation?.object('invoice_data');
         return checkoutSessions.create({
-          mode: params.enumOf('mode', ['payment', 'subscription'] as const) ?? 'payment',
+          mode: params.enumOf('mode', ['payment', 'subscription', 'setup'] as const) ?? 'payment',
+          currency: params.string('currency'),
+          setupIntentData:
+            params.object('setup_intent_data') === undefined
+              ? undefined
+              : {
+                  description: params.object('setup_intent_data')?.string('description'),
+                  metadata: params.object('setup_intent_data')?.metadata(),
+                },
           lineItems: params.objectArray('line_items').map((item) => ({
             price: item.requiredString('price'),
             quantity: item.integer('quantity'),
