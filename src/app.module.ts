@@ -8,6 +8,7 @@ import { CheckoutModule } from './checkout/checkout.module';
 import type { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { InvoicesModule } from './invoices/invoices.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PortalModule } from './portal/portal.module';
 import { PurchasesModule } from './purchases/purchases.module';
@@ -70,6 +71,7 @@ export class AppModule {
         PortalModule,
         AdminModule,
         PaymentsModule,
+        InvoicesModule,
         PurchasesModule,
         EntitlementsModule,
         AccountViewModule,

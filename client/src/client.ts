@@ -13,6 +13,9 @@ import type {
   FeatureEntitlement,
   PaymentPage,
   PaymentQuery,
+  Invoice,
+  InvoicePage,
+  InvoiceQuery,
   PortalSession,
   PortalSessionRequest,
   PriceWithProduct,
@@ -185,6 +188,15 @@ export function createBillingClient(options: BillingClientOptions = {}) {
       /** Billing history, newest first; pass `nextCursor` back as `cursor` for the next page. */
       list: (query: PaymentQuery = {}): Promise<PaymentPage> =>
         unwrap(() => raw.GET('/api/payments', { params: { query } })),
+    },
+
+    invoices: {
+      /** Invoices and receipts (lines, tax, hosted page, PDF), newest first; cursor paging. */
+      list: (query: InvoiceQuery = {}): Promise<InvoicePage> =>
+        unwrap(() => raw.GET('/api/invoices', { params: { query } })),
+      /** One invoice by its Stripe id (a payment's `invoiceId`). */
+      get: (id: string): Promise<Invoice> =>
+        unwrap(() => raw.GET('/api/invoices/{id}', { params: { path: { id } } })),
     },
 
     purchases: {

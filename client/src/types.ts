@@ -44,6 +44,12 @@ export type PaymentPage = Schemas['PaymentPageDto'];
 export type PaymentQuery = NonNullable<
   operations['PaymentsController_list']['parameters']['query']
 >;
+export type Invoice = Schemas['InvoiceDto'];
+export type InvoiceLine = Schemas['InvoiceLineDto'];
+export type InvoicePage = Schemas['InvoicePageDto'];
+export type InvoiceQuery = NonNullable<
+  operations['InvoicesController_list']['parameters']['query']
+>;
 export type Purchase = Schemas['PurchaseDto'];
 export type Entitlements = Schemas['EntitlementsDto'];
 export type FeatureEntitlement = Schemas['FeatureEntitlementDto'];

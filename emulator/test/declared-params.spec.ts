@@ -80,19 +80,25 @@ describe('declared parameters', () => {
   });
 
   it('refuses Stripe values the emulator does not implement, saying so', async () => {
-    const error = await refusal(
-      stripe.checkout.sessions.create({
-        mode: 'setup',
-        currency: 'usd',
-        success_url: 'https://a.b/',
+    const flow = await refusal(
+      stripe.billingPortal.sessions.create({
+        customer: 'cus_anything',
+        flow_data: { type: 'subscription_update_confirm' },
       }),
     );
-    expect(error.param).toMatch(/^(mode|currency)$/);
-    const setup = await refusal(
-      stripe.checkout.sessions.create({ mode: 'setup', success_url: 'https://a.b/' }),
+    expect(flow).toMatchObject({ param: 'flow_data[type]' });
+    expect(flow.message).toMatch(/not implemented by the Stripe emulator/);
+    const after = await refusal(
+      stripe.billingPortal.sessions.create({
+        customer: 'cus_anything',
+        flow_data: {
+          type: 'payment_method_update',
+          after_completion: { type: 'hosted_confirmation' },
+        },
+      }),
     );
-    expect(setup).toMatchObject({ param: 'mode' });
-    expect(setup.message).toMatch(/not implemented by the Stripe emulator/);
+    expect(after).toMatchObject({ param: 'flow_data[after_completion][type]' });
+    expect(after.message).toMatch(/not implemented by the Stripe emulator/);
   });
 
   it('reports a missing required nested parameter by its path', async () => {

@@ -16,7 +16,7 @@ import type { Prisma } from '../generated/prisma/client';
 import { PurchasesRepository } from '../purchases/purchases.repository';
 import { STRIPE_CLIENT } from '../stripe/stripe.module';
 import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
-import { BillingSync } from '../sync';
+import { BillingSync, CHECKOUT_RECEIPT_SOURCE } from '../sync';
 import { CheckoutClaimsRepository } from './checkout-claims.repository';
 import { CheckoutRepository } from './checkout.repository';
 import type {
@@ -385,7 +385,14 @@ export class CheckoutService {
               ...(trialDays > 0 ? { trial_period_days: trialDays } : {}),
             },
           }
-        : { payment_intent_data: { metadata } }),
+        : {
+            payment_intent_data: { metadata },
+            // Every purchase gets a receipt: a paid invoice with a number, a page and a PDF.
+            invoice_creation: {
+              enabled: true,
+              invoice_data: { metadata: { ...metadata, source: CHECKOUT_RECEIPT_SOURCE } },
+            },
+          }),
       ...(discounts !== undefined
         ? { discounts }
         : { allow_promotion_codes: billing.allowPromotionCodes }),

@@ -173,6 +173,10 @@ export const ERROR_CATALOG = {
     status: HttpStatus.CONFLICT,
     message: 'Another checkout for this account is being created; retry shortly.',
   },
+  INVOICE_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    message: 'No such invoice for this account.',
+  },
   INTERNAL_ERROR: {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     message: 'Something went wrong on our side.',

@@ -1,7 +1,13 @@
 import type { Payment } from '../generated/prisma/client';
 import type { PaymentDto } from './dto/payments.dto';
 
-export function toPaymentDto(row: Payment): PaymentDto {
+/** The receipt of the payment's invoice, when the account has it. */
+export interface InvoiceLinks {
+  hostedInvoiceUrl: string | null;
+  invoicePdfUrl: string | null;
+}
+
+export function toPaymentDto(row: Payment, invoice?: InvoiceLinks): PaymentDto {
   return {
     id: row.id,
     type: row.type,
@@ -11,7 +17,8 @@ export function toPaymentDto(row: Payment): PaymentDto {
     description: row.description,
     occurredAt: row.occurredAt,
     invoiceId: row.stripeInvoiceId,
-    hostedInvoiceUrl: row.hostedInvoiceUrl,
+    hostedInvoiceUrl: row.hostedInvoiceUrl ?? invoice?.hostedInvoiceUrl ?? null,
+    invoicePdfUrl: invoice?.invoicePdfUrl ?? null,
     subscriptionId: row.stripeSubscriptionId,
     checkoutSessionId: row.stripeCheckoutSessionId,
     refundId: row.stripeRefundId,

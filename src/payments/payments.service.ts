@@ -9,11 +9,15 @@ import {
 } from './dto/payments.dto';
 import { decodePaymentCursor, encodePaymentCursor, type PaymentCursor } from './payment-cursor';
 import { toPaymentDto } from './payment.presenter';
+import { InvoicesRepository } from '../invoices/invoices.repository';
 import { PaymentsRepository } from './payments.repository';
 
 @Injectable()
 export class PaymentsService {
-  constructor(private readonly payments: PaymentsRepository) {}
+  constructor(
+    private readonly payments: PaymentsRepository,
+    private readonly invoices: InvoicesRepository,
+  ) {}
 
   async history(account: AccountRef, query: PaymentsQueryDto): Promise<PaymentPageDto> {
     const from = query.from === undefined ? undefined : parseInstant(query.from);
@@ -43,8 +47,17 @@ export class PaymentsService {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
+    const links = await this.invoices.linksByStripeIds(
+      account.id,
+      page.flatMap((row) => (row.stripeInvoiceId === null ? [] : [row.stripeInvoiceId])),
+    );
     return {
-      data: page.map(toPaymentDto),
+      data: page.map((row) =>
+        toPaymentDto(
+          row,
+          row.stripeInvoiceId === null ? undefined : links.get(row.stripeInvoiceId),
+        ),
+      ),
       nextCursor:
         rows.length > limit && last !== undefined
           ? encodePaymentCursor({ occurredAt: last.occurredAt, id: last.id })

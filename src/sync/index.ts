@@ -14,4 +14,5 @@ export {
 } from './billing-sync';
 export type { SyncEffects } from './engine/sync-effects';
 export { isStripeEvent, HANDLED_EVENT_TYPES } from './kinds/registry';
+export { CHECKOUT_RECEIPT_SOURCE } from './kinds/invoice.kind';
 export type { DriftReport } from './resync/drift';

@@ -20,6 +20,7 @@ interface PaymentBody {
   occurredAt: string;
   invoiceId: string | null;
   hostedInvoiceUrl: string | null;
+  invoicePdfUrl: string | null;
   subscriptionId: string | null;
   checkoutSessionId: string | null;
   refundId: string | null;
@@ -98,6 +99,7 @@ describe('GET /api/payments and GET /api/purchases', () => {
       occurredAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       invoiceId: expect.stringMatching(/^in_/),
       hostedInvoiceUrl: expect.any(String),
+      invoicePdfUrl: expect.stringMatching(/\/invoices\/in_\w+\/pdf$/),
       subscriptionId: rich.subscriptionId,
       checkoutSessionId: null,
       refundId: null,

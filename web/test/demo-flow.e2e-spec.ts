@@ -208,6 +208,22 @@ if (!browserAvailable) {
       expect(await purchases.getByRole('row').filter({ hasText: '1,000 credits' }).count()).toBe(2),
     );
     await visible(history.getByRole('link', { name: /^Invoice for/ }).first());
+    // Every purchase has its receipt: a PDF link on each credits row, served by Stripe.
+    await eventually(async () =>
+      expect(
+        await history
+          .getByRole('row')
+          .filter({ hasText: '1,000 credits' })
+          .getByRole('link', { name: /^Receipt PDF for/ })
+          .count(),
+      ).toBe(2),
+    );
+    const receipt = await history
+      .getByRole('link', { name: /^Receipt PDF for 1,000 credits/ })
+      .first()
+      .getAttribute('href');
+    const pdf = await fetch(receipt ?? '');
+    expect(pdf.headers.get('content-type')).toContain('application/pdf');
     await look(page, 'account-history');
 
     // Filters: no failed payments; a day range before today shows none either.

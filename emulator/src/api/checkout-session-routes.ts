@@ -15,8 +15,10 @@ const UI_MODES = [
 ];
 
 const CHECKOUT_SESSION_CREATE = {
-  mode: p.enum(['payment', 'subscription'], ['setup']).required(),
-  line_items: p.list(p.object({ price: p.string().required(), quantity: p.integer() })).required(),
+  mode: p.enum(['payment', 'subscription', 'setup']).required(),
+  line_items: p.list(p.object({ price: p.string().required(), quantity: p.integer() })),
+  currency: p.string(),
+  setup_intent_data: p.object({ description: p.string(), metadata: p.metadata() }),
   success_url: p.string(),
   cancel_url: p.string(),
   return_url: p.string(),
@@ -47,6 +49,14 @@ const CHECKOUT_SESSION_CREATE = {
   automatic_tax: AUTOMATIC_TAX,
   payment_method_collection: p.enum(['always', 'if_required']),
   billing_address_collection: p.enum(['auto', 'required']),
+  invoice_creation: p.object({
+    enabled: p.boolean().required(),
+    invoice_data: p.object({
+      description: p.string(),
+      footer: p.string(),
+      metadata: p.metadata(),
+    }),
+  }),
 };
 
 export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
@@ -59,8 +69,18 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
       handler: ({ params }) => {
         refuseAutomaticTax(params);
         const subscriptionData = params.object('subscription_data');
+        const invoiceCreation = params.object('invoice_creation');
+        const invoiceData = invoiceCreation?.object('invoice_data');
         return checkoutSessions.create({
-          mode: params.enumOf('mode', ['payment', 'subscription'] as const) ?? 'payment',
+          mode: params.enumOf('mode', ['payment', 'subscription', 'setup'] as const) ?? 'payment',
+          currency: params.string('currency'),
+          setupIntentData:
+            params.object('setup_intent_data') === undefined
+              ? undefined
+              : {
+                  description: params.object('setup_intent_data')?.string('description'),
+                  metadata: params.object('setup_intent_data')?.metadata(),
+                },
           lineItems: params.objectArray('line_items').map((item) => ({
             price: item.requiredString('price'),
             quantity: item.integer('quantity'),
@@ -98,6 +118,15 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
             'auto',
             'required',
           ] as const),
+          invoiceCreation:
+            invoiceCreation === undefined
+              ? undefined
+              : {
+                  enabled: invoiceCreation.boolean('enabled') ?? false,
+                  description: invoiceData?.string('description'),
+                  footer: invoiceData?.string('footer'),
+                  metadata: invoiceData?.metadata(),
+                },
           missingPaymentMethod: subscriptionData
             ?.object('trial_settings')
             ?.object('end_behavior')

@@ -98,6 +98,8 @@ export class Expander {
         return state.testClocks.get(id);
       case 'cs_':
         return state.checkoutSessions.get(id);
+      case 'seti_':
+        return state.setupIntents.get(id);
       case 'inpay_':
         return state.invoicePayments.get(id);
     }

@@ -14,6 +14,7 @@ import { priceEndpoints } from './price-routes';
 import { productEndpoints } from './product-routes';
 import { promotionCodeEndpoints } from './promotion-code-routes';
 import { refundEndpoints } from './refund-routes';
+import { setupIntentEndpoints } from './setup-intent-routes';
 import { subscriptionItemEndpoints } from './subscription-item-routes';
 import { subscriptionEndpoints } from './subscription-routes';
 import { taxRateEndpoints } from './tax-rate-routes';
@@ -36,6 +37,7 @@ export const API_RESOURCES: readonly ApiResource[] = [
   { name: 'Promotion codes', endpoints: promotionCodeEndpoints },
   { name: 'Tax rates', endpoints: taxRateEndpoints },
   { name: 'Checkout sessions', endpoints: checkoutSessionEndpoints },
+  { name: 'Setup intents', endpoints: setupIntentEndpoints },
   { name: 'Billing portal sessions', endpoints: billingPortalEndpoints },
   { name: 'Subscriptions', endpoints: subscriptionEndpoints },
   { name: 'Subscription items', endpoints: subscriptionItemEndpoints },

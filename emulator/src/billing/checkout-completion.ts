@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { invalidRequest } from '../http/stripe-error';
+import type { CheckoutInvoices } from './checkout-invoice';
 import type { CheckoutSessionService } from './checkout-sessions';
 import { toAddress, type AddressInput, type CustomerService } from './customers';
 import type { DiscountChoice, DiscountService } from './discounts';
@@ -8,6 +9,7 @@ import type { CheckoutSessionExtras } from './internal-records';
 import type { PaymentIntentService } from './payment-intents';
 import { cardError, type PaymentMethodService } from './payment-methods';
 import type { TestCard } from './test-cards';
+import { newId, randomToken } from '../store/ids';
 
 const NO_ADDRESS = toAddress({});
 import type { SubscriptionService } from './subscriptions';
@@ -64,6 +66,7 @@ export class CheckoutCompletion {
     private readonly paymentIntents: PaymentIntentService,
     private readonly discounts: DiscountService,
     private readonly subscriptions: SubscriptionService,
+    private readonly checkoutInvoices: CheckoutInvoices,
   ) {}
 
   /** A code typed on the page replaces the session's discount, as Checkout's field does. */
@@ -146,7 +149,10 @@ export class CheckoutCompletion {
     const name = payment.name ?? null;
     if (
       customerId === null &&
-      (session.mode === 'subscription' || session.customer_creation === 'always')
+      (session.mode === 'subscription' ||
+        session.customer_creation === 'always' ||
+        // Stripe keeps a guest customer for the invoice; the emulator makes it a real one.
+        session.invoice_creation?.enabled === true)
     ) {
       customerId = this.customers.create({ email, name, address: address ?? undefined }).id;
     }
@@ -161,12 +167,15 @@ export class CheckoutCompletion {
     if (customerId !== null && method !== null) {
       this.paymentMethods.attach(method.id, customerId);
       const customer = this.customers.get(customerId);
-      if (customer.invoice_settings.default_payment_method === null) {
+      // Setup mode only saves the card: which card is the default stays the customer's choice.
+      if (session.mode !== 'setup' && customer.invoice_settings.default_payment_method === null) {
         this.customers.update(customerId, { defaultPaymentMethod: method.id });
       }
     }
     const now = this.core.nowFor(customerId);
-    if (session.mode === 'subscription' && customerId !== null)
+    if (session.mode === 'setup')
+      session.setup_intent = this.saveCard(session, extras, customerId, method?.id ?? null, now);
+    else if (session.mode === 'subscription' && customerId !== null)
       this.startSubscription(session, extras, customerId, method?.id ?? null);
     else this.takePayment(session, extras, customerId, method?.id ?? null, dueNow, email);
     session.customer = customerId;
@@ -183,7 +192,8 @@ export class CheckoutCompletion {
     session.status = 'complete';
     // Stripe only shows the URL while the session can still be paid.
     session.url = null;
-    session.payment_status = dueNow === 0 ? 'no_payment_required' : 'paid';
+    session.payment_status =
+      session.mode === 'setup' || dueNow === 0 ? 'no_payment_required' : 'paid';
     session.collected_information = {
       business_name: null,
       individual_name: null,
@@ -274,6 +284,61 @@ export class CheckoutCompletion {
     });
     if (outcome.declineCode !== null) throw cardError(outcome.declineCode);
     session.payment_intent = outcome.paymentIntent.id;
+    if (session.invoice_creation?.enabled === true && customerId !== null)
+      session.invoice = this.checkoutInvoices.issue(
+        session,
+        extras,
+        customerId,
+        outcome.paymentIntent,
+      ).id;
+  }
+
+  /**
+   * Setup mode: a succeeded SetupIntent for the card (`setup_intent.created`, then
+   * `setup_intent.succeeded`); the card is attached to the session's customer, if any.
+   */
+  private saveCard(
+    session: Stripe.Checkout.Session,
+    extras: CheckoutSessionExtras,
+    customerId: string | null,
+    paymentMethod: string | null,
+    now: number,
+  ): string {
+    const id = newId('seti');
+    const intent: Stripe.SetupIntent = {
+      id,
+      object: 'setup_intent',
+      allowed_payment_method_types: null,
+      application: null,
+      automatic_payment_methods: null,
+      cancellation_reason: null,
+      client_secret: `${id}_secret_${randomToken(24)}`,
+      created: now,
+      customer: customerId,
+      description: extras.setupIntentData?.description ?? null,
+      excluded_payment_method_types: null,
+      last_setup_error: null,
+      latest_attempt: null,
+      livemode: false,
+      mandate: null,
+      metadata: { ...(extras.setupIntentData?.metadata ?? {}) },
+      next_action: null,
+      on_behalf_of: null,
+      payment_method: paymentMethod,
+      payment_method_configuration_details: null,
+      payment_method_options: {
+        card: { mandate_options: null, network: null, request_three_d_secure: 'automatic' },
+      },
+      payment_method_types: ['card'],
+      single_use_mandate: null,
+      status: 'requires_payment_method',
+      usage: 'off_session',
+    };
+    this.core.state.setupIntents.put(intent);
+    this.core.events.emit('setup_intent.created', intent, now);
+    intent.status = 'succeeded';
+    this.core.events.emit('setup_intent.succeeded', intent, now);
+    return intent.id;
   }
 
   private discountOf(extras: CheckoutSessionExtras): DiscountChoice | null {

@@ -7,7 +7,7 @@ export type CheckoutUiMode = 'hosted_page' | 'embedded_page' | 'elements' | 'for
 export interface CheckoutSessionFields {
   baseUrl: string;
   now: number;
-  mode: 'payment' | 'subscription';
+  mode: 'payment' | 'subscription' | 'setup';
   uiMode: CheckoutUiMode;
   currency: string;
   customer: Stripe.Customer | null;
@@ -25,6 +25,12 @@ export interface CheckoutSessionFields {
   redirectOnCompletion: Stripe.Checkout.Session.RedirectOnCompletion | null;
   paymentMethodCollection: Stripe.Checkout.Session.PaymentMethodCollection | null;
   billingAddressCollection: Stripe.Checkout.Session.BillingAddressCollection | null;
+  invoiceCreation: {
+    enabled: boolean;
+    description?: string;
+    footer?: string;
+    metadata?: Record<string, string>;
+  } | null;
 }
 
 /** A new, open Checkout Session object (amounts are filled in by the session service). */
@@ -39,8 +45,8 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     after_expiration: null,
     allow_promotion_codes: fields.allowPromotionCodes,
     allowed_payment_method_types: null,
-    amount_subtotal: 0,
-    amount_total: 0,
+    amount_subtotal: mode === 'setup' ? null : 0,
+    amount_total: mode === 'setup' ? null : 0,
     automatic_tax: { enabled: false, liability: null, provider: null, status: null },
     billing_address_collection: fields.billingAddressCollection,
     cancel_url: fields.cancelUrl,
@@ -62,7 +68,7 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     customer: customer?.id ?? null,
     customer_account: null,
     customer_creation:
-      customer !== null
+      customer !== null || mode === 'setup'
         ? null
         : (fields.customerCreation ?? (mode === 'payment' ? 'if_required' : 'always')),
     customer_details:
@@ -89,14 +95,14 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     invoice_creation:
       mode === 'payment'
         ? {
-            enabled: false,
+            enabled: fields.invoiceCreation?.enabled ?? false,
             invoice_data: {
               account_tax_ids: null,
               custom_fields: null,
-              description: null,
-              footer: null,
+              description: fields.invoiceCreation?.description ?? null,
+              footer: fields.invoiceCreation?.footer ?? null,
               issuer: null,
-              metadata: {},
+              metadata: fields.invoiceCreation?.metadata ?? {},
               rendering_options: null,
             },
           }
@@ -114,7 +120,7 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     payment_method_configuration_details: null,
     payment_method_options: { card: { request_three_d_secure: 'automatic' } },
     payment_method_types: ['card'],
-    payment_status: 'unpaid',
+    payment_status: mode === 'setup' ? 'no_payment_required' : 'unpaid',
     permissions: null,
     phone_number_collection: { enabled: false },
     recovered_from: null,
@@ -127,7 +133,8 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     submit_type: null,
     subscription: null,
     success_url: fields.successUrl,
-    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    total_details:
+      mode === 'setup' ? null : { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
     ui_mode: uiMode,
     url: embedded ? null : `${fields.baseUrl}/checkout/${id}`,
     wallet_options: null,

@@ -16,7 +16,11 @@ import type { PriceService } from './prices';
 export type { CheckoutUiMode } from './checkout-session-builder';
 
 export interface CheckoutSessionInput {
-  mode: 'payment' | 'subscription';
+  mode: 'payment' | 'subscription' | 'setup';
+  /** Setup mode: the currency of the payments the saved card is for (no line items to say it). */
+  currency?: string;
+  /** Setup mode: the SetupIntent's description and metadata. */
+  setupIntentData?: { description?: string; metadata?: Record<string, string> };
   lineItems: { price: string; quantity?: number }[];
   successUrl?: string;
   cancelUrl?: string;
@@ -40,6 +44,13 @@ export interface CheckoutSessionInput {
   paymentMethodCollection?: Stripe.Checkout.Session.PaymentMethodCollection;
   /** `required`: the buyer must give a full billing address. */
   billingAddressCollection?: Stripe.Checkout.Session.BillingAddressCollection;
+  /** `invoice_creation`: a paid invoice for a `payment`-mode purchase (a receipt to download). */
+  invoiceCreation?: {
+    enabled: boolean;
+    description?: string;
+    footer?: string;
+    metadata?: Record<string, string>;
+  };
   /** What a trial ending without a card does (`subscription_data[trial_settings]`). */
   missingPaymentMethod?: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod;
 }
@@ -91,6 +102,33 @@ function checkUrls(input: CheckoutSessionInput, uiMode: CheckoutUiMode): void {
     throw parameterMissing('return_url');
 }
 
+/**
+ * Setup mode saves a card for later: nothing is bought, so there are no line items, discounts or
+ * payment data, and the currency must be given.
+ */
+function checkSetupMode(input: CheckoutSessionInput): void {
+  if (input.lineItems.length > 0)
+    throw invalidRequest(
+      'You can not pass `line_items` in `setup` mode.',
+      'parameter_invalid',
+      'line_items',
+    );
+  if (input.currency === undefined) throw parameterMissing('currency');
+  for (const [present, param] of [
+    [(input.discounts?.length ?? 0) > 0, 'discounts'],
+    [input.allowPromotionCodes !== undefined, 'allow_promotion_codes'],
+    [input.paymentIntentMetadata !== undefined, 'payment_intent_data'],
+    [input.customerCreation !== undefined, 'customer_creation'],
+  ] as const) {
+    if (present)
+      throw invalidRequest(
+        `You can not pass \`${param}\` in \`setup\` mode.`,
+        'parameter_invalid',
+        param,
+      );
+  }
+}
+
 /** Parameters that exclude each other or belong to the other mode. */
 function checkCombinations(input: CheckoutSessionInput): void {
   if (input.customer !== undefined && input.customerEmail !== undefined)
@@ -103,8 +141,15 @@ function checkCombinations(input: CheckoutSessionInput): void {
       'You may only specify one of these parameters: allow_promotion_codes, discounts.',
       'parameter_invalid',
     );
+  if (input.mode === 'setup') checkSetupMode(input);
+  else if (input.setupIntentData !== undefined)
+    throw invalidRequest(
+      '`setup_intent_data` can only be used in `setup` mode.',
+      'parameter_invalid',
+      'setup_intent_data',
+    );
   if (
-    input.mode === 'payment' &&
+    input.mode !== 'subscription' &&
     (input.subscriptionMetadata !== undefined ||
       input.trialPeriodDays !== undefined ||
       input.trialEnd !== undefined)
@@ -114,11 +159,17 @@ function checkCombinations(input: CheckoutSessionInput): void {
       'parameter_invalid',
       'subscription_data',
     );
-  if (input.mode === 'payment' && input.paymentMethodCollection !== undefined)
+  if (input.mode !== 'subscription' && input.paymentMethodCollection !== undefined)
     throw invalidRequest(
       '`payment_method_collection` can only be used in `subscription` mode.',
       'parameter_invalid',
       'payment_method_collection',
+    );
+  if (input.mode !== 'payment' && input.invoiceCreation !== undefined)
+    throw invalidRequest(
+      '`invoice_creation` can only be used in `payment` mode.',
+      'parameter_invalid',
+      'invoice_creation',
     );
   if (input.mode === 'subscription' && input.paymentIntentMetadata !== undefined)
     throw invalidRequest(
@@ -162,6 +213,7 @@ export class CheckoutSessionService {
   private resolveLineItems(
     input: CheckoutSessionInput,
   ): { price: Stripe.Price; quantity: number }[] {
+    if (input.mode === 'setup') return [];
     if (input.lineItems.length === 0) throw parameterMissing('line_items');
     const items = input.lineItems.map((item, index) => {
       const param = `line_items[${index}]`;
@@ -238,7 +290,7 @@ export class CheckoutSessionService {
               (sum, { price, quantity }) => sum + (price.unit_amount ?? 0) * quantity,
               0,
             ),
-            currency: items[0].price.currency,
+            currency: items[0]?.price.currency ?? 'usd',
           });
 
     const session = buildCheckoutSession({
@@ -246,7 +298,7 @@ export class CheckoutSessionService {
       now,
       mode: input.mode,
       uiMode,
-      currency: items[0].price.currency,
+      currency: items[0]?.price.currency ?? (input.currency ?? 'usd').toLowerCase(),
       customer,
       customerEmail: input.customerEmail ?? null,
       customerCreation: input.customerCreation ?? null,
@@ -262,6 +314,7 @@ export class CheckoutSessionService {
       redirectOnCompletion: input.redirectOnCompletion ?? null,
       paymentMethodCollection: input.paymentMethodCollection ?? null,
       billingAddressCollection: input.billingAddressCollection ?? null,
+      invoiceCreation: input.invoiceCreation ?? null,
     });
     const extras: CheckoutSessionExtras = {
       lineItems: items.map(({ price, quantity }) => this.lineItem(price, quantity)),
@@ -275,6 +328,7 @@ export class CheckoutSessionService {
       missingPaymentMethod: input.missingPaymentMethod ?? null,
     };
     this.core.state.checkoutSessions.put(session);
+    if (input.mode === 'setup') extras.setupIntentData = input.setupIntentData ?? {};
     this.core.state.checkoutExtras.set(session.id, extras);
     this.applyAmounts(session, extras);
     return session;
@@ -307,6 +361,8 @@ export class CheckoutSessionService {
 
   /** Totals as Checkout shows them: discounts included, and 0 due today during a trial. */
   applyAmounts(session: Stripe.Checkout.Session, extras: CheckoutSessionExtras): void {
+    // Nothing is bought in setup mode: Stripe shows no amounts at all.
+    if (session.mode === 'setup') return;
     const subtotal = extras.lineItems.reduce((sum, item) => sum + item.amount_subtotal, 0);
     const coupon =
       extras.couponId === null ? null : (this.core.state.coupons.get(extras.couponId) ?? null);
@@ -336,6 +392,7 @@ export class CheckoutSessionService {
 
   /** Whether the buyer must give a card: always, unless `if_required` and nothing is due. */
   requiresCard(session: Stripe.Checkout.Session): boolean {
+    if (session.mode === 'setup') return true;
     return session.payment_method_collection !== 'if_required' || (session.amount_total ?? 0) > 0;
   }
 

@@ -50,4 +50,6 @@ export interface CheckoutSessionExtras {
   trialEnd: number | null;
   trialPeriodDays: number | null;
   missingPaymentMethod: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod | null;
+  /** Setup mode: what the SetupIntent is created with. */
+  setupIntentData?: { description?: string; metadata?: Record<string, string> };
 }

@@ -29,6 +29,7 @@ export interface InvoiceDraft {
   discount: Stripe.Discount | null;
   coupon: Stripe.Coupon | null;
   description?: string | null;
+  footer?: string | null;
   metadata?: Record<string, string>;
   /** Tax rates applied to every line (the subscription's default_tax_rates). */
   taxRates?: Stripe.TaxRate[];
@@ -173,7 +174,7 @@ export function buildInvoice(
     due_date: null,
     effective_at: null,
     ending_balance: null,
-    footer: null,
+    footer: draft.footer ?? null,
     from_invoice: null,
     hosted_invoice_url: null,
     invoice_pdf: null,

@@ -143,6 +143,21 @@ export class InvoiceCollection {
     return 'failed';
   }
 
+  /**
+   * An invoice paid by a payment already taken (Checkout's `invoice_creation`): the payment
+   * intent is recorded as its payment and the invoice is paid, without charging again.
+   */
+  paidBy(invoice: Stripe.Invoice, intent: Stripe.PaymentIntent): void {
+    this.checkPayable(invoice);
+    const now = this.core.nowFor(invoiceCustomerOf(invoice));
+    const before = structuredClone(invoice);
+    invoice.attempted = true;
+    invoice.attempt_count += 1;
+    const payment = this.recordInvoicePayment(invoice, intent, now);
+    this.settlePayment(payment, invoice, now);
+    this.markPaid(invoice, now, before);
+  }
+
   /** Retries use the subscription's payment method as it is now, so a replaced card is picked up. */
   private subscriptionPaymentMethod(invoice: Stripe.Invoice): string | null {
     const subscriptionId = invoiceSubscriptionOf(invoice);

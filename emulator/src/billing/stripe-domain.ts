@@ -1,6 +1,7 @@
 import { BillingSettingsStore } from './billing-settings';
 import { ChargeService } from './charges';
 import { CheckoutCompletion } from './checkout-completion';
+import { CheckoutInvoices } from './checkout-invoice';
 import { CheckoutSessionService } from './checkout-sessions';
 import { CouponService } from './coupons';
 import { CreatePreview } from './create-preview';
@@ -183,6 +184,7 @@ export class StripeDomain {
       this.paymentIntents,
       this.discounts,
       this.subscriptions,
+      new CheckoutInvoices(core, this.invoices),
     );
     this.portal = new PortalService(core, this.customers, this.subscriptions);
     this.lifecycle = new LifecycleScheduler(

@@ -143,7 +143,7 @@ export class CheckoutPage {
 <ul>${items}</ul>
 ${trialNote}
 ${discount > 0 ? `<p>Discount: −${escapeHtml(formatMoney(discount, session.currency))}</p>` : ''}
-<p>Total due today: <span class="price" id="total">${escapeHtml(formatMoney(session.amount_total, session.currency))}</span></p>
+${session.mode === 'setup' ? '<p class="notice" id="setup-note">Save a card for future payments: nothing is charged today.</p>' : `<p>Total due today: <span class="price" id="total">${escapeHtml(formatMoney(session.amount_total, session.currency))}</span></p>`}
 ${error !== null ? `<div role="alert" id="error">${escapeHtml(error)}</div>` : ''}
 <form method="post" action="/checkout/${escapeHtml(session.id)}">
 ${emailField}
@@ -151,7 +151,7 @@ ${emailField}
 ${cardFields}
 ${addressFields}
 ${promoField}
-<button type="submit" id="pay">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button>
+<button type="submit" id="pay">${session.mode === 'subscription' ? 'Subscribe' : session.mode === 'setup' ? 'Save card' : 'Pay'}</button>
 </form>
 ${session.cancel_url ? `<p><a href="${escapeHtml(session.cancel_url)}" id="cancel">Cancel and go back</a></p>` : ''}
 <p class="muted">Test cards: 4242 4242 4242 4242 succeeds; 4000 0000 0000 9995 is declined; 4000 0000 0000 0069 is an expired card; 4000 0000 0000 0341 attaches but later charges fail. An expiry date in the past is refused.</p>`,

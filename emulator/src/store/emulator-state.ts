@@ -91,6 +91,7 @@ export class EmulatorState {
   /** Authorized, uncaptured payment intents → when their authorization lapses. */
   readonly uncapturedPaymentIntents = new Map<string, number>();
   readonly charges = new Collection<Stripe.Charge>();
+  readonly setupIntents = new Collection<Stripe.SetupIntent>();
   readonly refunds = new Collection<Stripe.Refund>();
   readonly events = new Collection<Stripe.EventBase>();
   readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();

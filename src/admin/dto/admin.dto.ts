@@ -90,6 +90,12 @@ export class DriftReportDto {
   payments!: string[];
   @ApiProperty({ type: [String] }) checkoutSessions!: string[];
   @ApiProperty({ type: [String] }) purchases!: string[];
+  @ApiProperty({
+    type: [String],
+    example: ['in_1Q…'],
+    description: 'Invoices whose receipt (amounts, status, lines) was repaired.',
+  })
+  invoices!: string[];
 }
 
 export class SyncReportDto {

@@ -105,7 +105,13 @@ export class PaymentDto {
   @ApiProperty({ type: String, format: 'date-time', example: '2026-01-15T10:00:00.000Z' })
   occurredAt!: Date;
 
-  @ApiProperty({ nullable: true, type: String, example: 'in_1Q…' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'in_1Q…',
+    description:
+      'The invoice (receipt) of this payment: subscription invoices and one-time purchases.',
+  })
   invoiceId!: string | null;
 
   @ApiProperty({
@@ -114,6 +120,15 @@ export class PaymentDto {
     example: 'https://invoice.stripe.com/i/acct_…/test_…',
   })
   hostedInvoiceUrl!: string | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'https://…/invoices/in_1Q…/pdf',
+    description:
+      'The PDF of the invoice (receipt) behind this payment, once it is mirrored; `GET /invoices/{invoiceId}` has its lines.',
+  })
+  invoicePdfUrl!: string | null;
 
   @ApiProperty({ nullable: true, type: String, example: 'sub_1Q…' })
   subscriptionId!: string | null;

@@ -28,6 +28,8 @@ export interface CheckoutSessionRow {
   description: string | null;
   subscriptionId: string | null;
   paymentIntentId: string | null;
+  /** The receipt Checkout issued for a one-time purchase (`invoice_creation`). */
+  invoiceId: string | null;
   /** Paid, or nothing to pay (a 100 %-off promotion code): a purchase either way. */
   fulfilled: boolean;
   createdAt: Date;
@@ -61,6 +63,8 @@ export function toCheckoutSessionRow(session: Stripe.Checkout.Session): Checkout
     description: item?.description ?? null,
     subscriptionId: idOf(session.subscription),
     paymentIntentId: idOf(session.payment_intent),
+    // A subscription's session names its first invoice, which is history on its own.
+    invoiceId: session.mode === 'payment' ? idOf(session.invoice) : null,
     fulfilled:
       session.payment_status === 'paid' || session.payment_status === 'no_payment_required',
     createdAt: new Date(session.created * 1000),
@@ -122,15 +126,17 @@ function sessionWrites(
         : row.createdAt;
     parts.push(sql`
       INSERT INTO "Payment" ("id", "sourceKey", "accountId", "type", "status", "amount", "currency", "description",
-        "stripeCheckoutSessionId", "stripePaymentIntentId", "occurredAt", "updatedAt")
+        "stripeCheckoutSessionId", "stripePaymentIntentId", "stripeInvoiceId", "occurredAt", "updatedAt")
       VALUES (gen_random_uuid(), ${`session:${row.stripeId}`}, ${accountId}::uuid,
         ${row.mode === 'SUBSCRIPTION' ? 'SUBSCRIPTION' : 'ONE_TIME'}::"PaymentType", ${status}::"PaymentStatus",
         ${row.amount}, ${row.currency}, ${row.description}, ${row.stripeId},
-        ${status === 'EXPIRED' ? null : row.paymentIntentId}, ${occurredAt}, now())
+        ${status === 'EXPIRED' ? null : row.paymentIntentId}, ${status === 'EXPIRED' ? null : row.invoiceId},
+        ${occurredAt}, now())
       ON CONFLICT ("sourceKey") DO UPDATE SET
         "accountId" = EXCLUDED."accountId", "type" = EXCLUDED."type", "status" = EXCLUDED."status",
         "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "description" = EXCLUDED."description",
         "stripePaymentIntentId" = EXCLUDED."stripePaymentIntentId",
+        "stripeInvoiceId" = COALESCE(EXCLUDED."stripeInvoiceId", "Payment"."stripeInvoiceId"),
         "occurredAt" = CASE WHEN EXCLUDED."status" = 'EXPIRED'
           THEN LEAST("Payment"."occurredAt", EXCLUDED."occurredAt") ELSE EXCLUDED."occurredAt" END,
         "updatedAt" = now()`);

@@ -53,7 +53,13 @@ export interface Mapped<R> {
 
 /** Drift: the stored rows of one object as comparable text, by report section. */
 export type DriftSection =
-  'products' | 'prices' | 'subscriptions' | 'payments' | 'checkoutSessions' | 'purchases';
+  | 'products'
+  | 'prices'
+  | 'subscriptions'
+  | 'payments'
+  | 'checkoutSessions'
+  | 'purchases'
+  | 'invoices';
 
 export interface StripeKind<O extends { id: string } = { id: string }, R = unknown> {
   readonly name: KindName;

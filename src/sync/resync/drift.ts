@@ -10,6 +10,7 @@ export const DRIFT_SECTIONS: readonly DriftSection[] = [
   'payments',
   'checkoutSessions',
   'purchases',
+  'invoices',
 ];
 
 export const emptyDrift = (): DriftReport => ({
@@ -19,6 +20,7 @@ export const emptyDrift = (): DriftReport => ({
   payments: [],
   checkoutSessions: [],
   purchases: [],
+  invoices: [],
 });
 
 /** Rows as comparable text (Dates as ISO); null when missing. */

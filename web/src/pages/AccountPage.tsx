@@ -449,9 +449,19 @@ function HistorySection() {
                     >
                       Invoice
                     </a>
-                  ) : (
-                    '—'
-                  )}
+                  ) : null}
+                  {payment.hostedInvoiceUrl && payment.invoicePdfUrl ? ' · ' : null}
+                  {payment.invoicePdfUrl ? (
+                    <a
+                      href={payment.invoicePdfUrl}
+                      target="_blank"
+                      rel="noreferrer"
+                      aria-label={`Receipt PDF for ${payment.description ?? 'payment'} on ${date(payment.occurredAt)}`}
+                    >
+                      Receipt (PDF)
+                    </a>
+                  ) : null}
+                  {!payment.hostedInvoiceUrl && !payment.invoicePdfUrl ? '—' : null}
                 </td>
               </tr>
             ))}
