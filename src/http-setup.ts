@@ -17,7 +17,8 @@ import { ERROR_CATALOG } from './errors/error-codes';
 import { envelopeOf, type ErrorEnvelope, sendApiError } from './errors/error-envelope';
 import { jsonBodyProblem, requestTargetProblem } from './errors/input-guards';
 import { createValidationPipe } from './errors/validation';
-import { requestIdFor } from './logging/logging.module';
+import { requestIdFor, requestLogging, ROOT_LOGGER } from './logging/logging.module';
+import type { Logger as PinoLogger } from 'pino';
 import { FixedWindowStore, type RateLimitStore } from './throttling/rate-limit.store';
 import { RedisWindowStore } from './throttling/redis-window.store';
 import { RateLimiter } from './throttling/rate-limiter';
@@ -132,13 +133,21 @@ interface RouteLayer {
   match(path: string): unknown;
 }
 
+/** Paths whose answer to "which methods are served here" is remembered (then forgotten at once). */
+const ALLOWED_METHODS_CACHE = 1_000;
+
 /**
  * A known path asked with a method it does not serve: 405 with `Allow`, not 404. The routes
- * are read from Express's router once it holds them (after Nest's init).
+ * are read from Express's router once it holds them (after Nest's init). Which methods a path
+ * serves is remembered per path (a bounded map), so a request to a hot route does not test
+ * every route's pattern again.
  */
 function methodNotAllowed(app: NestExpressApplication): Middleware {
   let routes: RouteLayer[] | undefined;
-  return (req, res, next) => {
+  const known = new Map<string, ReadonlySet<string>>();
+  const allowedAt = (path: string): ReadonlySet<string> => {
+    const cached = known.get(path);
+    if (cached !== undefined) return cached;
     // A route layer answering every method is a middleware mount (Nest's MiddlewareConsumer),
     // not an endpoint.
     routes ??= (
@@ -149,19 +158,62 @@ function methodNotAllowed(app: NestExpressApplication): Middleware {
     );
     const allowed = new Set<string>();
     for (const layer of routes) {
-      if (layer.match(req.path) === false) continue;
+      if (layer.match(path) === false) continue;
       for (const [method, on] of Object.entries(layer.route?.methods ?? {})) {
         if (on === true) allowed.add(method.toUpperCase());
       }
     }
+    if (known.size >= ALLOWED_METHODS_CACHE) known.clear();
+    known.set(path, allowed);
+    return allowed;
+  };
+  return (req, res, next) => {
+    const allowed = allowedAt(req.path);
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     if (allowed.size === 0 || allowed.has(method) || allowed.has('_ALL') || method === 'OPTIONS') {
       next();
       return;
     }
-    if (allowed.has('GET')) allowed.add('HEAD');
-    res.setHeader('Allow', [...allowed].sort().join(', '));
+    const allow = new Set(allowed);
+    if (allow.has('GET')) allow.add('HEAD');
+    res.setHeader('Allow', [...allow].sort().join(', '));
     next(new ApiError('METHOD_NOT_ALLOWED'));
+  };
+}
+
+/**
+ * Helmet's security headers, computed once: with static directives they do not depend on the
+ * request, so each response gets the same list set in one loop instead of a chain of a dozen
+ * middlewares.
+ */
+function securityHeaders(options: Parameters<typeof helmet>[0]): Middleware {
+  const headers: [string, string][] = [];
+  const removed: string[] = [];
+  const recorder = {
+    setHeader(name: string, value: string | number | readonly string[]): void {
+      headers.push([name, Array.isArray(value) ? value.join(', ') : String(value)]);
+    },
+    removeHeader(name: string): void {
+      removed.push(name);
+    },
+    getHeader(): undefined {
+      return undefined;
+    },
+  };
+  let completed = false;
+  helmet(options)(
+    { headers: {}, method: 'GET', url: '/' } as IncomingMessage,
+    recorder as unknown as ServerResponse,
+    (error?: unknown) => {
+      if (error !== undefined) throw error as Error;
+      completed = true;
+    },
+  );
+  if (!completed) throw new Error('helmet did not complete synchronously');
+  return (_req, res, next) => {
+    for (const name of removed) res.removeHeader(name);
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
   };
 }
 
@@ -333,6 +385,7 @@ export function configureHttp(
     requestIdFor(req, res);
     next();
   });
+  app.use(requestLogging(app.get<symbol, PinoLogger>(ROOT_LOGGER)));
   const server = app.getHttpServer();
   if (counts instanceof RedisWindowStore) server.once('close', () => void counts.close());
   // Stripe's deliveries are served in front of Express and the API's pipeline (helmet, CORS,
@@ -346,7 +399,7 @@ export function configureHttp(
   app.disable('x-powered-by');
   app.use(refuseBadTargets);
   app.use(
-    helmet({
+    securityHeaders({
       // Swagger UI needs inline scripts and styles on /docs.
       contentSecurityPolicy: {
         directives: {

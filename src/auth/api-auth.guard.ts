@@ -18,6 +18,12 @@ import { RequestAuthenticator } from './request-authenticator';
 
 export { ADMIN_KEY_HEADER, ENTITLEMENTS_KEY_HEADER } from './request-authenticator';
 
+interface RouteAccess {
+  noUserToken: boolean;
+  isPublic: boolean;
+  level: AccessLevel;
+}
+
 /**
  * The one guard of the API. Every route is authenticated unless marked @Public(); a public
  * route still verifies a token that is sent (a bad one is a 401, never silently ignored).
@@ -28,6 +34,7 @@ export { ADMIN_KEY_HEADER, ENTITLEMENTS_KEY_HEADER } from './request-authenticat
 @Injectable()
 export class ApiAuthGuard implements CanActivate {
   private readonly logger = new Logger('Auth');
+  private readonly access = new WeakMap<object, RouteAccess>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -38,13 +45,8 @@ export class ApiAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(NO_USER_TOKEN, targets) === true)
-      return true;
-    const isPublic =
-      this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) ?? false;
-    const level =
-      this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_LEVEL, targets) ?? 'member';
+    const { noUserToken, isPublic, level } = this.routeAccess(context);
+    if (noUserToken) return true;
     const request = context.switchToHttp().getRequest<BillingRequest>();
     const authentication = await this.authenticator.authenticate(request);
 
@@ -90,6 +92,24 @@ export class ApiAuthGuard implements CanActivate {
     }
     request.account = await this.accounts.resolve(principal);
     return true;
+  }
+
+  /** A route's decorators, read once per handler (they never change at run time). */
+  private routeAccess(context: ExecutionContext): RouteAccess {
+    const handler = context.getHandler();
+    const known = this.access.get(handler);
+    if (known !== undefined) return known;
+    const targets = [handler, context.getClass()];
+    const access: RouteAccess = {
+      noUserToken:
+        this.reflector.getAllAndOverride<boolean | undefined>(NO_USER_TOKEN, targets) === true,
+      isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, targets) ?? false,
+      level:
+        this.reflector.getAllAndOverride<AccessLevel | undefined>(ACCESS_LEVEL, targets) ??
+        'member',
+    };
+    this.access.set(handler, access);
+    return access;
   }
 
   private async resolveAccountFromQuery(request: BillingRequest): Promise<void> {
