@@ -95,7 +95,8 @@ describe('GET /api/entitlements', () => {
     expect(before.plans[0]).toMatchObject({ status: 'active' });
     expect(await entitled(account.token, 'export')).toBe(true);
 
-    await advance(31 * DAY);
+    // 32 days: past one renewal (and its invoice's hour as a draft) in any month, short of two.
+    await advance(32 * DAY);
 
     const after = await entitlements(account.token);
     expect(after.features).toEqual(PRO_FEATURES);

@@ -155,7 +155,21 @@ describe('queued webhooks with worker processes', () => {
   it('an event that fails is FAILED in the admin ledger, retried with backoff, then applied', async () => {
     const [instance] = fleet.instances;
     workers.push(await startWorkerProcess(fleet.env));
-    const customer = await fleet.stripe.customers.create({ email: 'queued-failure@example.com' });
+    // A customer of an account, so that applying the event writes (a customer of no account
+    // would be IGNORED, not PROCESSED).
+    const user = newUser();
+    expect(
+      (await fetch(`${instance.url}/api/entitlements`, { headers: bearer(signToken(user)) }))
+        .status,
+    ).toBe(200);
+    const { rows: accounts } = await fleet.db.query<{ id: string }>(
+      'SELECT id FROM "Account" WHERE "externalId" = $1',
+      [user.sub],
+    );
+    const customer = await fleet.stripe.customers.create({
+      email: 'queued-failure@example.com',
+      metadata: { accountId: accounts[0].id },
+    });
     await fleet.flush();
     const realism = async (body: unknown): Promise<void> => {
       const response = await fetch(`${fleet.emulator.url}/_emulator/realism`, {
