@@ -104,6 +104,17 @@ describe('SIGTERM to the running service', () => {
         get(`${url}/api/catalog/prices/price_pro_monthly`),
       );
       await lockWaiters(database.url, 4);
+      // A request whose headers are half sent when the signal arrives: its connection is busy,
+      // not idle, so it is read to the end and answered after shutdown has begun.
+      const late = connect(new URL(url).port as unknown as number, '127.0.0.1');
+      await new Promise((resolve) => late.once('connect', resolve));
+      late.write('GET /api/health/ready HTTP/1.1\r\nHost: service\r\n');
+      let lateAnswer = '';
+      late.on('data', (chunk) => (lateAnswer += chunk.toString()));
+      const lateDone = new Promise((resolve) => late.once('close', resolve));
+      // Sent before the load starts and given time to be read: a connection whose first bytes
+      // the server has not parsed yet still counts as idle.
+      await new Promise((resolve) => setTimeout(resolve, 500));
       // Load: workers sending request after request until the service refuses connections.
       let stopping = false;
       const load = Array.from({ length: 6 }, async () => {
@@ -114,14 +125,6 @@ describe('SIGTERM to the running service', () => {
           if (outcome.error !== undefined && stopping) return outcomes;
         }
       });
-      // A request whose headers are half sent when the signal arrives: its connection is busy,
-      // not idle, so it is read to the end and answered after shutdown has begun.
-      const late = connect(new URL(url).port as unknown as number, '127.0.0.1');
-      await new Promise((resolve) => late.once('connect', resolve));
-      late.write('GET /api/health/ready HTTP/1.1\r\nHost: service\r\n');
-      let lateAnswer = '';
-      late.on('data', (chunk) => (lateAnswer += chunk.toString()));
-      const lateDone = new Promise((resolve) => late.once('close', resolve));
       await new Promise((resolve) => setTimeout(resolve, 200));
 
       service.child.kill('SIGTERM');
