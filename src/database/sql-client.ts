@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient, QueryResultRow } from 'pg';
 import { runInTransactionContext } from '../common/transaction-context';
 import { PrismaService } from './prisma.service';
+import { reservedConnections, SlotGate } from './slot-gate';
 import type { Sql } from './sql';
 
 /**
@@ -51,7 +52,17 @@ export function advisoryKey(key: string): bigint {
  */
 @Injectable()
 export class SqlClient {
-  constructor(private readonly prisma: PrismaService) {}
+  /**
+   * Transactions (the engine's applies, each of which may wait on a customer's lock while it
+   * holds its connection) take at most the pool's size less a reserve; the rest wait here, not
+   * in the pool's queue, so a user's read never queues behind a burst of webhooks.
+   */
+  readonly transactions: SlotGate;
+
+  constructor(private readonly prisma: PrismaService) {
+    const size = prisma.pool.options.max ?? 10;
+    this.transactions = new SlotGate(Math.max(1, size - reservedConnections(size)));
+  }
 
   /** One statement in its own implicit transaction. */
   async query<R extends QueryResultRow>(statement: Sql, name?: StatementName): Promise<R[]> {
@@ -60,6 +71,13 @@ export class SqlClient {
   }
 
   async transaction<T>(
+    lockKey: string | null,
+    work: (tx: SqlTransaction) => Promise<T>,
+  ): Promise<T> {
+    return this.transactions.run(() => this.transactionOnConnection(lockKey, work));
+  }
+
+  private async transactionOnConnection<T>(
     lockKey: string | null,
     work: (tx: SqlTransaction) => Promise<T>,
   ): Promise<T> {
