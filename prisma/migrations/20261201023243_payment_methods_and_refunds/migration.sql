@@ -1,0 +1,37 @@
+-- AlterTable
+ALTER TABLE "Account" ADD COLUMN     "defaultPaymentMethodId" TEXT;
+
+-- AlterTable
+ALTER TABLE "Payment" ADD COLUMN     "amountRefunded" INTEGER NOT NULL DEFAULT 0;
+
+-- CreateTable
+CREATE TABLE "PaymentMethod" (
+    "id" UUID NOT NULL,
+    "stripeId" TEXT NOT NULL,
+    "accountId" UUID NOT NULL,
+    "stripeCustomerId" TEXT,
+    "type" TEXT NOT NULL,
+    "brand" TEXT,
+    "last4" TEXT,
+    "expMonth" INTEGER,
+    "expYear" INTEGER,
+    "funding" TEXT,
+    "stripeCreatedAt" TIMESTAMPTZ(3) NOT NULL,
+    "detachedAt" TIMESTAMPTZ(3),
+    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "PaymentMethod_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "PaymentMethod_stripeId_key" ON "PaymentMethod"("stripeId");
+
+-- CreateIndex
+CREATE INDEX "PaymentMethod_accountId_stripeCreatedAt_idx" ON "PaymentMethod"("accountId", "stripeCreatedAt" DESC);
+
+-- CreateIndex
+CREATE INDEX "PaymentMethod_stripeCustomerId_idx" ON "PaymentMethod"("stripeCustomerId");
+
+-- AddForeignKey
+ALTER TABLE "PaymentMethod" ADD CONSTRAINT "PaymentMethod_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
