@@ -63,7 +63,8 @@ export class PaymentMethodsController {
   @Post('setup')
   @HttpCode(HttpStatus.CREATED)
   @UseInterceptors(IdempotencyInterceptor)
-  @ApiHeader(IDEMPOTENCY_HEADER_DOC)
+  // The handler reads the header too, which Swagger would list again, as required: one entry.
+  @ApiHeader({ ...IDEMPOTENCY_HEADER_DOC, name: IDEMPOTENCY_HEADER })
   @ApiOperation({
     summary: 'Start adding a card: a Stripe Checkout session in setup mode',
     description:

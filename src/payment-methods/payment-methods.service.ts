@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { AccountsRepository } from '../accounts/accounts.repository';
 import { BillingCustomerService } from '../accounts/billing-customer.service';
 import type { Principal } from '../auth/principal';
 import type { AccountRef } from '../auth/request-context';
@@ -36,7 +35,6 @@ const BILLED_STATUSES: readonly SubscriptionStatus[] = ['active', 'trialing', 'p
 export class PaymentMethodsService {
   constructor(
     private readonly methods: PaymentMethodsRepository,
-    private readonly accounts: AccountsRepository,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly customers: BillingCustomerService,
     private readonly sync: BillingSync,
@@ -45,11 +43,8 @@ export class PaymentMethodsService {
   ) {}
 
   async list(account: AccountRef): Promise<PaymentMethodDto[]> {
-    const [row, methods] = await Promise.all([
-      this.accounts.findById(account.id),
-      this.methods.findAttachedByAccount(account.id),
-    ]);
-    return methods.map((method) => toPaymentMethodDto(method, row?.defaultPaymentMethodId ?? null));
+    const { cards, defaultPaymentMethodId } = await this.methods.findAttachedByAccount(account.id);
+    return cards.map((card) => toPaymentMethodDto(card, defaultPaymentMethodId));
   }
 
   /**
@@ -144,10 +139,9 @@ export class PaymentMethodsService {
 
   /** The account's customer, when the card is one of the account's attached cards. */
   private async ownedCard(account: AccountRef, paymentMethodId: string): Promise<string> {
-    const card = await this.methods.findAttached(account.id, paymentMethodId);
-    if (card === null || card.stripeCustomerId === null)
-      throw new ApiError('PAYMENT_METHOD_NOT_FOUND');
-    return card.stripeCustomerId;
+    const found = await this.methods.findAttached(account.id, paymentMethodId);
+    if (found === null) throw new ApiError('PAYMENT_METHOD_NOT_FOUND');
+    return found.customerId;
   }
 
   private async setDefault(

@@ -33,8 +33,9 @@ export class AdminPaymentsController {
 
   @Post(':id/refund')
   @HttpCode(HttpStatus.OK)
+  // The handler reads the header, which Swagger would list again, as required: one entry.
   @ApiHeader({
-    name: 'Idempotency-Key',
+    name: IDEMPOTENCY_HEADER,
     required: false,
     description:
       'Any unique string: a retry with the same key and body answers the same refund and refunds nothing more; ' +

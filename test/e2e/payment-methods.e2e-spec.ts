@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
+import { subscribeThroughStripe } from '../support/flows';
 import { startTestService, type TestService } from '../support/test-service';
-import { bearer, newUser, signToken } from '../support/tokens';
+import { bearer, newUser, signToken, TEST_ADMIN_KEY } from '../support/tokens';
 
 type Auth = Record<string, string>;
 
@@ -158,6 +159,17 @@ describe('saved cards: add through a setup session, make default, remove, never 
     const [only] = await cards(auth);
     expect(only).toMatchObject({ brand: 'visa', isDefault: false });
     await t.http.delete(`/api/payment-methods/${only.id}`).set(auth).expect(200, []);
+  });
+
+  it('keeps a card saved before its customer was linked to the account; a resync sets the default flag', async () => {
+    // Stripe Checkout made the customer here: the card and the default were reported before
+    // checkout.session.completed linked the account.
+    const bought = await subscribeThroughStripe(t);
+    const auth = bearer(bought.token);
+    const [card] = await cards(auth);
+    expect(card).toMatchObject({ brand: 'visa', last4: '4242' });
+    await t.http.post('/api/admin/sync').set('X-Admin-Key', TEST_ADMIN_KEY).expect(200);
+    expect(await cards(auth)).toEqual([expect.objectContaining({ id: card.id, isDefault: true })]);
   });
 
   it("refuses other accounts' cards (404) and members without the billing role (403)", async () => {

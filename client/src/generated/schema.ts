@@ -4877,10 +4877,9 @@ export interface operations {
     AdminPaymentsController_refund: {
         parameters: {
             query?: never;
-            header: {
-                "idempotency-key": string;
+            header?: {
                 /** @description Any unique string: a retry with the same key and body answers the same refund and refunds nothing more; the same key with another body → 422. Without it, the same payment, amount and reason within 24 h are one refund (send distinct keys to refund the same amount twice on purpose). */
-                "Idempotency-Key"?: string;
+                "idempotency-key"?: string;
             };
             path: {
                 id: string;
@@ -5319,10 +5318,9 @@ export interface operations {
     PaymentMethodsController_setup: {
         parameters: {
             query?: never;
-            header: {
-                "idempotency-key": string;
+            header?: {
                 /** @description Any unique string (e.g. a UUID). The first response is replayed for 24 h to a retry with the same key (header Idempotent-Replayed: true); 409 while the first is still running; 422 for the same key with another body. */
-                "Idempotency-Key"?: string;
+                "idempotency-key"?: string;
             };
             path?: never;
             cookie?: never;

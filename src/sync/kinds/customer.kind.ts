@@ -74,6 +74,11 @@ export const customerKind: StripeKind<CustomerObject, CustomerRow> = {
           OR "defaultPaymentMethodId" IS DISTINCT FROM ${row.defaultPaymentMethodId}::text)`,
     ];
   },
+  // Resync: the e-mail and default card of every customer (a `customer.updated` that came
+  // before its account was linked was ignored, and is repaired here).
+  async *list(stripe) {
+    for await (const customer of stripe.customers.list({ limit: 100 })) yield customer;
+  },
   writeMissing: (id) => [
     sql`
     UPDATE "Account" SET "stripeCustomerId" = NULL, "updatedAt" = now()

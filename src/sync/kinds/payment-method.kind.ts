@@ -38,7 +38,9 @@ const isMissing = (error: unknown): boolean =>
   error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
 
 /**
- * Cards saved on customers. A detached card names no customer any more, so every event of one
+ * Cards saved on customers. A row names its customer, not an account: the account is the one
+ * linked to that customer when the cards are read, so a card attached before the account's link
+ * was written (a customer Stripe Checkout created) is kept, not ignored. A detached card names no customer any more, so every event of one
  * card serialises on the card itself (the same key the engine uses for a card Stripe no longer
  * has). Detaching is final at Stripe (a detached card cannot be attached again), so a detached
  * state outranks an attached one of the same second, and an older `attached` event arriving
@@ -69,13 +71,13 @@ export const paymentMethodKind: StripeKind<Stripe.PaymentMethod, PaymentMethodRo
       row,
       hash: digestOf(row),
       progress: [attached ? 0 : 1],
+      // The account, when there is one, only learns that its cards changed (its caches).
       ownership: attached ? { customerId: row.customerId, claims: [] } : null,
-      // A detached card is marked so wherever it is; an attached one needs its account.
-      requiresAccount: attached ? 'payment method of no account' : null,
+      requiresAccount: null,
       dependencies: [],
     };
   },
-  write(row, { account }) {
+  write(row) {
     if (row.customerId === null)
       return [
         sql`
@@ -83,15 +85,13 @@ export const paymentMethodKind: StripeKind<Stripe.PaymentMethod, PaymentMethodRo
           "updatedAt" = now()
         WHERE "stripeId" = ${row.id}`,
       ];
-    if (account === null) return [];
     return [
       sql`
-      INSERT INTO "PaymentMethod" ("id", "stripeId", "accountId", "stripeCustomerId", "type", "brand", "last4",
+      INSERT INTO "PaymentMethod" ("id", "stripeId", "stripeCustomerId", "type", "brand", "last4",
         "expMonth", "expYear", "funding", "stripeCreatedAt", "updatedAt")
-      VALUES (gen_random_uuid(), ${row.id}, ${account.id}::uuid, ${row.customerId}, ${row.type}, ${row.brand},
+      VALUES (gen_random_uuid(), ${row.id}, ${row.customerId}, ${row.type}, ${row.brand},
         ${row.last4}, ${row.expMonth}, ${row.expYear}, ${row.funding}, ${row.createdAt}::timestamptz, now())
-      ON CONFLICT ("stripeId") DO UPDATE SET "accountId" = EXCLUDED."accountId",
-        "stripeCustomerId" = EXCLUDED."stripeCustomerId", "type" = EXCLUDED."type", "brand" = EXCLUDED."brand",
+      ON CONFLICT ("stripeId") DO UPDATE SET "stripeCustomerId" = EXCLUDED."stripeCustomerId", "type" = EXCLUDED."type", "brand" = EXCLUDED."brand",
         "last4" = EXCLUDED."last4", "expMonth" = EXCLUDED."expMonth", "expYear" = EXCLUDED."expYear",
         "funding" = EXCLUDED."funding", "detachedAt" = NULL, "updatedAt" = now()`,
     ];

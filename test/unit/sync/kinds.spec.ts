@@ -260,7 +260,8 @@ describe('the payment method kind', () => {
     });
     const mapped = paymentMethodKind.map(attached);
     expect(mapped.ownership).toEqual({ customerId: 'cus_123', claims: [] });
-    expect(mapped.requiresAccount).toBe('payment method of no account');
+    // Kept by customer: a card attached before its account's link is written is not lost.
+    expect(mapped.requiresAccount).toBeNull();
     expect(mapped.progress).toEqual([0]);
     expect(kindOfObject(attached)?.name).toBe('payment_method');
   });

@@ -8,7 +8,6 @@ ALTER TABLE "Payment" ADD COLUMN     "amountRefunded" INTEGER NOT NULL DEFAULT 0
 CREATE TABLE "PaymentMethod" (
     "id" UUID NOT NULL,
     "stripeId" TEXT NOT NULL,
-    "accountId" UUID NOT NULL,
     "stripeCustomerId" TEXT,
     "type" TEXT NOT NULL,
     "brand" TEXT,
@@ -28,10 +27,4 @@ CREATE TABLE "PaymentMethod" (
 CREATE UNIQUE INDEX "PaymentMethod_stripeId_key" ON "PaymentMethod"("stripeId");
 
 -- CreateIndex
-CREATE INDEX "PaymentMethod_accountId_stripeCreatedAt_idx" ON "PaymentMethod"("accountId", "stripeCreatedAt" DESC);
-
--- CreateIndex
-CREATE INDEX "PaymentMethod_stripeCustomerId_idx" ON "PaymentMethod"("stripeCustomerId");
-
--- AddForeignKey
-ALTER TABLE "PaymentMethod" ADD CONSTRAINT "PaymentMethod_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+CREATE INDEX "PaymentMethod_stripeCustomerId_stripeCreatedAt_idx" ON "PaymentMethod"("stripeCustomerId", "stripeCreatedAt" DESC);
