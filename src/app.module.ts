@@ -9,6 +9,7 @@ import type { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { InvoicesModule } from './invoices/invoices.module';
+import { PaymentMethodsModule } from './payment-methods/payment-methods.module';
 import { PaymentsModule } from './payments/payments.module';
 import { PortalModule } from './portal/portal.module';
 import { PurchasesModule } from './purchases/purchases.module';
@@ -72,6 +73,7 @@ export class AppModule {
         AdminModule,
         PaymentsModule,
         InvoicesModule,
+        PaymentMethodsModule,
         PurchasesModule,
         EntitlementsModule,
         AccountViewModule,

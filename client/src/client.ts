@@ -11,6 +11,7 @@ import type {
   CheckoutSessionStatus,
   Entitlements,
   FeatureEntitlement,
+  PaymentMethod,
   PaymentPage,
   PaymentQuery,
   Invoice,
@@ -24,6 +25,8 @@ import type {
   Purchase,
   SandboxSignInRequest,
   SandboxToken,
+  SetupSession,
+  SetupSessionRequest,
   Subscription,
   paths,
 } from './types.js';
@@ -201,6 +204,28 @@ export function createBillingClient(options: BillingClientOptions = {}) {
 
     purchases: {
       list: (): Promise<Purchase[]> => unwrap(() => raw.GET('/api/purchases')),
+    },
+
+    paymentMethods: {
+      /** Saved cards, newest first, with the default flagged (billing role on organisations). */
+      list: (): Promise<PaymentMethod[]> => unwrap(() => raw.GET('/api/payment-methods')),
+      /** Adds a card: redirect to `url` (or mount `clientSecret`), Stripe saves it. */
+      setup: (
+        body: SetupSessionRequest = {},
+        call?: IdempotentCallOptions,
+      ): Promise<SetupSession> =>
+        unwrap(() =>
+          raw.POST('/api/payment-methods/setup', {
+            body,
+            params: { header: idempotencyHeader(call) },
+          }),
+        ),
+      /** Makes a card the one invoices are charged to; answers the updated list. */
+      makeDefault: (id: string): Promise<PaymentMethod[]> =>
+        unwrap(() => raw.POST('/api/payment-methods/{id}/default', { params: { path: { id } } })),
+      /** Removes a card (409 LAST_PAYMENT_METHOD for a billed subscription's only card). */
+      remove: (id: string): Promise<PaymentMethod[]> =>
+        unwrap(() => raw.DELETE('/api/payment-methods/{id}', { params: { path: { id } } })),
     },
 
     entitlements: {

@@ -50,6 +50,9 @@ export type InvoicePage = Schemas['InvoicePageDto'];
 export type InvoiceQuery = NonNullable<
   operations['InvoicesController_list']['parameters']['query']
 >;
+export type PaymentMethod = Schemas['PaymentMethodDto'];
+export type SetupSessionRequest = Schemas['CreateSetupSessionDto'];
+export type SetupSession = Schemas['SetupSessionDto'];
 export type Purchase = Schemas['PurchaseDto'];
 export type Entitlements = Schemas['EntitlementsDto'];
 export type FeatureEntitlement = Schemas['FeatureEntitlementDto'];

@@ -90,6 +90,17 @@ function isMissing(error: unknown, param: string): boolean {
   );
 }
 
+/**
+ * The buyer's e-mail (the token's) on every Checkout session, so a session in the dashboard or
+ * an export names who started it even when the customer's e-mail has changed since.
+ */
+export function withBuyerEmail(
+  metadata: Record<string, string>,
+  email: string | undefined,
+): Record<string, string> {
+  return email === undefined || email === '' ? metadata : { ...metadata, buyer_email: email };
+}
+
 @Injectable()
 export class CheckoutService {
   constructor(
@@ -377,7 +388,8 @@ export class CheckoutService {
       customer,
       client_reference_id: accountRef.id,
       line_items: [{ price: price.id, quantity: body.quantity ?? 1 }],
-      metadata,
+      metadata: withBuyerEmail(metadata, principal.email),
+      allowed_payment_method_types: [...billing.paymentMethodTypes],
       ...(mode === 'subscription'
         ? {
             subscription_data: {

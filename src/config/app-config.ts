@@ -116,6 +116,8 @@ export interface AppConfig {
   billing: {
     trialDays: number;
     allowPromotionCodes: boolean;
+    /** Checkout's `allowed_payment_method_types` (card-family types only, see below). */
+    paymentMethodTypes: PaymentMethodType[];
     defaultPriceId?: string;
     currency: string;
     checkoutSuccessPath: string;
@@ -176,6 +178,27 @@ function apiBase(reader: EnvReader): StripeApiBase | undefined {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: parsed.port === '' ? (protocol === 'https' ? 443 : 80) : Number(parsed.port),
   };
+}
+
+/**
+ * Checkout payment method types this service accepts in PAYMENT_METHOD_TYPES: Stripe's card
+ * family as far as the emulator takes payment with it (its test cards), so that what is
+ * configured works the same in sandbox mode and against Stripe. Extend it with the emulator.
+ */
+export const PAYMENT_METHOD_TYPES = ['card'] as const;
+export type PaymentMethodType = (typeof PAYMENT_METHOD_TYPES)[number];
+
+function paymentMethodTypes(read: EnvReader): PaymentMethodType[] {
+  const types = read.list('PAYMENT_METHOD_TYPES', ['card']);
+  if (types.length === 0)
+    throw new ConfigError('PAYMENT_METHOD_TYPES', 'must name at least one payment method type');
+  for (const type of types)
+    if (!(PAYMENT_METHOD_TYPES as readonly string[]).includes(type))
+      throw new ConfigError(
+        'PAYMENT_METHOD_TYPES',
+        `must be a comma list of ${PAYMENT_METHOD_TYPES.join(', ')}, got "${type}"`,
+      );
+  return [...new Set(types)] as PaymentMethodType[];
 }
 
 function path(reader: EnvReader, name: string, fallback: string): string {
@@ -355,6 +378,7 @@ export function loadConfig(env: Env): AppConfig {
     billing: {
       trialDays: read.int('TRIAL_DAYS', 7, { min: 0, max: 730 }),
       allowPromotionCodes: read.bool('ALLOW_PROMOTION_CODES', true),
+      paymentMethodTypes: paymentMethodTypes(read),
       defaultPriceId:
         read.optionalString('DEFAULT_PRICE_ID') ?? (live ? undefined : SANDBOX_DEFAULT_PRICE_ID),
       currency,

@@ -177,6 +177,31 @@ export const ERROR_CATALOG = {
     status: HttpStatus.NOT_FOUND,
     message: 'No such invoice for this account.',
   },
+  PAYMENT_METHOD_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    message: 'No such saved card for this account.',
+  },
+  LAST_PAYMENT_METHOD: {
+    status: HttpStatus.CONFLICT,
+    message:
+      'This is the only card of a subscription that is still billed; add another card before removing it.',
+  },
+  PAYMENT_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    message: 'No such payment.',
+  },
+  PAYMENT_NOT_REFUNDABLE: {
+    status: HttpStatus.CONFLICT,
+    message: 'Only a completed payment that was charged can be refunded.',
+  },
+  REFUND_EXCEEDS_PAYMENT: {
+    status: HttpStatus.CONFLICT,
+    message: 'The refund is more than what is left to refund of this payment.',
+  },
+  PAYMENT_ALREADY_REFUNDED: {
+    status: HttpStatus.CONFLICT,
+    message: 'This payment has already been refunded in full.',
+  },
   INTERNAL_ERROR: {
     status: HttpStatus.INTERNAL_SERVER_ERROR,
     message: 'Something went wrong on our side.',

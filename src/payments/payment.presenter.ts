@@ -13,6 +13,7 @@ export function toPaymentDto(row: Payment, invoice?: InvoiceLinks): PaymentDto {
     type: row.type,
     status: row.status,
     amount: row.amount,
+    amountRefunded: row.type === 'REFUND' ? 0 : row.amountRefunded,
     currency: row.currency,
     description: row.description,
     occurredAt: row.occurredAt,

@@ -52,4 +52,9 @@ export class PaymentsRepository {
       take,
     });
   }
+
+  /** One payment by id, whatever its account: for admin commands only. */
+  findByIdForAdmin(id: string): Promise<Payment | null> {
+    return this.prisma.payment.findUnique({ where: { id } });
+  }
 }

@@ -110,6 +110,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads PAYMENT_METHOD_TYPES: card by default, card-family types the emulator takes only', () => {
+    expect(loadConfig({}).billing.paymentMethodTypes).toEqual(['card']);
+    expect(
+      loadConfig({ PAYMENT_METHOD_TYPES: ' card , card ' }).billing.paymentMethodTypes,
+    ).toEqual(['card']);
+    expect(failure({ PAYMENT_METHOD_TYPES: 'card,ideal' })).toMatch(
+      /PAYMENT_METHOD_TYPES must be a comma list of card, got "ideal"/,
+    );
+    expect(failure({ PAYMENT_METHOD_TYPES: 'link' })).toMatch(/PAYMENT_METHOD_TYPES/);
+    expect(failure({ PAYMENT_METHOD_TYPES: ' , ' })).toMatch(/PAYMENT_METHOD_TYPES must name/);
+  });
+
   it('reads lists, sizes and booleans', () => {
     const config = loadConfig({
       CORS_ORIGINS: 'https://a.example, https://b.example',

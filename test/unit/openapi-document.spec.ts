@@ -30,7 +30,9 @@ describe('the OpenAPI document, built offline', () => {
     const sandbox = await buildOfflineOpenApiDocument();
     expect(sandbox.paths['/api/sandbox/sign-in']?.post?.tags).toEqual(['sandbox']);
     expect(idempotentOperations(sandbox)).toEqual([
+      'POST /api/admin/payments/{id}/refund',
       'POST /api/checkout/sessions',
+      'POST /api/payment-methods/setup',
       'POST /api/portal/sessions',
     ]);
 

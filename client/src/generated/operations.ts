@@ -51,11 +51,19 @@ export const ERROR_CODES = [
   "DATABASE_BUSY",
   "CHECKOUT_IN_PROGRESS",
   "INVOICE_NOT_FOUND",
+  "PAYMENT_METHOD_NOT_FOUND",
+  "LAST_PAYMENT_METHOD",
+  "PAYMENT_NOT_FOUND",
+  "PAYMENT_NOT_REFUNDABLE",
+  "REFUND_EXCEEDS_PAYMENT",
+  "PAYMENT_ALREADY_REFUNDED",
   "INTERNAL_ERROR",
 ] as const;
 
 /** Operations that take an `Idempotency-Key` header, as `METHOD /path`. */
 export const IDEMPOTENT_OPERATIONS = [
+  "POST /api/admin/payments/{id}/refund",
   "POST /api/checkout/sessions",
+  "POST /api/payment-methods/setup",
   "POST /api/portal/sessions",
 ] as const;

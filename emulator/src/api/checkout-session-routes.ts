@@ -14,7 +14,72 @@ const UI_MODES = [
   'custom',
 ];
 
+/** The payment method types the emulator takes payment with: its test cards. */
+export const EMULATED_PAYMENT_METHOD_TYPES = ['card'] as const;
+
+/** Stripe's other Checkout payment method types: real, but not emulated (refused by name). */
+const OTHER_PAYMENT_METHOD_TYPES = [
+  'acss_debit',
+  'affirm',
+  'afterpay_clearpay',
+  'alipay',
+  'alma',
+  'amazon_pay',
+  'au_becs_debit',
+  'bacs_debit',
+  'bancontact',
+  'billie',
+  'bizum',
+  'blik',
+  'boleto',
+  'cashapp',
+  'crypto',
+  'customer_balance',
+  'eps',
+  'fpx',
+  'giropay',
+  'grabpay',
+  'ideal',
+  'kakao_pay',
+  'klarna',
+  'konbini',
+  'kr_card',
+  'link',
+  'mb_way',
+  'mobilepay',
+  'multibanco',
+  'naver_pay',
+  'nz_bank_account',
+  'oxxo',
+  'p24',
+  'pay_by_bank',
+  'payco',
+  'paynow',
+  'paypal',
+  'paypay',
+  'payto',
+  'pix',
+  'promptpay',
+  'revolut_pay',
+  'samsung_pay',
+  'satispay',
+  'scalapay',
+  'sepa_debit',
+  'sequra',
+  'sofort',
+  'sunbit',
+  'swish',
+  'twint',
+  'upi',
+  'us_bank_account',
+  'wechat_pay',
+  'zip',
+];
+
 const CHECKOUT_SESSION_CREATE = {
+  allowed_payment_method_types: p.list(
+    p.enum(EMULATED_PAYMENT_METHOD_TYPES, OTHER_PAYMENT_METHOD_TYPES),
+  ),
   mode: p.enum(['payment', 'subscription', 'setup']).required(),
   line_items: p.list(p.object({ price: p.string().required(), quantity: p.integer() })),
   currency: p.string(),
@@ -73,6 +138,9 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
         const invoiceData = invoiceCreation?.object('invoice_data');
         return checkoutSessions.create({
           mode: params.enumOf('mode', ['payment', 'subscription', 'setup'] as const) ?? 'payment',
+          allowedPaymentMethodTypes: params.has('allowed_payment_method_types')
+            ? params.stringArray('allowed_payment_method_types')
+            : undefined,
           currency: params.string('currency'),
           setupIntentData:
             params.object('setup_intent_data') === undefined

@@ -329,7 +329,7 @@ export class CheckoutCompletion {
       payment_method_options: {
         card: { mandate_options: null, network: null, request_three_d_secure: 'automatic' },
       },
-      payment_method_types: ['card'],
+      payment_method_types: [...session.payment_method_types],
       single_use_mandate: null,
       status: 'requires_payment_method',
       usage: 'off_session',

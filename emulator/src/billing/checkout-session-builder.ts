@@ -9,7 +9,9 @@ export interface CheckoutSessionFields {
   now: number;
   mode: 'payment' | 'subscription' | 'setup';
   uiMode: CheckoutUiMode;
-  currency: string;
+  /** Null only in setup mode without a currency (the allowed types say what to offer). */
+  currency: string | null;
+  allowedPaymentMethodTypes: string[] | null;
   customer: Stripe.Customer | null;
   customerEmail: string | null;
   customerCreation: Stripe.Checkout.Session.CustomerCreation | null;
@@ -44,7 +46,7 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     adaptive_pricing: { enabled: false },
     after_expiration: null,
     allow_promotion_codes: fields.allowPromotionCodes,
-    allowed_payment_method_types: null,
+    allowed_payment_method_types: fields.allowedPaymentMethodTypes,
     amount_subtotal: mode === 'setup' ? null : 0,
     amount_total: mode === 'setup' ? null : 0,
     automatic_tax: { enabled: false, liability: null, provider: null, status: null },
@@ -119,7 +121,7 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
       fields.paymentMethodCollection ?? (mode === 'subscription' ? 'always' : null),
     payment_method_configuration_details: null,
     payment_method_options: { card: { request_three_d_secure: 'automatic' } },
-    payment_method_types: ['card'],
+    payment_method_types: fields.allowedPaymentMethodTypes ?? ['card'],
     payment_status: mode === 'setup' ? 'no_payment_required' : 'unpaid',
     permissions: null,
     phone_number_collection: { enabled: false },

@@ -17,6 +17,8 @@ export type { CheckoutUiMode } from './checkout-session-builder';
 
 export interface CheckoutSessionInput {
   mode: 'payment' | 'subscription' | 'setup';
+  /** `allowed_payment_method_types`: the types offered (the emulator implements `card`). */
+  allowedPaymentMethodTypes?: string[];
   /** Setup mode: the currency of the payments the saved card is for (no line items to say it). */
   currency?: string;
   /** Setup mode: the SetupIntent's description and metadata. */
@@ -113,7 +115,9 @@ function checkSetupMode(input: CheckoutSessionInput): void {
       'parameter_invalid',
       'line_items',
     );
-  if (input.currency === undefined) throw parameterMissing('currency');
+  // Stripe needs the currency only to work out which payment methods to offer.
+  if (input.currency === undefined && input.allowedPaymentMethodTypes === undefined)
+    throw parameterMissing('currency');
   for (const [present, param] of [
     [(input.discounts?.length ?? 0) > 0, 'discounts'],
     [input.allowPromotionCodes !== undefined, 'allow_promotion_codes'],
@@ -298,7 +302,14 @@ export class CheckoutSessionService {
       now,
       mode: input.mode,
       uiMode,
-      currency: items[0]?.price.currency ?? (input.currency ?? 'usd').toLowerCase(),
+      currency:
+        items[0]?.price.currency ??
+        (input.currency === undefined
+          ? input.mode === 'setup'
+            ? null
+            : 'usd'
+          : input.currency.toLowerCase()),
+      allowedPaymentMethodTypes: input.allowedPaymentMethodTypes ?? null,
       customer,
       customerEmail: input.customerEmail ?? null,
       customerCreation: input.customerCreation ?? null,

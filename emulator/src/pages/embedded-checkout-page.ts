@@ -100,7 +100,7 @@ export class EmbeddedCheckoutPage {
       : '';
     return layout(
       'Checkout',
-      `<h1>Pay ${escapeHtml(formatMoney(session.amount_total, session.currency))}</h1>
+      `<h1>${session.mode === 'setup' ? 'Save a card' : `Pay ${escapeHtml(formatMoney(session.amount_total, session.currency))}`}</h1>
 <ul>${items}</ul>
 ${trial}
 <div role="alert" id="error" hidden></div>

@@ -96,6 +96,12 @@ export class DriftReportDto {
     description: 'Invoices whose receipt (amounts, status, lines) was repaired.',
   })
   invoices!: string[];
+  @ApiProperty({
+    type: [String],
+    example: ['pm_1Q…'],
+    description: 'Saved cards whose row (details, attached or detached) was repaired.',
+  })
+  paymentMethods!: string[];
 }
 
 export class SyncReportDto {
@@ -113,6 +119,7 @@ export class SyncReportDto {
       invoices: 40,
       checkoutSessions: 20,
       refunds: 1,
+      paymentMethods: 12,
     },
   })
   scanned!: Record<string, number>;

@@ -96,6 +96,13 @@ export class PaymentDto {
   })
   amount!: number;
 
+  @ApiProperty({
+    example: 500,
+    description:
+      'Minor units refunded so far of this payment (each refund is also its own REFUND line); 0 on REFUND lines.',
+  })
+  amountRefunded!: number;
+
   @ApiProperty({ example: 'usd' })
   currency!: string;
 

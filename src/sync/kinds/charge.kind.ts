@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { join, sql, type Sql } from '../../database/sql';
 import type { SqlTransaction } from '../../database/sql-client';
+import { claimedAccountId } from '../engine/ownership';
 import { idOf } from '../stripe-ids';
 import { digestOf } from './digest';
 import type { Mapped, StripeKind } from './kind';
@@ -50,6 +51,13 @@ export interface ChargeRow {
   refunded: boolean;
   refunds: RefundRow[];
   refundedAt: Date | null;
+  /** Refunded so far, in minor units (Stripe's `amount_refunded`, which only grows). */
+  amountRefunded: number;
+  /**
+   * The billing-history lines this charge paid, as this service named them in its refunds'
+   * metadata (`paymentId`): how a subscription invoice's payment learns what was refunded.
+   */
+  paymentIds: string[];
 }
 
 export function toChargeRow(charge: Stripe.Charge): ChargeRow {
@@ -59,6 +67,14 @@ export function toChargeRow(charge: Stripe.Charge): ChargeRow {
     paymentIntentId: idOf(charge.payment_intent),
     refunded: charge.refunded,
     refunds,
+    amountRefunded: charge.amount_refunded,
+    paymentIds: [
+      ...new Set(
+        (charge.refunds?.data ?? [])
+          .map((refund) => claimedAccountId(refund.metadata?.paymentId))
+          .filter((id): id is string => id !== null),
+      ),
+    ],
     refundedAt: charge.refunded
       ? new Date(
           refunds.length > 0
@@ -115,6 +131,14 @@ export const chargeKind: StripeKind<Stripe.Charge, ChargeRow> = {
     if (account === null) return [];
     return [
       ...refundPayments(row.id, row.refunds, account.id),
+      // The paid line shows how much of it was refunded (never lowered: refunds only add up).
+      row.paymentIntentId !== null || row.paymentIds.length > 0
+        ? sql`
+        UPDATE "Payment" SET "amountRefunded" = GREATEST("amountRefunded", ${row.amountRefunded}::int), "updatedAt" = now()
+        WHERE "accountId" = ${account.id}::uuid AND "type" <> 'REFUND'::"PaymentType"
+          AND ("stripePaymentIntentId" = ${row.paymentIntentId}::text OR "id" = ANY(${row.paymentIds}::uuid[]))
+          AND "amountRefunded" < ${row.amountRefunded}::int`
+        : null,
       // A fully refunded one-time purchase grants nothing any more.
       row.refunded && row.paymentIntentId !== null
         ? sql`

@@ -38,6 +38,8 @@ export interface CheckoutSessionRow {
   chargeId: string | null;
   refunds: RefundRow[];
   refundedAt: Date | null;
+  /** The charge's `amount_refunded` (0 when the payload does not carry the charge). */
+  amountRefunded: number;
 }
 
 /** The session with its line items (and the payment's refunds): what its rows need. */
@@ -71,6 +73,7 @@ export function toCheckoutSessionRow(session: Stripe.Checkout.Session): Checkout
     expiresAt: new Date(session.expires_at * 1000),
     chargeId: expandedCharge?.id ?? null,
     refunds,
+    amountRefunded: expandedCharge?.amount_refunded ?? 0,
     refundedAt:
       expandedCharge?.refunded === true && refunds.length > 0
         ? new Date(Math.max(...refunds.map((r) => r.occurredAt.getTime())))
@@ -126,17 +129,18 @@ function sessionWrites(
         : row.createdAt;
     parts.push(sql`
       INSERT INTO "Payment" ("id", "sourceKey", "accountId", "type", "status", "amount", "currency", "description",
-        "stripeCheckoutSessionId", "stripePaymentIntentId", "stripeInvoiceId", "occurredAt", "updatedAt")
+        "stripeCheckoutSessionId", "stripePaymentIntentId", "stripeInvoiceId", "amountRefunded", "occurredAt", "updatedAt")
       VALUES (gen_random_uuid(), ${`session:${row.stripeId}`}, ${accountId}::uuid,
         ${row.mode === 'SUBSCRIPTION' ? 'SUBSCRIPTION' : 'ONE_TIME'}::"PaymentType", ${status}::"PaymentStatus",
         ${row.amount}, ${row.currency}, ${row.description}, ${row.stripeId},
         ${status === 'EXPIRED' ? null : row.paymentIntentId}, ${status === 'EXPIRED' ? null : row.invoiceId},
-        ${occurredAt}, now())
+        ${row.amountRefunded}, ${occurredAt}, now())
       ON CONFLICT ("sourceKey") DO UPDATE SET
         "accountId" = EXCLUDED."accountId", "type" = EXCLUDED."type", "status" = EXCLUDED."status",
         "amount" = EXCLUDED."amount", "currency" = EXCLUDED."currency", "description" = EXCLUDED."description",
         "stripePaymentIntentId" = EXCLUDED."stripePaymentIntentId",
         "stripeInvoiceId" = COALESCE(EXCLUDED."stripeInvoiceId", "Payment"."stripeInvoiceId"),
+        "amountRefunded" = GREATEST("Payment"."amountRefunded", EXCLUDED."amountRefunded"),
         "occurredAt" = CASE WHEN EXCLUDED."status" = 'EXPIRED'
           THEN LEAST("Payment"."occurredAt", EXCLUDED."occurredAt") ELSE EXCLUDED."occurredAt" END,
         "updatedAt" = now()`);
@@ -172,8 +176,9 @@ export const checkoutSessionKind: StripeKind<Stripe.Checkout.Session, SessionRow
   catalog: false,
   lockKeyOf: (session) => `customer:${idOf(session.customer) ?? session.id}`,
   customerOf: (session) => idOf(session.customer),
-  // Events carry no line items (the price) nor the payment's refunds.
-  isComplete: (session) => session.line_items !== undefined,
+  // Events carry no line items (the price) nor the payment's refunds. A setup-mode session
+  // (saving a card) buys nothing and has no rows: the card arrives as its own kind.
+  isComplete: (session) => session.mode === 'setup' || session.line_items !== undefined,
   isDeleted: () => false,
   async fetch(stripe, id) {
     try {

@@ -1,11 +1,14 @@
 import type Stripe from 'stripe';
 import { sql } from '../../database/sql';
+import { idOf } from '../stripe-ids';
 import { digestOf } from './digest';
 import type { Mapped, StripeKind } from './kind';
 
 export interface CustomerRow {
   id: string;
   email: string | null;
+  /** `invoice_settings.default_payment_method`: the card invoices are charged to. */
+  defaultPaymentMethodId: string | null;
   deleted: boolean;
 }
 
@@ -13,8 +16,13 @@ type CustomerObject = Stripe.Customer | Stripe.DeletedCustomer;
 
 export function toCustomerRow(customer: CustomerObject): CustomerRow {
   if ('deleted' in customer && customer.deleted)
-    return { id: customer.id, email: null, deleted: true };
-  return { id: customer.id, email: customer.email ?? null, deleted: false };
+    return { id: customer.id, email: null, defaultPaymentMethodId: null, deleted: true };
+  return {
+    id: customer.id,
+    email: customer.email ?? null,
+    defaultPaymentMethodId: idOf(customer.invoice_settings?.default_payment_method),
+    deleted: false,
+  };
 }
 
 /**
@@ -56,12 +64,20 @@ export const customerKind: StripeKind<CustomerObject, CustomerRow> = {
         UPDATE "Account" SET "stripeCustomerId" = NULL, "updatedAt" = now()
         WHERE "stripeCustomerId" = ${row.id}`,
       ];
-    if (account === null || row.email === null) return [];
+    if (account === null) return [];
     return [
       sql`
-      UPDATE "Account" SET "email" = ${row.email}, "updatedAt" = now()
-      WHERE "id" = ${account.id}::uuid AND "email" IS DISTINCT FROM ${row.email}`,
+      UPDATE "Account" SET "email" = COALESCE(${row.email}::text, "email"),
+        "defaultPaymentMethodId" = ${row.defaultPaymentMethodId}::text, "updatedAt" = now()
+      WHERE "id" = ${account.id}::uuid
+        AND ("email" IS DISTINCT FROM COALESCE(${row.email}::text, "email")
+          OR "defaultPaymentMethodId" IS DISTINCT FROM ${row.defaultPaymentMethodId}::text)`,
     ];
+  },
+  // Resync: the e-mail and default card of every customer (a `customer.updated` that came
+  // before its account was linked was ignored, and is repaired here).
+  async *list(stripe) {
+    for await (const customer of stripe.customers.list({ limit: 100 })) yield customer;
   },
   writeMissing: (id) => [
     sql`

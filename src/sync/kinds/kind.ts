@@ -5,7 +5,14 @@ import type { StateBounds } from '../engine/state';
 
 /** The Stripe object kinds this service mirrors, one home each (`kinds/<kind>.kind.ts`). */
 export type KindName =
-  'product' | 'price' | 'customer' | 'subscription' | 'invoice' | 'checkout_session' | 'charge';
+  | 'product'
+  | 'price'
+  | 'customer'
+  | 'subscription'
+  | 'invoice'
+  | 'checkout_session'
+  | 'charge'
+  | 'payment_method';
 
 /** The account a state belongs to, as the engine resolved it under the customer's lock. */
 export interface AccountRefForWrite {
@@ -59,7 +66,8 @@ export type DriftSection =
   | 'payments'
   | 'checkoutSessions'
   | 'purchases'
-  | 'invoices';
+  | 'invoices'
+  | 'paymentMethods';
 
 export interface StripeKind<O extends { id: string } = { id: string }, R = unknown> {
   readonly name: KindName;

@@ -3,6 +3,7 @@ import { chargeKind } from './charge.kind';
 import { checkoutSessionKind } from './checkout-session.kind';
 import { customerKind } from './customer.kind';
 import { invoiceKind } from './invoice.kind';
+import { paymentMethodKind } from './payment-method.kind';
 import type { KindName, StripeKind } from './kind';
 import { priceKind } from './price.kind';
 import { productKind } from './product.kind';
@@ -20,6 +21,7 @@ export const KINDS: readonly StripeKind<{ id: string }, unknown>[] = [
   invoiceKind,
   checkoutSessionKind,
   chargeKind,
+  paymentMethodKind,
 ];
 
 const byEventType = new Map<string, StripeKind<{ id: string }, unknown>>();

@@ -11,6 +11,7 @@ export const DRIFT_SECTIONS: readonly DriftSection[] = [
   'checkoutSessions',
   'purchases',
   'invoices',
+  'paymentMethods',
 ];
 
 export const emptyDrift = (): DriftReport => ({
@@ -21,6 +22,7 @@ export const emptyDrift = (): DriftReport => ({
   checkoutSessions: [],
   purchases: [],
   invoices: [],
+  paymentMethods: [],
 });
 
 /** Rows as comparable text (Dates as ISO); null when missing. */

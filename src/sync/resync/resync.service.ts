@@ -26,7 +26,8 @@ type Scanned = Record<
   | 'subscriptions'
   | 'invoices'
   | 'checkoutSessions'
-  | 'refunds',
+  | 'refunds'
+  | 'paymentMethods',
   number
 >;
 
@@ -56,6 +57,7 @@ const SCANNED_BY_KIND: Record<KindName, keyof Scanned> = {
   invoice: 'invoices',
   checkout_session: 'checkoutSessions',
   charge: 'refunds',
+  payment_method: 'paymentMethods',
 };
 
 /**
@@ -140,6 +142,7 @@ export class ResyncService {
       invoices: 0,
       checkoutSessions: 0,
       refunds: 0,
+      paymentMethods: 0,
     };
     const since =
       Math.floor(this.clock.now().getTime() / 1000) - this.config.sync.lookbackDays * 86_400;

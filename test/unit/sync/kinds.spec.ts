@@ -5,6 +5,7 @@ import {
   toCheckoutSessionRow,
 } from '../../../src/sync/kinds/checkout-session.kind';
 import { customerKind, toCustomerRow } from '../../../src/sync/kinds/customer.kind';
+import { paymentMethodKind, toPaymentMethodRow } from '../../../src/sync/kinds/payment-method.kind';
 import { invoiceKind } from '../../../src/sync/kinds/invoice.kind';
 import {
   HANDLED_EVENT_TYPES,
@@ -29,7 +30,7 @@ const charge = (overrides: Partial<Stripe.Charge> = {}) =>
   stripeFixture<Stripe.Charge>('charge', overrides);
 
 describe('the registry', () => {
-  it('gives every handled event type (DESIGN §6) exactly one kind', () => {
+  it('gives every handled event type (DESIGN §6, plus saved cards) exactly one kind', () => {
     expect([...HANDLED_EVENT_TYPES].sort()).toEqual(
       [
         'checkout.session.completed',
@@ -58,6 +59,10 @@ describe('the registry', () => {
         'price.deleted',
         'customer.updated',
         'customer.deleted',
+        // Beyond DESIGN §6 (README, "Webhooks"): the saved cards' mirror.
+        'payment_method.attached',
+        'payment_method.updated',
+        'payment_method.detached',
       ].sort(),
     );
     expect(kindOfEvent('invoice.created')).toBeUndefined();
@@ -224,9 +229,100 @@ describe('the charge kind', () => {
 describe('the customer kind', () => {
   it('maps the e-mail and a deletion, which needs no account', () => {
     const customer = stripeFixture<Stripe.Customer>('customer', { email: 'a@b.c' });
-    expect(toCustomerRow(customer)).toEqual({ id: customer.id, email: 'a@b.c', deleted: false });
+    expect(toCustomerRow(customer)).toEqual({
+      id: customer.id,
+      email: 'a@b.c',
+      defaultPaymentMethodId: null,
+      deleted: false,
+    });
     const deleted = customerKind.map({ id: customer.id, object: 'customer', deleted: true });
     expect(deleted.requiresAccount).toBeNull();
     expect(customerKind.map(customer).requiresAccount).toBe('customer of no account');
+  });
+});
+
+describe('the payment method kind', () => {
+  const method = (overrides: Partial<Stripe.PaymentMethod> = {}): Stripe.PaymentMethod =>
+    stripeFixture<Stripe.PaymentMethod>('payment_method', overrides);
+
+  it("maps Stripe's example card: brand, last 4, expiry, funding, created", () => {
+    const attached = method({ customer: 'cus_123' });
+    expect(toPaymentMethodRow(attached)).toEqual({
+      id: 'pm_1Pgc75B7WZ01zgkWlHVgdEGJ',
+      customerId: 'cus_123',
+      type: 'card',
+      brand: 'visa',
+      last4: '4242',
+      expMonth: 8,
+      expYear: 2030,
+      funding: 'credit',
+      createdAt: new Date(1234567890 * 1000),
+    });
+    const mapped = paymentMethodKind.map(attached);
+    expect(mapped.ownership).toEqual({ customerId: 'cus_123', claims: [] });
+    // Kept by customer: a card attached before its account's link is written is not lost.
+    expect(mapped.requiresAccount).toBeNull();
+    expect(mapped.progress).toEqual([0]);
+    expect(kindOfObject(attached)?.name).toBe('payment_method');
+  });
+
+  it('takes an expanded customer, and a card without card details', () => {
+    const customer = stripeFixture<Stripe.Customer>('customer', { id: 'cus_9' });
+    expect(toPaymentMethodRow(method({ customer })).customerId).toBe('cus_9');
+    const bare = toPaymentMethodRow(method({ card: undefined, type: 'card' }));
+    expect(bare).toMatchObject({ brand: null, last4: null, expMonth: null, expYear: null });
+  });
+
+  it('maps a detached card (no customer) as final, needing no account', () => {
+    const detached = method({ customer: null });
+    const mapped = paymentMethodKind.map(detached);
+    expect(mapped.row.customerId).toBeNull();
+    expect(mapped.ownership).toBeNull();
+    expect(mapped.requiresAccount).toBeNull();
+    // Detached outranks attached within one second: it can only come after.
+    expect(mapped.progress).toEqual([1]);
+    expect(mapped.hash).not.toBe(paymentMethodKind.map(method({ customer: 'cus_1' })).hash);
+    // Every state of one card serialises on the card, attached or not.
+    expect(paymentMethodKind.lockKeyOf(detached)).toBe(`object:${detached.id}`);
+    expect(paymentMethodKind.isComplete(detached)).toBe(true);
+  });
+});
+
+describe('the customer kind: default card', () => {
+  it('maps invoice_settings.default_payment_method, expanded or not', () => {
+    const customer = stripeFixture<Stripe.Customer>('customer');
+    const withDefault = {
+      ...customer,
+      invoice_settings: { ...customer.invoice_settings, default_payment_method: 'pm_1' },
+    };
+    expect(toCustomerRow(withDefault).defaultPaymentMethodId).toBe('pm_1');
+    const expanded = {
+      ...customer,
+      invoice_settings: {
+        ...customer.invoice_settings,
+        default_payment_method: stripeFixture<Stripe.PaymentMethod>('payment_method'),
+      },
+    };
+    expect(toCustomerRow(expanded).defaultPaymentMethodId).toBe('pm_1Pgc75B7WZ01zgkWlHVgdEGJ');
+  });
+});
+
+describe('the charge kind: refunded amount of the paid line', () => {
+  it('keeps amount_refunded and the payment ids this service named in refund metadata', () => {
+    const base = stripeFixture<Stripe.Refund>('refund', { status: 'succeeded', amount: 300 });
+    const paymentId = '3f1c1f0e-8f9c-4a59-9a43-2d1f8b0f6c11';
+    const refunds = [
+      { ...base, id: 're_a', metadata: { paymentId } },
+      { ...base, id: 're_b', metadata: { paymentId } },
+      { ...base, id: 're_c', metadata: { paymentId: 'not-a-uuid' } },
+    ];
+    const row = toChargeRow(
+      charge({
+        amount_refunded: 900,
+        refunds: { object: 'list', data: refunds, has_more: false, url: '' },
+      }),
+    );
+    expect(row.amountRefunded).toBe(900);
+    expect(row.paymentIds).toEqual([paymentId]);
   });
 });

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import {
   pollUntil,
   PollTimeoutError,
+  type PaymentMethod,
   type PaymentQuery,
   type Price,
   type Subscription,
@@ -45,6 +46,7 @@ export function AccountPage({ fromPortal = false }: { fromPortal?: boolean }) {
         </p>
       ) : null}
       <PlanSection fromPortal={fromPortal} onChanged={refresh} />
+      <CardsSection key={`cards-${version}`} />
       <EntitlementsSection key={`features-${version}`} />
       <HistorySection key={`history-${version}`} />
       <PurchasesSection key={`purchases-${version}`} />
@@ -280,6 +282,134 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
   );
 }
 
+function expiry(card: PaymentMethod): string {
+  if (card.expMonth === null || card.expYear === null) return '—';
+  return `${String(card.expMonth).padStart(2, '0')}/${card.expYear}`;
+}
+
+/** Saved cards: add one (Stripe Checkout in setup mode), choose the default, remove one. */
+function CardsSection() {
+  const { client } = useSession();
+  const blocked = useBillingBlockedReason();
+  const cards = useResource(
+    () => (blocked ? Promise.resolve([]) : client.paymentMethods.list()),
+    `cards-${blocked ?? ''}`,
+  );
+  const [latest, setLatest] = useState<PaymentMethod[] | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const shown = latest ?? cards.data;
+
+  async function run(action: string, command: () => Promise<PaymentMethod[]>, done: string) {
+    setBusy(action);
+    setError(null);
+    setNotice(null);
+    try {
+      setLatest(await command());
+      setNotice(done);
+    } catch (caught) {
+      setError(caught);
+    }
+    setBusy(null);
+  }
+
+  async function addCard(): Promise<void> {
+    setBusy('add');
+    setError(null);
+    try {
+      const session = await client.paymentMethods.setup({ successPath: '/billing' });
+      if (session.url) {
+        window.location.assign(session.url);
+        return;
+      }
+    } catch (caught) {
+      setError(caught);
+    }
+    setBusy(null);
+  }
+
+  return (
+    <section className="panel" aria-labelledby="cards-title">
+      <h2 id="cards-title">Cards</h2>
+      {notice ? (
+        <p className="notice notice-good" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {error ? <ErrorNotice error={error} /> : null}
+      <BlockedNotice id="cards-blocked" reason={blocked} />
+      {!blocked && cards.loading && latest === null ? (
+        <Loading label="Loading your cards…" />
+      ) : null}
+      {cards.error ? <ErrorNotice error={cards.error} onRetry={cards.reload} /> : null}
+      {!blocked && shown && shown.length === 0 ? <Empty title="No saved card." /> : null}
+      {shown && shown.length > 0 ? (
+        <table>
+          <caption className="visually-hidden">Saved cards, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Card</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Default</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((card) => (
+              <tr key={card.id} data-card-id={card.id}>
+                <td>
+                  {card.brand ?? card.type} ending {card.last4 ?? '····'}
+                </td>
+                <td>{expiry(card)}</td>
+                <td>{card.isDefault ? <Badge tone="good">default</Badge> : null}</td>
+                <td>
+                  {card.isDefault ? null : (
+                    <ActionButton
+                      className="button button-secondary"
+                      busy={busy === `default-${card.id}`}
+                      onClick={() =>
+                        void run(
+                          `default-${card.id}`,
+                          () => client.paymentMethods.makeDefault(card.id),
+                          `Invoices are now charged to the card ending ${card.last4 ?? ''}.`,
+                        )
+                      }
+                    >
+                      Make default
+                    </ActionButton>
+                  )}
+                  <ActionButton
+                    className="button button-secondary"
+                    busy={busy === `remove-${card.id}`}
+                    onClick={() =>
+                      void run(
+                        `remove-${card.id}`,
+                        () => client.paymentMethods.remove(card.id),
+                        `Removed the card ending ${card.last4 ?? ''}.`,
+                      )
+                    }
+                  >
+                    Remove
+                  </ActionButton>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <ActionButton
+        blockedReason={blocked}
+        reasonId="cards-blocked"
+        busy={busy === 'add'}
+        onClick={() => void addCard()}
+      >
+        Add a card
+      </ActionButton>
+    </section>
+  );
+}
+
 function EntitlementsSection() {
   const { client } = useSession();
   const entitlements = useResource(() => client.entitlements.list(), 'entitlements');
@@ -438,7 +568,15 @@ function HistorySection() {
                     {payment.status.toLowerCase()}
                   </Badge>
                 </td>
-                <td className="number">{money(payment.amount, payment.currency)}</td>
+                <td className="number">
+                  {money(payment.amount, payment.currency)}
+                  {payment.amountRefunded > 0 ? (
+                    <span className="muted refunded">
+                      {' '}
+                      ({money(payment.amountRefunded, payment.currency)} refunded)
+                    </span>
+                  ) : null}
+                </td>
                 <td>
                   {payment.hostedInvoiceUrl ? (
                     <a
