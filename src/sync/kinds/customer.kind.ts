@@ -1,11 +1,14 @@
 import type Stripe from 'stripe';
 import { sql } from '../../database/sql';
+import { idOf } from '../stripe-ids';
 import { digestOf } from './digest';
 import type { Mapped, StripeKind } from './kind';
 
 export interface CustomerRow {
   id: string;
   email: string | null;
+  /** `invoice_settings.default_payment_method`, else the default source: what renewals charge. */
+  invoiceDefaultPaymentMethodId: string | null;
   deleted: boolean;
 }
 
@@ -13,8 +16,14 @@ type CustomerObject = Stripe.Customer | Stripe.DeletedCustomer;
 
 export function toCustomerRow(customer: CustomerObject): CustomerRow {
   if ('deleted' in customer && customer.deleted)
-    return { id: customer.id, email: null, deleted: true };
-  return { id: customer.id, email: customer.email ?? null, deleted: false };
+    return { id: customer.id, email: null, invoiceDefaultPaymentMethodId: null, deleted: true };
+  return {
+    id: customer.id,
+    email: customer.email ?? null,
+    invoiceDefaultPaymentMethodId:
+      idOf(customer.invoice_settings?.default_payment_method) ?? idOf(customer.default_source),
+    deleted: false,
+  };
 }
 
 /**
@@ -56,11 +65,14 @@ export const customerKind: StripeKind<CustomerObject, CustomerRow> = {
         UPDATE "Account" SET "stripeCustomerId" = NULL, "updatedAt" = now()
         WHERE "stripeCustomerId" = ${row.id}`,
       ];
-    if (account === null || row.email === null) return [];
+    if (account === null) return [];
+    // A customer without an e-mail keeps the account's; the default card is Stripe's as it is.
     return [
       sql`
-      UPDATE "Account" SET "email" = ${row.email}, "updatedAt" = now()
-      WHERE "id" = ${account.id}::uuid AND "email" IS DISTINCT FROM ${row.email}`,
+      UPDATE "Account" SET "email" = COALESCE(${row.email}::text, "email"),
+        "invoiceDefaultPaymentMethodId" = ${row.invoiceDefaultPaymentMethodId}::text, "updatedAt" = now()
+      WHERE "id" = ${account.id}::uuid AND ("email" IS DISTINCT FROM COALESCE(${row.email}::text, "email")
+        OR "invoiceDefaultPaymentMethodId" IS DISTINCT FROM ${row.invoiceDefaultPaymentMethodId}::text)`,
     ];
   },
   writeMissing: (id) => [
