@@ -57,14 +57,17 @@ function trialEndBehaviorOf(value: string | null): SubscriptionDto['trialEndBeha
 /**
  * "Add a card to continue": a trial, or a subscription paused at the end of one, with no card on
  * file — neither its own default payment method nor the customer's invoice default, the two a
- * renewal would be charged to.
+ * renewal would be charged to. (Stripe always states a subscription's trial settings; a row
+ * without them was mirrored before this service kept cards, and is not flagged.)
  */
 export function paymentMethodRequired(
-  row: Pick<SubscriptionWithPrice, 'status' | 'defaultPaymentMethodId'> & {
+  row: Pick<SubscriptionWithPrice, 'status' | 'defaultPaymentMethodId' | 'trialEndBehavior'> & {
     account: { invoiceDefaultPaymentMethodId: string | null };
   },
 ): boolean {
   if (row.status !== 'trialing' && row.status !== 'paused') return false;
+  // A row mirrored before cards were, which Stripe has not sent again since: not known to lack one.
+  if (row.trialEndBehavior === null) return false;
   return row.defaultPaymentMethodId === null && row.account.invoiceDefaultPaymentMethodId === null;
 }
 

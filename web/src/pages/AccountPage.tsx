@@ -103,11 +103,14 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
     setBusy(null);
   }
 
-  async function openPortal(): Promise<void> {
-    setBusy('portal');
+  async function openPortal(flow?: 'payment_method_update'): Promise<void> {
+    setBusy(flow === undefined ? 'portal' : 'add-card');
     setError(null);
     try {
-      const portal = await client.portal.create({ returnPath: '/billing/from-portal' });
+      const portal = await client.portal.create({
+        returnPath: '/billing/from-portal',
+        ...(flow === undefined ? {} : { flow }),
+      });
       window.location.assign(portal.url);
       return;
     } catch (caught) {
@@ -185,7 +188,53 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
             </dd>
           </dl>
 
-          {LIVE.has(subscription.status) && subscription.periodType !== 'ALL_TIME' ? (
+          {subscription.paymentMethodRequired ? (
+            <div className="notice notice-warn" role="status" id="card-needed">
+              <p>
+                <strong>
+                  {subscription.status === 'paused'
+                    ? 'Your plan is paused: add a card to continue.'
+                    : 'Add a card to continue after your trial'}
+                </strong>
+                {subscription.status === 'trialing' && subscription.trialEndBehavior !== null
+                  ? ` — without one, your plan ${
+                      subscription.trialEndBehavior === 'cancel' ? 'ends' : 'pauses'
+                    } on ${date(subscription.trialEnd)}.`
+                  : null}
+              </p>
+              <ActionButton
+                blockedReason={blocked}
+                reasonId="plan-blocked"
+                busy={busy === 'add-card'}
+                onClick={() => void openPortal('payment_method_update')}
+              >
+                Add a card
+              </ActionButton>
+            </div>
+          ) : null}
+
+          {subscription.status === 'paused' && !subscription.paymentMethodRequired ? (
+            <div className="actions">
+              <ActionButton
+                blockedReason={blocked}
+                reasonId="plan-blocked"
+                busy={busy === 'resume'}
+                onClick={() =>
+                  void run(
+                    'resume',
+                    () => client.subscriptions.resume(),
+                    'Your plan is active again.',
+                  )
+                }
+              >
+                Resume plan
+              </ActionButton>
+            </div>
+          ) : null}
+
+          {LIVE.has(subscription.status) &&
+          subscription.status !== 'paused' &&
+          subscription.periodType !== 'ALL_TIME' ? (
             <div className="actions">
               {subscription.cancelAtPeriodEnd ? (
                 <ActionButton
