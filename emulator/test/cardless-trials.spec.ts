@@ -102,6 +102,35 @@ describe('trials without a card', () => {
     expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe('paused');
   });
 
+  it('the embedded page asks for no card either, and completes without one', async () => {
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      ui_mode: 'embedded_page',
+      return_url: 'https://a.b/return',
+      line_items: [{ price: 'price_pro_monthly', quantity: 1 }],
+      payment_method_collection: 'if_required',
+      subscription_data: {
+        trial_period_days: 7,
+        trial_settings: { end_behavior: { missing_payment_method: 'pause' } },
+      },
+    });
+    const url = `${harness.emulator.url}/embedded-checkout/${session.client_secret as string}`;
+    const page = await (await fetch(url)).text();
+    expect(page).toContain('No card is needed today');
+    expect(page).not.toContain('id="card_number"');
+    const paid = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: 'embedded@example.com' }).toString(),
+    });
+    expect(paid.status).toBe(200);
+    const done = await stripe.checkout.sessions.retrieve(session.id);
+    expect(done).toMatchObject({ status: 'complete', payment_status: 'no_payment_required' });
+    expect((await stripe.subscriptions.retrieve(done.subscription as string)).status).toBe(
+      'trialing',
+    );
+  });
+
   it('cancels at the end of the trial with customer.subscription.deleted', async () => {
     const subscription = await cardlessTrial('cancel', 3);
     const start = await latestEventId(stripe);
