@@ -42,7 +42,8 @@ export function toSubscriptionDto(
     trialEnd: row.trialEnd,
     trialEndBehavior: trialEndBehaviorOf(row.trialStart === null ? null : row.trialEndBehavior),
     paymentMethodRequired: paymentMethodRequired(row),
-    autoRenew: live && !row.cancelAtPeriodEnd && row.cancelAt === null,
+    // A paused subscription renews nothing until it is resumed.
+    autoRenew: live && row.status !== 'paused' && !row.cancelAtPeriodEnd && row.cancelAt === null,
     entitled: subscriptionGrants(row, now, pastDueGraceDays),
     items: itemsOf(row),
   };

@@ -172,6 +172,7 @@ describe('trials without a card', () => {
       status: 'paused',
       paymentMethodRequired: true,
       entitled: false,
+      autoRenew: false,
     });
     expect(await entitled(paused, 'chat')).toBe(false);
     expect(

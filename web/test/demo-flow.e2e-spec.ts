@@ -2,7 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from '../../test/support/free-port';
-import { emulatorStripe, flushWebhooks } from '../../test/support/emulator-control';
+import { control, emulatorStripe, flushWebhooks } from '../../test/support/emulator-control';
 import { startTestService, type TestService } from '../../test/support/test-service';
 import {
   accessibilityViolations,
@@ -362,6 +362,16 @@ if (!browserAvailable) {
     const notice = page.locator('#card-needed');
     await visible(notice.getByText('Add a card to continue after your trial'));
     await look(page, 'account-card-needed');
+
+    // The trial ends with no card: the plan pauses and its features go.
+    await control(t.service, '/clock/advance', { seconds: 8 * 86_400 });
+    await flushWebhooks(t.service);
+    await page.reload();
+    await visible(notice.getByText('Your plan is paused: add a card to continue.'));
+    await visible(page.getByText('No features yet: they come with a plan.'));
+    await visible(page.getByText('Paused since'));
+    await look(page, 'account-paused');
+
     await notice.getByRole('button', { name: 'Add a card' }).click();
     await page.waitForURL((url) => url.pathname.startsWith('/portal/'));
     await page.getByLabel('New card number', { exact: true }).fill('4242424242424242');
@@ -369,6 +379,13 @@ if (!browserAvailable) {
     await page.getByRole('button', { name: 'Update card' }).click();
     await page.waitForURL(`${origin}/billing/from-portal`);
     await eventually(async () => expect(await page.locator('#card-needed').count()).toBe(0));
+    await page.getByRole('button', { name: 'Resume plan' }).click();
+    await visible(page.getByRole('status').filter({ hasText: 'Your plan is active again.' }));
+    await eventually(async () =>
+      expect(
+        await page.getByRole('list', { name: 'Your features' }).getByRole('listitem').count(),
+      ).toBe(1),
+    );
     expect(console.all).toEqual([]);
   }, 120_000);
 });

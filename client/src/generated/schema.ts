@@ -950,7 +950,7 @@ export interface components {
             trialEndBehavior: "pause" | "cancel" | "create_invoice" | null;
             /** @description "Add a card to continue": trialing or paused with no payment method on file (neither the subscription's own default nor the customer's invoice default). A paused subscription with a card on file can be resumed (POST /subscriptions/current/resume). */
             paymentMethodRequired: boolean;
-            /** @description Will renew at the end of the period (live and no cancellation pending). */
+            /** @description Will renew at the end of the period (live, not paused, and no cancellation pending). */
             autoRenew: boolean;
             /** @description Grants its product's features now (DESIGN §7). */
             entitled: boolean;

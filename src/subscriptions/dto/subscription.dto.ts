@@ -169,7 +169,8 @@ export class SubscriptionDto {
   paymentMethodRequired!: boolean;
 
   @ApiProperty({
-    description: 'Will renew at the end of the period (live and no cancellation pending).',
+    description:
+      'Will renew at the end of the period (live, not paused, and no cancellation pending).',
   })
   autoRenew!: boolean;
 

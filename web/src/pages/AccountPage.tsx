@@ -171,20 +171,24 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
             <dt>
               {subscription.periodType === 'ALL_TIME'
                 ? 'Access'
-                : !subscription.autoRenew
-                  ? LIVE.has(subscription.status)
-                    ? 'Ends on'
-                    : 'Ended'
-                  : subscription.status === 'trialing'
-                    ? 'First payment'
-                    : 'Renews on'}
+                : subscription.status === 'paused'
+                  ? 'Paused since'
+                  : !subscription.autoRenew
+                    ? LIVE.has(subscription.status)
+                      ? 'Ends on'
+                      : 'Ended'
+                    : subscription.status === 'trialing'
+                      ? 'First payment'
+                      : 'Renews on'}
             </dt>
             <dd>
               {subscription.periodType === 'ALL_TIME'
                 ? 'Lifetime — never renews, never runs out'
-                : subscription.autoRenew && subscription.status === 'trialing'
-                  ? `${money(subscription.amount, subscription.currency)} on ${date(subscription.currentPeriodEnd)}`
-                  : date(subscription.currentPeriodEnd)}
+                : subscription.status === 'paused'
+                  ? date(subscription.trialEnd ?? subscription.currentPeriodEnd)
+                  : subscription.autoRenew && subscription.status === 'trialing'
+                    ? `${money(subscription.amount, subscription.currency)} on ${date(subscription.currentPeriodEnd)}`
+                    : date(subscription.currentPeriodEnd)}
             </dd>
           </dl>
 
@@ -271,7 +275,9 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
             </div>
           ) : null}
 
-          {LIVE.has(subscription.status) && subscription.periodType !== 'ALL_TIME' ? (
+          {LIVE.has(subscription.status) &&
+          subscription.status !== 'paused' &&
+          subscription.periodType !== 'ALL_TIME' ? (
             <form
               className="inline-form"
               onSubmit={(event) => {
