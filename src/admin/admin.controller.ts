@@ -1,4 +1,5 @@
 import {
+  Body,
   Controller,
   Get,
   HttpCode,
@@ -11,7 +12,10 @@ import {
 import { ApiError } from '../errors/api-error';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/auth.decorators';
-import { ApiErrors, STRIPE_ERRORS } from '../errors/api-errors.decorator';
+import { ApiErrors, JSON_BODY_ERRORS, STRIPE_ERRORS } from '../errors/api-errors.decorator';
+import { ExtendTrialDto } from '../subscriptions/dto/extend-trial.dto';
+import { SubscriptionDto } from '../subscriptions/dto/subscription.dto';
+import { SubscriptionTrialsService } from '../subscriptions/subscription-trials.service';
 import { AdminService } from './admin.service';
 import {
   AdminAccountViewDto,
@@ -28,7 +32,10 @@ import {
 @Access('admin')
 @Controller('admin')
 export class AdminController {
-  constructor(private readonly admin: AdminService) {}
+  constructor(
+    private readonly admin: AdminService,
+    private readonly trials: SubscriptionTrialsService,
+  ) {}
 
   @Get('webhook-events')
   @ApiOperation({ summary: 'The webhook ledger, newest first' })
@@ -64,6 +71,31 @@ export class AdminController {
     id: string,
   ): Promise<AdminAccountViewDto> {
     return this.admin.account(id);
+  }
+
+  @Post('subscriptions/:id/trial')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: "Extend a trialing subscription's trial (by Stripe subscription id)",
+    description:
+      'Moves the trial end later with no proration. The new end must be in the future, later than ' +
+      'the current one and at most 730 days away. Stripe sends `customer.subscription.trial_will_end` ' +
+      'again when the new end is within three days.',
+  })
+  @ApiOkResponse({ type: SubscriptionDto })
+  @ApiErrors(
+    ...JSON_BODY_ERRORS,
+    ...STRIPE_ERRORS,
+    'UNAUTHENTICATED',
+    'ADMIN_REQUIRED',
+    'SUBSCRIPTION_NOT_FOUND',
+    'SUBSCRIPTION_NOT_TRIALING',
+    'TRIAL_END_NOT_IN_FUTURE',
+    'TRIAL_END_NOT_LATER',
+    'TRIAL_END_TOO_FAR',
+  )
+  extendTrial(@Param('id') id: string, @Body() body: ExtendTrialDto): Promise<SubscriptionDto> {
+    return this.trials.extend(id, body.trialEnd);
   }
 
   @Post('sync')

@@ -67,3 +67,23 @@ export function seatBoundsOf(price: unknown, product: unknown): SeatBounds | nul
 export function isAddOn(product: unknown): boolean {
   return metadataOf(product)[ADD_ON_KEY] === 'true';
 }
+
+export const TRIAL_WITHOUT_CARD_KEY = 'trial_without_card';
+
+/**
+ * Whether a trial of this price starts without a card, and what its end does with none on file:
+ * the price's (else its product's) metadata `trial_without_card` = `off`, `pause` or `cancel`,
+ * else the service's `TRIAL_WITHOUT_CARD`. An unreadable value falls back to the setting rather
+ * than making the price unsellable.
+ */
+export function trialWithoutCardOf<T extends string>(
+  price: unknown,
+  product: unknown,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = lookup(TRIAL_WITHOUT_CARD_KEY, metadataOf(price), metadataOf(product))?.trim();
+  return value !== undefined && (allowed as readonly string[]).includes(value)
+    ? (value as T)
+    : fallback;
+}

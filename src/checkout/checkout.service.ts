@@ -6,10 +6,10 @@ import { BillingCustomerService } from '../accounts/billing-customer.service';
 import type { Principal } from '../auth/principal';
 import type { AccountRef } from '../auth/request-context';
 import { effectiveTrialDays } from '../catalog/catalog.mappers';
-import { DEFAULT_MAX_SEATS, seatBoundsOf } from '../catalog/price-options';
+import { DEFAULT_MAX_SEATS, seatBoundsOf, trialWithoutCardOf } from '../catalog/price-options';
 import { CatalogRepository, type PriceWithProduct } from '../catalog/catalog.repository';
 import { CLOCK, type Clock } from '../clock/clock';
-import type { AppConfig } from '../config/app-config';
+import { TRIAL_WITHOUT_CARD_VALUES, type AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ApiError } from '../errors/api-error';
 import type { Prisma } from '../generated/prisma/client';
@@ -382,6 +382,17 @@ export class CheckoutService {
       ...(principal.orgId !== undefined ? { orgId: principal.orgId } : {}),
     };
     const trialDays = mode === 'subscription' ? await this.trialDaysFor(accountRef.id, price) : 0;
+    // A trial without a card: Checkout asks for none (nothing is due today), and the trial's end
+    // pauses or cancels the subscription when no card has been added by then.
+    const withoutCard =
+      trialDays > 0
+        ? trialWithoutCardOf(
+            price.metadata,
+            price.product.metadata,
+            TRIAL_WITHOUT_CARD_VALUES,
+            billing.trialWithoutCard,
+          )
+        : 'off';
     const embedded = body.uiMode === 'embedded';
     return {
       mode,
@@ -395,7 +406,11 @@ export class CheckoutService {
             subscription_data: {
               metadata,
               ...(trialDays > 0 ? { trial_period_days: trialDays } : {}),
+              ...(withoutCard !== 'off'
+                ? { trial_settings: { end_behavior: { missing_payment_method: withoutCard } } }
+                : {}),
             },
+            ...(withoutCard !== 'off' ? { payment_method_collection: 'if_required' as const } : {}),
           }
         : {
             payment_intent_data: { metadata },

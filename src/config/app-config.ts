@@ -115,6 +115,12 @@ export interface AppConfig {
   };
   billing: {
     trialDays: number;
+    /**
+     * Trials that start without a card (Checkout `payment_method_collection=if_required`), and
+     * what happens when one ends with none on file: `pause` or `cancel`; `off` asks for a card.
+     * A price's metadata `trial_without_card` overrides it.
+     */
+    trialWithoutCard: TrialWithoutCard;
     allowPromotionCodes: boolean;
     /** Checkout's `allowed_payment_method_types` (card-family types only, see below). */
     paymentMethodTypes: PaymentMethodType[];
@@ -146,6 +152,10 @@ export const STRIPE_JS_URL = 'https://js.stripe.com/v3/';
 
 /** The price the sandbox catalog marks as the default plan. */
 export const SANDBOX_DEFAULT_PRICE_ID = 'price_pro_monthly';
+
+/** `TRIAL_WITHOUT_CARD` and the price metadata `trial_without_card`. */
+export const TRIAL_WITHOUT_CARD_VALUES = ['off', 'pause', 'cancel'] as const;
+export type TrialWithoutCard = (typeof TRIAL_WITHOUT_CARD_VALUES)[number];
 
 function modeFromKey(key: string | undefined): BillingMode {
   if (key === undefined) return 'sandbox';
@@ -377,6 +387,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     billing: {
       trialDays: read.int('TRIAL_DAYS', 7, { min: 0, max: 730 }),
+      trialWithoutCard: read.oneOf('TRIAL_WITHOUT_CARD', TRIAL_WITHOUT_CARD_VALUES, 'off'),
       allowPromotionCodes: read.bool('ALLOW_PROMOTION_CODES', true),
       paymentMethodTypes: paymentMethodTypes(read),
       defaultPriceId:

@@ -85,6 +85,30 @@ export const ERROR_CATALOG = {
     status: HttpStatus.CONFLICT,
     message: 'This subscription has no pending cancellation to undo.',
   },
+  PAYMENT_METHOD_REQUIRED: {
+    status: HttpStatus.CONFLICT,
+    message: 'Add a card before resuming this subscription.',
+  },
+  SUBSCRIPTION_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    message: 'No such subscription.',
+  },
+  SUBSCRIPTION_NOT_TRIALING: {
+    status: HttpStatus.CONFLICT,
+    message: 'Only a trialing subscription can have its trial extended.',
+  },
+  TRIAL_END_NOT_IN_FUTURE: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'The new trial end must be in the future.',
+  },
+  TRIAL_END_NOT_LATER: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'The new trial end must be later than the current one.',
+  },
+  TRIAL_END_TOO_FAR: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'A trial may end at most 730 days from now.',
+  },
   SAME_PRICE: {
     status: HttpStatus.CONFLICT,
     message: 'The subscription is already on this price.',

@@ -57,8 +57,13 @@ export class SubscriptionCommandsService {
     return this.apply(account, () => this.stripe.subscriptions.cancel(subscription.stripeId));
   }
 
+  /**
+   * Undoes a pending cancellation; or resumes a subscription paused at the end of a trial without
+   * a card, once one is on file (Stripe bills a new period at once).
+   */
   async resume(account: AccountRef): Promise<CurrentSubscriptionDto> {
     const subscription = await this.live(account);
+    if (subscription.status === 'paused') return this.resumePaused(account, subscription.stripeId);
     if (!subscription.cancelAtPeriodEnd && subscription.cancelAt === null)
       throw new ApiError('NOTHING_TO_RESUME');
     return this.apply(account, () =>
@@ -67,6 +72,27 @@ export class SubscriptionCommandsService {
         cancel_at: '',
       }),
     );
+  }
+
+  /**
+   * Asked of Stripe, not of the mirror: the card may have been added a moment ago and its
+   * `customer.updated` not have arrived yet. Without one, Stripe would resume into a failed
+   * payment (past_due): refused here instead.
+   */
+  private async resumePaused(
+    account: AccountRef,
+    stripeId: string,
+  ): Promise<CurrentSubscriptionDto> {
+    const current = await this.stripe.subscriptions.retrieve(stripeId, { expand: ['customer'] });
+    const customer = typeof current.customer === 'object' ? current.customer : null;
+    const card =
+      current.default_payment_method ??
+      current.default_source ??
+      (customer !== null && !customer.deleted
+        ? (customer.invoice_settings.default_payment_method ?? customer.default_source)
+        : null);
+    if (card === null) throw new ApiError('PAYMENT_METHOD_REQUIRED');
+    return this.apply(account, () => this.stripe.subscriptions.resume(stripeId));
   }
 
   async change(account: AccountRef, body: ChangeSubscriptionDto): Promise<CurrentSubscriptionDto> {

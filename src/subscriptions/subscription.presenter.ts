@@ -40,10 +40,36 @@ export function toSubscriptionDto(
     endedAt: row.endedAt,
     trialStart: row.trialStart,
     trialEnd: row.trialEnd,
-    autoRenew: live && !row.cancelAtPeriodEnd && row.cancelAt === null,
+    trialEndBehavior: trialEndBehaviorOf(row.trialStart === null ? null : row.trialEndBehavior),
+    paymentMethodRequired: paymentMethodRequired(row),
+    // A paused subscription renews nothing until it is resumed.
+    autoRenew: live && row.status !== 'paused' && !row.cancelAtPeriodEnd && row.cancelAt === null,
     entitled: subscriptionGrants(row, now, pastDueGraceDays),
     items: itemsOf(row),
   };
+}
+
+const TRIAL_END_BEHAVIORS = ['pause', 'cancel', 'create_invoice'] as const;
+
+function trialEndBehaviorOf(value: string | null): SubscriptionDto['trialEndBehavior'] {
+  return TRIAL_END_BEHAVIORS.find((known) => known === value) ?? null;
+}
+
+/**
+ * "Add a card to continue": a trial, or a subscription paused at the end of one, with no card on
+ * file — neither its own default payment method nor the customer's invoice default, the two a
+ * renewal would be charged to. (Stripe always states a subscription's trial settings; a row
+ * without them was mirrored before this service kept cards, and is not flagged.)
+ */
+export function paymentMethodRequired(
+  row: Pick<SubscriptionWithPrice, 'status' | 'defaultPaymentMethodId' | 'trialEndBehavior'> & {
+    account: { defaultPaymentMethodId: string | null };
+  },
+): boolean {
+  if (row.status !== 'trialing' && row.status !== 'paused') return false;
+  // A row mirrored before cards were, which Stripe has not sent again since: not known to lack one.
+  if (row.trialEndBehavior === null) return false;
+  return row.defaultPaymentMethodId === null && row.account.defaultPaymentMethodId === null;
 }
 
 /**
@@ -106,6 +132,8 @@ export function toLifetimePlanDto(row: PurchaseWithProduct): SubscriptionDto {
     endedAt: null,
     trialStart: null,
     trialEnd: null,
+    trialEndBehavior: null,
+    paymentMethodRequired: false,
     autoRenew: false,
     entitled: true,
     items: [

@@ -92,7 +92,12 @@ export class SubscriptionsController {
   @Post('current/resume')
   @HttpCode(HttpStatus.OK)
   @Access('billing-admin')
-  @ApiOperation({ summary: 'Undo a pending period-end cancellation' })
+  @ApiOperation({
+    summary: 'Undo a pending period-end cancellation, or resume a paused subscription',
+    description:
+      'A subscription paused when its trial ended without a card resumes once a card is on file ' +
+      '(a new period starts and is billed at once); without one → 409 PAYMENT_METHOD_REQUIRED.',
+  })
   @ApiOkResponse({ type: CurrentSubscriptionDto })
   @ApiErrors(
     ...STRIPE_ERRORS,
@@ -100,6 +105,7 @@ export class SubscriptionsController {
     'BILLING_ROLE_REQUIRED',
     'NO_ACTIVE_SUBSCRIPTION',
     'NOTHING_TO_RESUME',
+    'PAYMENT_METHOD_REQUIRED',
   )
   resume(@CurrentAccount() account: AccountRef): Promise<CurrentSubscriptionDto> {
     return this.commands.resume(account);

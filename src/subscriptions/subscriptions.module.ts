@@ -8,6 +8,7 @@ import { SubscriptionCommandsService } from './subscription-commands.service';
 import { SubscriptionChangePlanner } from './subscription-change-planner';
 import { SubscriptionPreviewsService } from './subscription-previews.service';
 import { SubscriptionAddOnsService } from './subscription-add-ons.service';
+import { SubscriptionTrialsService } from './subscription-trials.service';
 
 @Module({
   imports: [PurchasesModule],
@@ -20,8 +21,9 @@ import { SubscriptionAddOnsService } from './subscription-add-ons.service';
     SubscriptionChangePlanner,
     SubscriptionPreviewsService,
     SubscriptionAddOnsService,
+    SubscriptionTrialsService,
     CatalogRepository,
   ],
-  exports: [SubscriptionsRepository, SubscriptionsService],
+  exports: [SubscriptionsRepository, SubscriptionsService, SubscriptionTrialsService],
 })
 export class SubscriptionsModule {}

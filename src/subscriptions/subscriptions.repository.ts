@@ -6,6 +6,8 @@ import { LIVE_STATUSES } from './subscription-status';
 const withPrice = {
   include: {
     price: { include: { product: true } },
+    // Whether a card is on file at the customer ("add a card to continue").
+    account: { select: { defaultPaymentMethodId: true } },
     items: {
       include: { price: { include: { product: true } } },
       orderBy: [{ stripeCreatedAt: 'asc' }, { stripeId: 'asc' }],
@@ -52,6 +54,11 @@ export class SubscriptionsRepository {
 
   countByAccount(accountId: string): Promise<number> {
     return this.prisma.subscription.count({ where: { accountId } });
+  }
+
+  /** Any account's subscription by its Stripe id: for admin routes only, which name no account. */
+  findAnyByStripeId(stripeId: string): Promise<SubscriptionWithPrice | null> {
+    return this.prisma.subscription.findUnique({ where: { stripeId }, ...withPrice });
   }
 
   findByStripeId(accountId: string, stripeId: string): Promise<Subscription | null> {

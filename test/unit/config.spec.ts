@@ -57,6 +57,7 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL'],
     [{ TRIAL_DAYS: '-1' }, 'TRIAL_DAYS'],
     [{ ALLOW_PROMOTION_CODES: 'maybe' }, 'ALLOW_PROMOTION_CODES'],
+    [{ TRIAL_WITHOUT_CARD: 'yes' }, 'TRIAL_WITHOUT_CARD'],
     [{ BODY_LIMIT: 'lots' }, 'BODY_LIMIT'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ SYNC_CRON: 'every day' }, 'SYNC_CRON'],
@@ -135,6 +136,12 @@ describe('loadConfig', () => {
     expect(config.billing.allowPromotionCodes).toBe(false);
     expect(config.billing.trialDays).toBe(0);
     expect(config.admin.billingAdminRoles).toEqual(['owner', 'billing']);
+  });
+
+  it('reads TRIAL_WITHOUT_CARD: off by default, pause or cancel', () => {
+    expect(loadConfig({}).billing.trialWithoutCard).toBe('off');
+    expect(loadConfig({ TRIAL_WITHOUT_CARD: 'pause' }).billing.trialWithoutCard).toBe('pause');
+    expect(loadConfig({ TRIAL_WITHOUT_CARD: 'cancel' }).billing.trialWithoutCard).toBe('cancel');
   });
 
   it('takes CORS_ORIGINS=* alone as any origin, and refuses it mixed with origins', () => {

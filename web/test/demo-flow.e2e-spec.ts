@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from '../../test/support/free-port';
+import { control, emulatorStripe, flushWebhooks } from '../../test/support/emulator-control';
 import { startTestService, type TestService } from '../../test/support/test-service';
 import {
   accessibilityViolations,
@@ -381,6 +382,55 @@ if (!browserAvailable) {
     expect(await accessibleDescription(field)).toBe('This promotion code is not valid.');
     expect(new URL(page.url()).pathname).toBe('/pricing');
     await look(page, 'pricing-promotion-refused');
+    expect(console.all).toEqual([]);
+  }, 120_000);
+
+  it('starts a trial without a card, asks for one on the account page, and takes it in the portal', async () => {
+    // Starter's price starts its trials without a card (the price's metadata; the service's
+    // TRIAL_WITHOUT_CARD stays off).
+    await emulatorStripe(t.service).prices.update('price_starter_monthly', {
+      metadata: { trial_without_card: 'pause' },
+    });
+    await flushWebhooks(t.service);
+    const { page, console } = await openPage();
+    await signIn(page, { userId: `user_cardless_${Date.now().toString(36)}` });
+    await card(page, 'Starter').getByRole('button', { name: 'Start free trial' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/checkout/'));
+    await visible(page.getByText('No card is needed today.'));
+    expect(await page.getByLabel('Card number', { exact: true }).count()).toBe(0);
+    await look(page, 'hosted-checkout-no-card');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.getByRole('heading', { name: 'Thank you!' }).waitFor({ timeout: 30_000 });
+
+    await page.getByRole('link', { name: 'Go to your account' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    const notice = page.locator('#card-needed');
+    await visible(notice.getByText('Add a card to continue after your trial'));
+    await look(page, 'account-card-needed');
+
+    // The trial ends with no card: the plan pauses and its features go.
+    await control(t.service, '/clock/advance', { seconds: 8 * 86_400 });
+    await flushWebhooks(t.service);
+    await page.reload();
+    await visible(notice.getByText('Your plan is paused: add a card to continue.'));
+    await visible(page.getByText('No features yet: they come with a plan.'));
+    await visible(page.getByText('Paused since'));
+    await look(page, 'account-paused');
+
+    await notice.getByRole('button', { name: 'Add a card' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/portal/'));
+    await page.getByLabel('New card number', { exact: true }).fill('4242424242424242');
+    // The portal's card flow returns to the site once the card is saved.
+    await page.getByRole('button', { name: 'Update card' }).click();
+    await page.waitForURL(`${origin}/billing/from-portal`);
+    await eventually(async () => expect(await page.locator('#card-needed').count()).toBe(0));
+    await page.getByRole('button', { name: 'Resume plan' }).click();
+    await visible(page.getByRole('status').filter({ hasText: 'Your plan is active again.' }));
+    await eventually(async () =>
+      expect(
+        await page.getByRole('list', { name: 'Your features' }).getByRole('listitem').count(),
+      ).toBe(1),
+    );
     expect(console.all).toEqual([]);
   }, 120_000);
 });

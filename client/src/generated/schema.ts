@@ -167,7 +167,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Undo a pending period-end cancellation */
+        /**
+         * Undo a pending period-end cancellation, or resume a paused subscription
+         * @description A subscription paused when its trial ended without a card resumes once a card is on file (a new period starts and is billed at once); without one → 409 PAYMENT_METHOD_REQUIRED.
+         */
         post: operations["SubscriptionsController_resume"];
         delete?: never;
         options?: never;
@@ -438,6 +441,26 @@ export interface paths {
         get: operations["AdminController_account"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/subscriptions/{id}/trial": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend a trialing subscription's trial (by Stripe subscription id)
+         * @description Moves the trial end later with no proration. The new end must be in the future, later than the current one and at most 730 days away. Stripe sends `customer.subscription.trial_will_end` again when the new end is within three days.
+         */
+        post: operations["AdminController_extendTrial"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1020,7 +1043,14 @@ export interface components {
             trialStart: string | null;
             /** Format: date-time */
             trialEnd: string | null;
-            /** @description Will renew at the end of the period (live and no cancellation pending). */
+            /**
+             * @description What the end of the trial does when no card is on file: `pause` (status becomes paused, no paid features until a card is added and the subscription resumed), `cancel`, or `create_invoice` (Stripe's default: bill, and fail without a card); null without a trial.
+             * @enum {string|null}
+             */
+            trialEndBehavior: "pause" | "cancel" | "create_invoice" | null;
+            /** @description "Add a card to continue": trialing or paused with no payment method on file (neither the subscription's own default nor the customer's invoice default). A paused subscription with a card on file can be resumed (POST /subscriptions/current/resume). */
+            paymentMethodRequired: boolean;
+            /** @description Will renew at the end of the period (live, not paused, and no cancellation pending). */
             autoRenew: boolean;
             /** @description Grants its product's features now (DESIGN §7). */
             entitled: boolean;
@@ -1428,6 +1458,13 @@ export interface components {
             /** @description The 20 most recent lines of billing history. */
             recentPayments: components["schemas"]["PaymentDto"][];
         };
+        ExtendTrialDto: {
+            /**
+             * @description The new end of the trial (ISO 8601): in the future, later than the current trial end, at most 730 days from now.
+             * @example 2026-12-24T00:00:00Z
+             */
+            trialEnd: string;
+        };
         DriftReportDto: {
             products: string[];
             prices: string[];
@@ -1790,7 +1827,7 @@ export interface components {
              * @example SUBSCRIPTION_ALREADY_ACTIVE
              * @enum {string}
              */
-            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "PRICE_NOT_PER_SEAT" | "SEATS_OUT_OF_RANGE" | "SEATS_UNCHANGED" | "NOT_AN_ADD_ON" | "ADD_ON_INTERVAL_MISMATCH" | "ADD_ON_ALREADY_ACTIVE" | "ADD_ON_NOT_ACTIVE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY" | "CHECKOUT_IN_PROGRESS" | "INVOICE_NOT_FOUND" | "PAYMENT_METHOD_NOT_FOUND" | "LAST_PAYMENT_METHOD" | "PAYMENT_NOT_FOUND" | "PAYMENT_NOT_REFUNDABLE" | "REFUND_EXCEEDS_PAYMENT" | "PAYMENT_ALREADY_REFUNDED" | "INTERNAL_ERROR";
+            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "PAYMENT_METHOD_REQUIRED" | "SUBSCRIPTION_NOT_FOUND" | "SUBSCRIPTION_NOT_TRIALING" | "TRIAL_END_NOT_IN_FUTURE" | "TRIAL_END_NOT_LATER" | "TRIAL_END_TOO_FAR" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "PRICE_NOT_PER_SEAT" | "SEATS_OUT_OF_RANGE" | "SEATS_UNCHANGED" | "NOT_AN_ADD_ON" | "ADD_ON_INTERVAL_MISMATCH" | "ADD_ON_ALREADY_ACTIVE" | "ADD_ON_NOT_ACTIVE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY" | "CHECKOUT_IN_PROGRESS" | "INVOICE_NOT_FOUND" | "PAYMENT_METHOD_NOT_FOUND" | "LAST_PAYMENT_METHOD" | "PAYMENT_NOT_FOUND" | "PAYMENT_NOT_REFUNDABLE" | "REFUND_EXCEEDS_PAYMENT" | "PAYMENT_ALREADY_REFUNDED" | "INTERNAL_ERROR";
             /** @example This account already has an active subscription. */
             message: string;
             details: components["schemas"]["ErrorDetailDto"][];
@@ -2599,7 +2636,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `NOTHING_TO_RESUME`: This subscription has no pending cancellation to undo. */
+            /** @description `NOTHING_TO_RESUME`: This subscription has no pending cancellation to undo.<br>`PAYMENT_METHOD_REQUIRED`: Add a card before resuming this subscription. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,7 +2644,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
-                        error_code: "NOTHING_TO_RESUME";
+                        error_code: "NOTHING_TO_RESUME" | "PAYMENT_METHOD_REQUIRED";
                     };
                 };
             };
@@ -4547,6 +4584,163 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    AdminController_extendTrial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtendTrialDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`TRIAL_END_NOT_IN_FUTURE`: The new trial end must be in the future.<br>`TRIAL_END_NOT_LATER`: The new trial end must be later than the current one.<br>`TRIAL_END_TOO_FAR`: A trial may end at most 730 days from now. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "TRIAL_END_NOT_IN_FUTURE" | "TRIAL_END_NOT_LATER" | "TRIAL_END_TOO_FAR";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `ADMIN_REQUIRED`: This endpoint is for billing administrators. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "ADMIN_REQUIRED";
+                    };
+                };
+            };
+            /** @description `SUBSCRIPTION_NOT_FOUND`: No such subscription. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "SUBSCRIPTION_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `SUBSCRIPTION_NOT_TRIALING`: Only a trialing subscription can have its trial extended. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "SUBSCRIPTION_NOT_TRIALING";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNSUPPORTED_MEDIA_TYPE";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
                     };
                 };
             };

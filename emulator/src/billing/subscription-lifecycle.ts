@@ -188,6 +188,13 @@ export class SubscriptionLifecycle {
       }
       // `pause`: no invoice; the subscription waits for a payment method and a resume.
       subscription.status = 'paused';
+      subscription.status_details = {
+        paused: {
+          type: 'subscription',
+          subscription: { type: 'trial_end_without_payment_method' },
+          transitioned_at: trialEnd,
+        },
+      };
       const previous = changedAttributes(before, subscription);
       this.core.events.emit('customer.subscription.updated', subscription, now, previous);
       this.core.events.emit('customer.subscription.paused', subscription, now);
@@ -224,6 +231,7 @@ export class SubscriptionLifecycle {
     this.items.startPeriod(subscription, now);
     subscription.billing_cycle_anchor = now;
     subscription.status = 'active';
+    delete subscription.status_details;
     this.core.events.emit('customer.subscription.resumed', subscription, now);
     this.billing.invoicePeriod(
       subscription,

@@ -86,6 +86,12 @@ export class SubscriptionUpdates {
         'trial_end',
         'Invalid timestamp: must be an integer Unix timestamp in the future.',
       );
+    if (typeof input.trialEnd === 'number' && subscription.status !== 'trialing')
+      // Stripe starts a new trial on a subscription that has none; not implemented here.
+      throw parameterInvalid(
+        'trial_end',
+        'Adding a trial to a subscription that is not trialing is not implemented by the Stripe emulator.',
+      );
     if (input.items !== undefined) this.items.checkChanges(subscription, input.items);
     if (input.defaultTaxRates !== undefined)
       this.taxRates.resolve(input.defaultTaxRates, 'default_tax_rates');

@@ -53,7 +53,8 @@ export class EmbeddedCheckoutPage {
     try {
       this.domain.core.events.withOrigin(null, () =>
         this.domain.checkout.complete(session.id, {
-          card: formField(request.form, 'card_number'),
+          // No card field when none is asked for (`payment_method_collection=if_required`).
+          card: formField(request.form, 'card_number') || null,
           promotionCode: formField(request.form, 'promotion_code') || undefined,
           email: formField(request.form, 'email') || undefined,
           name: formField(request.form, 'name') || undefined,
@@ -95,6 +96,12 @@ export class EmbeddedCheckoutPage {
       session.customer_details?.email == null && session.customer_email === null
         ? '<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required>'
         : `<p class="muted">Paying as ${escapeHtml(session.customer_details?.email ?? session.customer_email)}</p>`;
+    const cardFields = this.domain.checkoutSessions.requiresCard(session)
+      ? `<label for="name">Name on card</label><input id="name" name="name" autocomplete="cc-name">
+<label for="card_number">Card number</label><input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242" required>
+<div class="row"><div><label for="card_expiry">Expiry (MM / YY)</label><input id="card_expiry" name="card_expiry" autocomplete="cc-exp" placeholder="12 / 34" required></div>
+<div><label for="card_cvc">CVC</label><input id="card_cvc" name="card_cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" required></div></div>`
+      : '<p class="notice" id="no-card">No card is needed today.</p>';
     const promotion = session.allow_promotion_codes
       ? '<label for="promotion_code">Promotion code</label><input id="promotion_code" name="promotion_code" autocomplete="off">'
       : '';
@@ -107,10 +114,7 @@ ${trial}
 <p role="status" id="done" class="notice" hidden>Payment complete.</p>
 <form id="pay-form" novalidate>
 ${email}
-<label for="name">Name on card</label><input id="name" name="name" autocomplete="cc-name">
-<label for="card_number">Card number</label><input id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242" required>
-<div class="row"><div><label for="card_expiry">Expiry (MM / YY)</label><input id="card_expiry" name="card_expiry" autocomplete="cc-exp" placeholder="12 / 34" required></div>
-<div><label for="card_cvc">CVC</label><input id="card_cvc" name="card_cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" required></div></div>
+${cardFields}
 ${promotion}
 <button type="submit" id="pay">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button>
 </form>

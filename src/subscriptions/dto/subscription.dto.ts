@@ -151,7 +151,26 @@ export class SubscriptionDto {
   trialEnd!: Date | null;
 
   @ApiProperty({
-    description: 'Will renew at the end of the period (live and no cancellation pending).',
+    nullable: true,
+    enum: ['pause', 'cancel', 'create_invoice'],
+    description:
+      'What the end of the trial does when no card is on file: `pause` (status becomes paused, ' +
+      'no paid features until a card is added and the subscription resumed), `cancel`, or ' +
+      "`create_invoice` (Stripe's default: bill, and fail without a card); null without a trial.",
+  })
+  trialEndBehavior!: 'pause' | 'cancel' | 'create_invoice' | null;
+
+  @ApiProperty({
+    description:
+      '"Add a card to continue": trialing or paused with no payment method on file (neither the ' +
+      "subscription's own default nor the customer's invoice default). A paused subscription with " +
+      'a card on file can be resumed (POST /subscriptions/current/resume).',
+  })
+  paymentMethodRequired!: boolean;
+
+  @ApiProperty({
+    description:
+      'Will renew at the end of the period (live, not paused, and no cancellation pending).',
   })
   autoRenew!: boolean;
 

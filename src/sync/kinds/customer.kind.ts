@@ -7,7 +7,7 @@ import type { Mapped, StripeKind } from './kind';
 export interface CustomerRow {
   id: string;
   email: string | null;
-  /** `invoice_settings.default_payment_method`: the card invoices are charged to. */
+  /** `invoice_settings.default_payment_method`, else the default source: what renewals charge. */
   defaultPaymentMethodId: string | null;
   deleted: boolean;
 }
@@ -20,7 +20,8 @@ export function toCustomerRow(customer: CustomerObject): CustomerRow {
   return {
     id: customer.id,
     email: customer.email ?? null,
-    defaultPaymentMethodId: idOf(customer.invoice_settings?.default_payment_method),
+    defaultPaymentMethodId:
+      idOf(customer.invoice_settings?.default_payment_method) ?? idOf(customer.default_source),
     deleted: false,
   };
 }

@@ -61,6 +61,10 @@ export interface SubscriptionRow {
   endedAt: Date | null;
   trialStart: Date | null;
   trialEnd: Date | null;
+  /** `trial_settings.end_behavior.missing_payment_method`: what a trial ending without a card does. */
+  trialEndBehavior: string | null;
+  /** The subscription's own default payment method (or default source). */
+  defaultPaymentMethodId: string | null;
   /** Per period after discounts, minor units; null for a custom-amount price. */
   amount: number | null;
   discount: DiscountView | null;
@@ -172,6 +176,9 @@ export function toSubscriptionRow(subscription: Stripe.Subscription): Subscripti
     endedAt: fromUnix(subscription.ended_at),
     trialStart: fromUnix(subscription.trial_start),
     trialEnd: fromUnix(subscription.trial_end),
+    trialEndBehavior: subscription.trial_settings?.end_behavior?.missing_payment_method ?? null,
+    defaultPaymentMethodId:
+      idOf(subscription.default_payment_method) ?? idOf(subscription.default_source),
     amount,
     discount,
     metadata: subscription.metadata ?? {},
@@ -300,10 +307,11 @@ export const subscriptionKind: StripeKind<Stripe.Subscription, SubscriptionRow> 
       sql`
       INSERT INTO "Subscription" ("id", "stripeId", "accountId", "stripeCustomerId", "status", "priceId", "productId",
         "quantity", "currentPeriodStart", "currentPeriodEnd", "cancelAtPeriodEnd", "cancelAt", "canceledAt", "endedAt",
-        "trialStart", "trialEnd", "pastDueSince", "amount", "discount", "metadata", "stripeCreatedAt", "stripeSyncedAt", "updatedAt")
+        "trialStart", "trialEnd", "trialEndBehavior", "defaultPaymentMethodId", "pastDueSince", "amount", "discount", "metadata", "stripeCreatedAt", "stripeSyncedAt", "updatedAt")
       VALUES (gen_random_uuid(), ${row.stripeId}, ${account.id}::uuid, ${row.stripeCustomerId}, ${row.status}::"SubscriptionStatus",
         ${row.priceId}, ${row.productId}, ${row.quantity}, ${row.currentPeriodStart}, ${row.currentPeriodEnd},
         ${row.cancelAtPeriodEnd}, ${row.cancelAt}, ${row.canceledAt}, ${row.endedAt}, ${row.trialStart}, ${row.trialEnd},
+        ${row.trialEndBehavior}, ${row.defaultPaymentMethodId},
         CASE WHEN ${row.status}::text = 'past_due' THEN COALESCE(
           (SELECT p."occurredAt" FROM "Payment" p WHERE p."stripeInvoiceId" = ${row.latestInvoiceId} AND p."status" = 'FAILED'),
           ${failedAt}::timestamptz) END,
@@ -315,6 +323,7 @@ export const subscriptionKind: StripeKind<Stripe.Subscription, SubscriptionRow> 
         "currentPeriodStart" = EXCLUDED."currentPeriodStart", "currentPeriodEnd" = EXCLUDED."currentPeriodEnd",
         "cancelAtPeriodEnd" = EXCLUDED."cancelAtPeriodEnd", "cancelAt" = EXCLUDED."cancelAt", "canceledAt" = EXCLUDED."canceledAt",
         "endedAt" = EXCLUDED."endedAt", "trialStart" = EXCLUDED."trialStart", "trialEnd" = EXCLUDED."trialEnd",
+        "trialEndBehavior" = EXCLUDED."trialEndBehavior", "defaultPaymentMethodId" = EXCLUDED."defaultPaymentMethodId",
         "pastDueSince" = CASE WHEN EXCLUDED."status" = 'past_due'
           THEN COALESCE(CASE WHEN "Subscription"."status" = 'past_due' THEN "Subscription"."pastDueSince" END, EXCLUDED."pastDueSince") END,
         "amount" = EXCLUDED."amount", "discount" = EXCLUDED."discount", "metadata" = EXCLUDED."metadata",

@@ -150,6 +150,23 @@ describe('the subscription kind', () => {
     );
     expect(toSubscriptionRow(subscription({ latest_invoice: 'in_1' })).failedPaymentAt).toBeNull();
   });
+
+  it("keeps a trial's end behaviour and the subscription's own card", () => {
+    const cardless = toSubscriptionRow(
+      subscription({
+        default_payment_method: null,
+        default_source: null,
+        trial_settings: {
+          end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'pause' },
+        },
+      }),
+    );
+    expect(cardless).toMatchObject({ trialEndBehavior: 'pause', defaultPaymentMethodId: null });
+    const carded = toSubscriptionRow(
+      subscription({ default_payment_method: 'pm_1', trial_settings: null }),
+    );
+    expect(carded).toMatchObject({ trialEndBehavior: null, defaultPaymentMethodId: 'pm_1' });
+  });
 });
 
 describe('the invoice kind', () => {
@@ -238,6 +255,20 @@ describe('the customer kind', () => {
     const deleted = customerKind.map({ id: customer.id, object: 'customer', deleted: true });
     expect(deleted.requiresAccount).toBeNull();
     expect(customerKind.map(customer).requiresAccount).toBe('customer of no account');
+  });
+
+  it('maps the card renewals are charged to: the invoice default, else the default source', () => {
+    const withCard = stripeFixture<Stripe.Customer>('customer', {
+      invoice_settings: {
+        custom_fields: null,
+        default_payment_method: 'pm_card',
+        footer: null,
+        rendering_options: null,
+      },
+    });
+    expect(toCustomerRow(withCard).defaultPaymentMethodId).toBe('pm_card');
+    const withSource = stripeFixture<Stripe.Customer>('customer', { default_source: 'card_1' });
+    expect(toCustomerRow(withSource).defaultPaymentMethodId).toBe('card_1');
   });
 });
 

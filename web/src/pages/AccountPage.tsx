@@ -105,11 +105,14 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
     setBusy(null);
   }
 
-  async function openPortal(): Promise<void> {
-    setBusy('portal');
+  async function openPortal(flow?: 'payment_method_update'): Promise<void> {
+    setBusy(flow === undefined ? 'portal' : 'add-card');
     setError(null);
     try {
-      const portal = await client.portal.create({ returnPath: '/billing/from-portal' });
+      const portal = await client.portal.create({
+        returnPath: '/billing/from-portal',
+        ...(flow === undefined ? {} : { flow }),
+      });
       window.location.assign(portal.url);
       return;
     } catch (caught) {
@@ -170,24 +173,74 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
             <dt>
               {subscription.periodType === 'ALL_TIME'
                 ? 'Access'
-                : !subscription.autoRenew
-                  ? LIVE.has(subscription.status)
-                    ? 'Ends on'
-                    : 'Ended'
-                  : subscription.status === 'trialing'
-                    ? 'First payment'
-                    : 'Renews on'}
+                : subscription.status === 'paused'
+                  ? 'Paused since'
+                  : !subscription.autoRenew
+                    ? LIVE.has(subscription.status)
+                      ? 'Ends on'
+                      : 'Ended'
+                    : subscription.status === 'trialing'
+                      ? 'First payment'
+                      : 'Renews on'}
             </dt>
             <dd>
               {subscription.periodType === 'ALL_TIME'
                 ? 'Lifetime — never renews, never runs out'
-                : subscription.autoRenew && subscription.status === 'trialing'
-                  ? `${money(subscription.amount, subscription.currency)} on ${date(subscription.currentPeriodEnd)}`
-                  : date(subscription.currentPeriodEnd)}
+                : subscription.status === 'paused'
+                  ? date(subscription.trialEnd ?? subscription.currentPeriodEnd)
+                  : subscription.autoRenew && subscription.status === 'trialing'
+                    ? `${money(subscription.amount, subscription.currency)} on ${date(subscription.currentPeriodEnd)}`
+                    : date(subscription.currentPeriodEnd)}
             </dd>
           </dl>
 
-          {LIVE.has(subscription.status) && subscription.periodType !== 'ALL_TIME' ? (
+          {subscription.paymentMethodRequired ? (
+            <div className="notice notice-warn" role="status" id="card-needed">
+              <p>
+                <strong>
+                  {subscription.status === 'paused'
+                    ? 'Your plan is paused: add a card to continue.'
+                    : 'Add a card to continue after your trial'}
+                </strong>
+                {subscription.status === 'trialing' && subscription.trialEndBehavior !== null
+                  ? ` — without one, your plan ${
+                      subscription.trialEndBehavior === 'cancel' ? 'ends' : 'pauses'
+                    } on ${date(subscription.trialEnd)}.`
+                  : null}
+              </p>
+              <ActionButton
+                blockedReason={blocked}
+                reasonId="plan-blocked"
+                busy={busy === 'add-card'}
+                onClick={() => void openPortal('payment_method_update')}
+              >
+                Add a card
+              </ActionButton>
+            </div>
+          ) : null}
+
+          {subscription.status === 'paused' && !subscription.paymentMethodRequired ? (
+            <div className="actions">
+              <ActionButton
+                blockedReason={blocked}
+                reasonId="plan-blocked"
+                busy={busy === 'resume'}
+                onClick={() =>
+                  void run(
+                    'resume',
+                    () => client.subscriptions.resume(),
+                    'Your plan is active again.',
+                  )
+                }
+              >
+                Resume plan
+              </ActionButton>
+            </div>
+          ) : null}
+
+          {LIVE.has(subscription.status) &&
+          subscription.status !== 'paused' &&
+          subscription.periodType !== 'ALL_TIME' ? (
             <div className="actions">
               {subscription.cancelAtPeriodEnd ? (
                 <ActionButton
@@ -224,7 +277,9 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
             </div>
           ) : null}
 
-          {LIVE.has(subscription.status) && subscription.periodType !== 'ALL_TIME' ? (
+          {LIVE.has(subscription.status) &&
+          subscription.status !== 'paused' &&
+          subscription.periodType !== 'ALL_TIME' ? (
             <form
               className="inline-form"
               onSubmit={(event) => {

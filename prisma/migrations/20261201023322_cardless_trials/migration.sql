@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Subscription" ADD COLUMN     "defaultPaymentMethodId" TEXT,
+ADD COLUMN     "trialEndBehavior" TEXT;
