@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -36,31 +37,30 @@ export function setRoutePrefix(app: INestApplication): void {
   app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
 }
 
+/** How long a drain waits, once no request is in flight, for a request still on its way in. */
+const DRAIN_QUIET_MS = 250;
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Requests in flight, for a shutdown that lets them finish: once shutdown starts, every
- * response closes its connection, and idle keep-alive connections are closed as they turn idle,
- * so the server's `close()` completes as soon as the last request does.
+ * Requests in flight, for a shutdown that lets them finish: once shutdown starts the listener
+ * closes (new connections are refused, so a client retries elsewhere), every response closes
+ * its connection, and the connections left idle are closed once no request is in flight.
  */
 export class InFlightRequests {
-  private count = 0;
-  private server?: Server;
+  private readonly open = new Set<ServerResponse>();
 
   constructor(private readonly lifecycle: ServiceLifecycle) {}
 
   get size(): number {
-    return this.count;
+    return this.open.size;
   }
 
   /** Counts one request until its response is sent or its connection closes. */
   track(res: ServerResponse): void {
-    this.count += 1;
-    let done = false;
+    this.open.add(res);
     const finished = (): void => {
-      if (done) return;
-      done = true;
-      this.count -= 1;
-      // The response is out: its keep-alive connection is now idle and may close.
-      if (this.lifecycle.shuttingDown) setImmediate(() => this.server?.closeIdleConnections());
+      this.open.delete(res);
     };
     res.once('finish', finished);
     res.once('close', finished);
@@ -70,20 +70,37 @@ export class InFlightRequests {
   /**
    * Stops accepting connections and waits for the requests in flight, at most `timeoutMs`;
    * then cuts whatever is left. Returns how many requests had to be cut.
+   *
+   * Node's `server.close()` would also close every idle connection at once — and a connection
+   * accepted a moment ago whose request has not been read yet counts as idle: its client would
+   * see a reset for a request that had reached this instance. So the listener is closed alone
+   * first, and idle connections only once nothing has been in flight for a short quiet time.
    */
   async drain(server: Server, timeoutMs: number): Promise<number> {
-    this.server = server;
+    // Responses still to be written close their connection too: one written with keep-alive
+    // would invite the client's next request onto a connection about to close.
+    for (const res of this.open) if (!res.headersSent) res.setHeader('Connection', 'close');
     if (!server.listening) return 0;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    const outcome = await Promise.race([closed, timedOut]);
-    clearTimeout(timer);
-    if (outcome !== 'timeout') return 0;
-    const cut = this.count;
+    const deadline = Date.now() + timeoutMs;
+    const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+    NetServer.prototype.close.call(server);
+    while (Date.now() < deadline) {
+      if (this.open.size > 0) {
+        await pause(Math.min(20, deadline - Date.now()));
+        continue;
+      }
+      await pause(Math.max(0, Math.min(DRAIN_QUIET_MS, deadline - Date.now())));
+      if (this.open.size === 0) break;
+    }
+    // http.Server's own close: stops its timeout checks and closes the idle connections (the
+    // listener is already closed; its "not running" answer is expected).
+    server.close(() => undefined);
+    const timedOut = await Promise.race([
+      closed.then(() => false),
+      pause(Math.max(0, deadline - Date.now())).then(() => true),
+    ]);
+    if (!timedOut) return 0;
+    const cut = this.open.size;
     server.closeAllConnections();
     await closed;
     return cut;
