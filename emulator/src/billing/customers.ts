@@ -160,6 +160,8 @@ export class CustomerService {
       }
     }
     this.core.state.customers.delete(id);
+    for (const taxId of [...this.core.state.taxIds.values()])
+      if (taxId.customer === id) this.core.state.taxIds.delete(taxId.id);
     this.core.state.deletedCustomers.add(id);
     this.core.events.emit('customer.deleted', customer, now);
     return { id, object: 'customer', deleted: true };
