@@ -116,6 +116,12 @@ export interface AppConfig {
   billing: {
     trialDays: number;
     allowPromotionCodes: boolean;
+    /** Checkout: Stripe Tax computes tax from the buyer's address (`automatic_tax[enabled]`). */
+    automaticTax: boolean;
+    /** Checkout: the buyer may give a business name and tax id (`tax_id_collection[enabled]`). */
+    taxIdCollection: boolean;
+    /** Checkout: `required` always asks for a full billing address; `auto` only when needed. */
+    billingAddressCollection: 'auto' | 'required';
     defaultPriceId?: string;
     currency: string;
     checkoutSuccessPath: string;
@@ -355,6 +361,13 @@ export function loadConfig(env: Env): AppConfig {
     billing: {
       trialDays: read.int('TRIAL_DAYS', 7, { min: 0, max: 730 }),
       allowPromotionCodes: read.bool('ALLOW_PROMOTION_CODES', true),
+      automaticTax: read.bool('CHECKOUT_AUTOMATIC_TAX', false),
+      taxIdCollection: read.bool('CHECKOUT_TAX_ID_COLLECTION', false),
+      billingAddressCollection: read.oneOf(
+        'CHECKOUT_BILLING_ADDRESS_COLLECTION',
+        ['auto', 'required'],
+        'auto',
+      ),
       defaultPriceId:
         read.optionalString('DEFAULT_PRICE_ID') ?? (live ? undefined : SANDBOX_DEFAULT_PRICE_ID),
       currency,

@@ -5,7 +5,14 @@ import type { StateBounds } from '../engine/state';
 
 /** The Stripe object kinds this service mirrors, one home each (`kinds/<kind>.kind.ts`). */
 export type KindName =
-  'product' | 'price' | 'customer' | 'subscription' | 'invoice' | 'checkout_session' | 'charge';
+  | 'product'
+  | 'price'
+  | 'customer'
+  | 'tax_id'
+  | 'subscription'
+  | 'invoice'
+  | 'checkout_session'
+  | 'charge';
 
 /** The account a state belongs to, as the engine resolved it under the customer's lock. */
 export interface AccountRefForWrite {
