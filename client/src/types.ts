@@ -50,6 +50,8 @@ export type InvoicePage = Schemas['InvoicePageDto'];
 export type InvoiceQuery = NonNullable<
   operations['InvoicesController_list']['parameters']['query']
 >;
+export type BillingProfile = Schemas['BillingProfileDto'];
+export type BillingProfileUpdate = Schemas['UpdateBillingProfileDto'];
 export type Purchase = Schemas['PurchaseDto'];
 export type Entitlements = Schemas['EntitlementsDto'];
 export type FeatureEntitlement = Schemas['FeatureEntitlementDto'];

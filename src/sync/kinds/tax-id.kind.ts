@@ -19,7 +19,7 @@ type TaxIdObject = Stripe.TaxId | Stripe.DeletedTaxId;
 /** A customer's tax id as the account's billing profile keeps it; null for a deletion stub. */
 export function toTaxIdRow(taxId: TaxIdObject): TaxIdRow | null {
   if ('deleted' in taxId && taxId.deleted === true) return null;
-  const live = taxId as Stripe.TaxId;
+  const live = taxId;
   const customer = idOf(live.customer) ?? idOf(live.owner?.customer ?? null);
   if (customer === null) throw new Error(`tax id ${live.id} belongs to no customer`);
   return {
