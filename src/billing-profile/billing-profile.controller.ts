@@ -33,7 +33,7 @@ export class BillingProfileController {
   @ApiOperation({
     summary: 'Change the name, address or tax ids',
     description:
-      'Written to Stripe first, then mirrored. Fields left out stay; `null` clears name or address; ' +
+      'Written to Stripe first, then mirrored. Fields left out stay; `null` clears the address; ' +
       '`taxIds` is the full list (missing ones are deleted, new ones added). A tax id Stripe refuses ' +
       'is 400 INVALID_TAX_ID and nothing changes. 409 NO_BILLING_CUSTOMER before the first checkout.',
   })

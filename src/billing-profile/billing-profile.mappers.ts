@@ -45,17 +45,19 @@ export function toBillingProfileDto(row: BillingProfileRow, taxIds: TaxIdRow[]):
   };
 }
 
-/** Stripe's address parameters; `''` unsets the address (Stripe's way of clearing a field). */
+/**
+ * Stripe's address parameters: the address is replaced as a whole, so the parts left out are
+ * not sent (and end up empty); `''` unsets the address (Stripe's way of clearing a field).
+ */
 export function toStripeAddress(address: BillingAddressInputDto | null): Stripe.AddressParam | '' {
   if (address === null) return '';
-  return {
-    line1: address.line1 ?? '',
-    line2: address.line2 ?? '',
-    city: address.city ?? '',
-    state: address.state ?? '',
-    postal_code: address.postalCode ?? '',
-    country: address.country,
-  };
+  const parts: Stripe.AddressParam = { country: address.country };
+  if (address.line1 !== undefined) parts.line1 = address.line1;
+  if (address.line2 !== undefined) parts.line2 = address.line2;
+  if (address.city !== undefined) parts.city = address.city;
+  if (address.state !== undefined) parts.state = address.state;
+  if (address.postalCode !== undefined) parts.postal_code = address.postalCode;
+  return parts;
 }
 
 /** Two spellings of one tax id: Stripe stores values upper case without spaces. */

@@ -60,7 +60,7 @@ export class BillingProfileService {
           added.push(created.id);
         }
         const changes: Stripe.CustomerUpdateParams = {
-          ...(body.name !== undefined ? { name: body.name ?? '' } : {}),
+          ...(body.name !== undefined ? { name: body.name } : {}),
           ...(body.address !== undefined ? { address: toStripeAddress(body.address) } : {}),
         };
         if (Object.keys(changes).length > 0)

@@ -557,7 +557,7 @@ export interface paths {
         head?: never;
         /**
          * Change the name, address or tax ids
-         * @description Written to Stripe first, then mirrored. Fields left out stay; `null` clears name or address; `taxIds` is the full list (missing ones are deleted, new ones added). A tax id Stripe refuses is 400 INVALID_TAX_ID and nothing changes. 409 NO_BILLING_CUSTOMER before the first checkout.
+         * @description Written to Stripe first, then mirrored. Fields left out stay; `null` clears the address; `taxIds` is the full list (missing ones are deleted, new ones added). A tax id Stripe refuses is 400 INVALID_TAX_ID and nothing changes. 409 NO_BILLING_CUSTOMER before the first checkout.
          */
         patch: operations["BillingProfileController_update"];
         trace?: never;
@@ -1613,7 +1613,7 @@ export interface components {
         };
         UpdateBillingProfileDto: {
             /** @example Beispiel GmbH */
-            name?: string | null;
+            name?: string;
             address?: components["schemas"]["BillingAddressInputDto"] | null;
             /** @description The full list of tax ids (at most 25); `[]` removes them all. */
             taxIds?: components["schemas"]["TaxIdInputDto"][];

@@ -213,8 +213,7 @@ export class CheckoutCompletion {
       name,
       phone: null,
       tax_exempt: 'none',
-      tax_ids:
-        taxId === null ? [] : [{ type: taxId.type, value: taxId.value }],
+      tax_ids: taxId === null ? [] : [{ type: taxId.type, value: taxId.value }],
     };
     session.status = 'complete';
     // Stripe only shows the URL while the session can still be paid.

@@ -6,6 +6,7 @@ import {
   IsOptional,
   IsString,
   Matches,
+  ValidateIf,
   MaxLength,
   MinLength,
   ValidateNested,
@@ -79,30 +80,35 @@ export class BillingAddressInputDto {
   @ApiPropertyOptional({ example: 'Unter den Linden 1' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
   @MaxLength(200)
   line1?: string;
 
   @ApiPropertyOptional({ example: 'Floor 2' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
   @MaxLength(200)
   line2?: string;
 
   @ApiPropertyOptional({ example: 'Berlin' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
   @MaxLength(200)
   city?: string;
 
   @ApiPropertyOptional({ example: 'BE', description: 'State, county, province or region.' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
   @MaxLength(200)
   state?: string;
 
   @ApiPropertyOptional({ example: '10117' })
   @IsOptional()
   @IsString()
+  @MinLength(1)
   @MaxLength(20)
   postalCode?: string;
 
@@ -130,17 +136,18 @@ export class TaxIdInputDto {
 }
 
 /**
- * Fields left out are left as they are; `null` clears `name` or `address`. `taxIds` is the
+ * Fields left out are left as they are; `null` clears `address` (Stripe cannot unset a customer's
+ * name, so `name` is replaced, never cleared). `taxIds` is the
  * complete list the customer should have: ids not in it are deleted, new ones added, and the
  * ones already there (same type, same value up to case and spaces) kept.
  */
 export class UpdateBillingProfileDto {
-  @ApiPropertyOptional({ nullable: true, type: String, example: 'Beispiel GmbH' })
-  @IsOptional()
+  @ApiPropertyOptional({ type: String, example: 'Beispiel GmbH' })
+  @ValidateIf((body: UpdateBillingProfileDto) => body.name !== undefined)
   @IsString()
   @MinLength(1)
   @MaxLength(256)
-  name?: string | null;
+  name?: string;
 
   @ApiPropertyOptional({ nullable: true, type: BillingAddressInputDto })
   @IsOptional()

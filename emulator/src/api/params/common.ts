@@ -2,7 +2,7 @@ import { p, type ParamShape } from './param-spec';
 
 /** Parameter shapes several resources share. */
 
-/** Stripe's postal address (`address[line1]`, `address[country]`, …). */
+/** Stripe's postal address (`address[line1]`, `address[country]`, …), replaced as a whole. */
 export const ADDRESS = p.object({
   city: p.string(),
   country: p.string(),
