@@ -13,6 +13,7 @@ import { useBillingBlockedReason } from '../permissions';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { useResource } from '../use-resource';
+import { BillingProfileSection } from './BillingProfileSection';
 
 const LIVE = new Set(['trialing', 'active', 'past_due', 'unpaid', 'paused', 'incomplete']);
 const PAYMENT_STATUSES = [
@@ -45,6 +46,7 @@ export function AccountPage({ fromPortal = false }: { fromPortal?: boolean }) {
         </p>
       ) : null}
       <PlanSection fromPortal={fromPortal} onChanged={refresh} />
+      <BillingProfileSection key={`profile-${version}`} />
       <EntitlementsSection key={`features-${version}`} />
       <HistorySection key={`history-${version}`} />
       <PurchasesSection key={`purchases-${version}`} />
