@@ -89,6 +89,14 @@ describe('Stripe Tax (emulated): automatic tax on Checkout, subscriptions and in
     const rate = await stripe.taxRates.retrieve(rateId);
     expect(rate).toMatchObject({ percentage: 19, country: 'DE', tax_type: 'vat' });
 
+    // The next renewal's preview is taxed the same way.
+    const preview = await stripe.invoices.createPreview({ subscription: subscription.id });
+    expect(preview).toMatchObject({
+      subtotal: 2900,
+      total: 3451,
+      automatic_tax: { enabled: true, status: 'complete' },
+    });
+
     const types = await eventTypesAfter(stripe, marker);
     expect(types).toEqual(expect.arrayContaining(['customer.updated', 'customer.tax_id.created']));
     expect(types.indexOf('customer.updated')).toBeLessThan(types.indexOf('invoice.paid'));

@@ -115,7 +115,7 @@ export class StripeDomain {
     const status = new SubscriptionStatus(core);
     const items = new SubscriptionItems(core, this.prices, this.products);
     const billing = new SubscriptionBilling(core, this.invoices, this.discounts, items, status);
-    this.invoicePreviews = new InvoicePreviews(core, this.discounts, billing);
+    this.invoicePreviews = new InvoicePreviews(core, this.discounts, billing, this.automaticTax);
     this.createPreview = new CreatePreview(
       core,
       this.customers,
