@@ -145,6 +145,52 @@ describe('Stripe Tax (emulated): automatic tax on Checkout, subscriptions and in
     ]);
   });
 
+  it('the hosted page asks for the address and a tax id, and shows the tax once it is known', async () => {
+    const customer = await stripe.customers.create({ email: 'page-tax@example.com' });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      customer: customer.id,
+      line_items: [{ price: 'price_credits_1000' }],
+      success_url: 'https://a.b/ok',
+      automatic_tax: { enabled: true },
+      customer_update: { address: 'auto', name: 'auto' },
+      tax_id_collection: { enabled: true },
+    });
+    const page = await (await fetch(session.url as string)).text();
+    expect(page).toContain('name="address_country"');
+    expect(page).toContain('name="tax_id_value"');
+    expect(page).toContain('Tax is calculated from your billing address');
+    const form = new URLSearchParams({
+      card_number: '4242424242424242',
+      card_expiry: '12 / 34',
+      card_cvc: '123',
+      address_line1: '1 rue de Rivoli',
+      address_city: 'Paris',
+      address_postal_code: '75001',
+      address_country: 'FR',
+      business_name: 'Exemple SAS',
+      tax_id_type: 'eu_vat',
+      tax_id_value: 'FR12345678901',
+    });
+    const paid = await fetch(session.url as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+      redirect: 'manual',
+    });
+    expect(paid.status).toBe(303);
+    const completed = await stripe.checkout.sessions.retrieve(session.id);
+    expect(completed).toMatchObject({
+      status: 'complete',
+      amount_total: 2280,
+      total_details: { amount_tax: 380 },
+    });
+    expect(await stripe.customers.retrieve(customer.id)).toMatchObject({
+      name: 'Exemple SAS',
+      address: { country: 'FR' },
+    });
+  });
+
   it('refuses what Stripe refuses, changing nothing', async () => {
     const bare = await stripe.customers.create({ email: 'no-address@example.com' });
     await expect(
