@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AccountsModule } from './accounts/accounts.module';
 import { AccountViewModule } from './account-view/account-view.module';
 import { AdminModule } from './admin/admin.module';
+import { BillingProfileModule } from './billing-profile/billing-profile.module';
 import { CheckoutModule } from './checkout/checkout.module';
 import type { Clock } from './clock/clock';
 import { ClockModule } from './clock/clock.module';
@@ -74,6 +75,7 @@ export class AppModule {
         PaymentsModule,
         InvoicesModule,
         PaymentMethodsModule,
+        BillingProfileModule,
         PurchasesModule,
         EntitlementsModule,
         AccountViewModule,

@@ -14,6 +14,8 @@ import type {
   PaymentMethod,
   PaymentPage,
   PaymentQuery,
+  BillingProfile,
+  BillingProfileUpdate,
   Invoice,
   InvoicePage,
   InvoiceQuery,
@@ -200,6 +202,14 @@ export function createBillingClient(options: BillingClientOptions = {}) {
       /** One invoice by its Stripe id (a payment's `invoiceId`). */
       get: (id: string): Promise<Invoice> =>
         unwrap(() => raw.GET('/api/invoices/{id}', { params: { path: { id } } })),
+    },
+
+    billingProfile: {
+      /** Name, address and tax ids invoices are made out to (billing admins; 404 before checkout). */
+      get: (): Promise<BillingProfile> => unwrap(() => raw.GET('/api/billing-profile')),
+      /** Written to Stripe, then mirrored; `taxIds` is the full list; `null` clears a field. */
+      update: (body: BillingProfileUpdate): Promise<BillingProfile> =>
+        unwrap(() => raw.PATCH('/api/billing-profile', { body })),
     },
 
     purchases: {

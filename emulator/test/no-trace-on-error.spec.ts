@@ -98,6 +98,10 @@ describe('a failed request leaves no trace, on every mutating endpoint', () => {
         invoice_settings: { default_payment_method: 'pm_missing' },
       }),
     'DELETE /v1/customers/:id': () => stripe.customers.del('cus_missing'),
+    'POST /v1/customers/:id/tax_ids': (w) =>
+      stripe.customers.createTaxId(w.customer.id, { type: 'eu_vat', value: 'DE12' }),
+    'DELETE /v1/customers/:customer/tax_ids/:id': (w) =>
+      stripe.customers.deleteTaxId(w.customer.id, 'txi_missing'),
     'POST /v1/payment_methods': () =>
       stripe.paymentMethods.create({
         type: 'card',

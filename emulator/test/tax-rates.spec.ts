@@ -117,13 +117,18 @@ describe('tax rates and default_tax_rates', () => {
     });
   });
 
-  it('refuses a nonexistent or inactive tax rate, and Stripe Tax, before creating anything', async () => {
+  it('refuses a nonexistent or inactive tax rate, and Stripe Tax without a customer location or beside tax rates, before creating anything', async () => {
     const { customer, card } = await customerWithCard();
     const inactive = await stripe.taxRates.create({
       display_name: 'Gone',
       percentage: 5,
       inclusive: false,
       active: false,
+    });
+    const fivePercent = await stripe.taxRates.create({
+      display_name: 'Sales tax',
+      percentage: 5,
+      inclusive: false,
     });
     const marker = await latestEventId(stripe);
     await expect(
@@ -149,7 +154,17 @@ describe('tax rates and default_tax_rates', () => {
         default_payment_method: card,
         automatic_tax: { enabled: true },
       }),
-    ).rejects.toMatchObject({ param: 'automatic_tax[enabled]' });
+    ).rejects.toMatchObject({ code: 'customer_tax_location_invalid', param: 'customer' });
+    // Stripe Tax (emulated) and tax rates exclude each other.
+    await expect(
+      stripe.subscriptions.create({
+        customer,
+        items: [{ price: 'price_starter_monthly' }],
+        default_payment_method: card,
+        default_tax_rates: [fivePercent.id],
+        automatic_tax: { enabled: true },
+      }),
+    ).rejects.toMatchObject({ param: 'default_tax_rates' });
     expect(await eventTypesAfter(stripe, marker)).toEqual([]);
     const untaxed = await stripe.subscriptions.create({
       customer,

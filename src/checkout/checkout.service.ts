@@ -423,6 +423,7 @@ export class CheckoutService {
       ...(discounts !== undefined
         ? { discounts }
         : { allow_promotion_codes: billing.allowPromotionCodes }),
+      ...this.taxParams(),
       ...(embedded
         ? {
             ui_mode: 'embedded_page',
@@ -434,6 +435,26 @@ export class CheckoutService {
             success_url: successUrl,
             cancel_url: `${frontendUrl}${body.cancelPath ?? billing.checkoutCancelPath}`,
           }),
+    };
+  }
+
+  /**
+   * Tax and customer details. The customer always exists before the session (created lazily by
+   * this service), so Stripe wants `customer_update` for what Checkout collects: with automatic
+   * tax the address entered is saved onto the customer (Stripe refuses automatic tax for a
+   * customer without a usable address otherwise), and with tax ids the business name.
+   */
+  private taxParams(): Partial<Stripe.Checkout.SessionCreateParams> {
+    const { automaticTax, taxIdCollection, billingAddressCollection } = this.config.billing;
+    const customerUpdate: Stripe.Checkout.SessionCreateParams.CustomerUpdate = {
+      ...(automaticTax ? { address: 'auto' } : {}),
+      ...(taxIdCollection ? { name: 'auto' } : {}),
+    };
+    return {
+      billing_address_collection: billingAddressCollection,
+      ...(automaticTax ? { automatic_tax: { enabled: true } } : {}),
+      ...(taxIdCollection ? { tax_id_collection: { enabled: true } } : {}),
+      ...(Object.keys(customerUpdate).length > 0 ? { customer_update: customerUpdate } : {}),
     };
   }
 

@@ -124,6 +124,12 @@ export interface AppConfig {
     allowPromotionCodes: boolean;
     /** Checkout's `allowed_payment_method_types` (card-family types only, see below). */
     paymentMethodTypes: PaymentMethodType[];
+    /** Checkout: Stripe Tax computes tax from the buyer's address (`automatic_tax[enabled]`). */
+    automaticTax: boolean;
+    /** Checkout: the buyer may give a business name and tax id (`tax_id_collection[enabled]`). */
+    taxIdCollection: boolean;
+    /** Checkout: `required` always asks for a full billing address; `auto` only when needed. */
+    billingAddressCollection: 'auto' | 'required';
     defaultPriceId?: string;
     currency: string;
     checkoutSuccessPath: string;
@@ -390,6 +396,13 @@ export function loadConfig(env: Env): AppConfig {
       trialWithoutCard: read.oneOf('TRIAL_WITHOUT_CARD', TRIAL_WITHOUT_CARD_VALUES, 'off'),
       allowPromotionCodes: read.bool('ALLOW_PROMOTION_CODES', true),
       paymentMethodTypes: paymentMethodTypes(read),
+      automaticTax: read.bool('CHECKOUT_AUTOMATIC_TAX', false),
+      taxIdCollection: read.bool('CHECKOUT_TAX_ID_COLLECTION', false),
+      billingAddressCollection: read.oneOf(
+        'CHECKOUT_BILLING_ADDRESS_COLLECTION',
+        ['auto', 'required'],
+        'auto',
+      ),
       defaultPriceId:
         read.optionalString('DEFAULT_PRICE_ID') ?? (live ? undefined : SANDBOX_DEFAULT_PRICE_ID),
       currency,

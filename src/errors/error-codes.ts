@@ -197,6 +197,14 @@ export const ERROR_CATALOG = {
     status: HttpStatus.CONFLICT,
     message: 'Another checkout for this account is being created; retry shortly.',
   },
+  BILLING_PROFILE_NOT_FOUND: {
+    status: HttpStatus.NOT_FOUND,
+    message: 'This account has no billing profile yet; it is created with the first checkout.',
+  },
+  INVALID_TAX_ID: {
+    status: HttpStatus.BAD_REQUEST,
+    message: 'Stripe refused this tax id: check its type and format.',
+  },
   INVOICE_NOT_FOUND: {
     status: HttpStatus.NOT_FOUND,
     message: 'No such invoice for this account.',

@@ -30,6 +30,7 @@ const BY_CODE: Partial<Record<ErrorCode, Omit<Problem, 'reference'>>> = {
   },
   ALREADY_PURCHASED: { message: 'You already own this — lifetime access never runs out.' },
   PROMOTION_CODE_INVALID: { message: 'This promotion code is not valid.' },
+  INVALID_TAX_ID: { message: 'This tax ID is not valid for its type. Check the number.' },
   PRICE_NOT_FOUND: {
     message: 'This plan is no longer on sale. Reload the page for current prices.',
   },

@@ -153,6 +153,26 @@ if (!browserAvailable) {
     );
     await look(page, 'account-trialing');
 
+    // Billing details: written to Stripe, mirrored, shown again after a reload.
+    const details = page.getByRole('region', { name: 'Billing details' });
+    await details.getByLabel('Name or company', { exact: true }).fill('Beispiel GmbH');
+    await details.getByLabel('City', { exact: true }).fill('Berlin');
+    await details.getByLabel('Postal code', { exact: true }).fill('10117');
+    await details.getByLabel('Country (two letters)', { exact: true }).fill('DE');
+    await details.getByLabel('Tax ID', { exact: true }).fill('DE123456789');
+    await details.getByRole('button', { name: 'Save billing details' }).click();
+    await visible(details.getByRole('status').filter({ hasText: 'Billing details saved' }));
+    await page.reload();
+    await eventually(async () =>
+      expect(
+        await page
+          .getByRole('region', { name: 'Billing details' })
+          .getByLabel('Tax ID', { exact: true })
+          .inputValue(),
+      ).toBe('DE123456789'),
+    );
+    await look(page, 'account-billing-details');
+
     // Cancel at period end, then resume.
     await page.getByRole('button', { name: 'Cancel at period end' }).click();
     await visible(page.getByText('Cancels at period end'));

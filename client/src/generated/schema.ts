@@ -661,6 +661,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/billing-profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The name, address and tax ids invoices are made out to
+         * @description The Stripe customer's details as mirrored here (changes made at Stripe arrive by webhook). They are the payer’s, so organisation accounts need a BILLING_ADMIN_ROLES role. 404 BILLING_PROFILE_NOT_FOUND before the first checkout (no Stripe customer yet).
+         */
+        get: operations["BillingProfileController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the name, address or tax ids
+         * @description Written to Stripe first, then mirrored. Fields left out stay; `null` clears the address; `taxIds` is the full list (missing ones are deleted, new ones added). A tax id Stripe refuses is 400 INVALID_TAX_ID and nothing changes. 409 NO_BILLING_CUSTOMER before the first checkout.
+         */
+        patch: operations["BillingProfileController_update"];
+        trace?: never;
+    };
     "/api/purchases": {
         parameters: {
             query?: never;
@@ -1749,6 +1773,97 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
         };
+        BillingAddressDto: {
+            /** @example Unter den Linden 1 */
+            line1: string | null;
+            /** @example null */
+            line2: string | null;
+            /** @example Berlin */
+            city: string | null;
+            /**
+             * @description State or region.
+             * @example null
+             */
+            state: string | null;
+            /** @example 10117 */
+            postalCode: string | null;
+            /**
+             * @description ISO 3166-1 alpha-2.
+             * @example DE
+             */
+            country: string | null;
+        };
+        TaxIdDto: {
+            /**
+             * @description The Stripe tax id.
+             * @example txi_1Q…
+             */
+            id: string;
+            /**
+             * @description Stripe's tax id type.
+             * @example eu_vat
+             */
+            type: string;
+            /**
+             * @description As Stripe normalised it.
+             * @example DE123456789
+             */
+            value: string;
+            /** @example DE */
+            country: string | null;
+            /**
+             * @description Stripe's verification status: pending, verified, unverified or unavailable.
+             * @example pending
+             */
+            verificationStatus: string | null;
+        };
+        BillingProfileDto: {
+            /**
+             * @description The name invoices are made out to (the Stripe customer name).
+             * @example Beispiel GmbH
+             */
+            name: string | null;
+            /** @example billing@example.com */
+            email: string | null;
+            address: components["schemas"]["BillingAddressDto"] | null;
+            taxIds: components["schemas"]["TaxIdDto"][];
+        };
+        BillingAddressInputDto: {
+            /** @example Unter den Linden 1 */
+            line1?: string;
+            /** @example Floor 2 */
+            line2?: string;
+            /** @example Berlin */
+            city?: string;
+            /**
+             * @description State, county, province or region.
+             * @example BE
+             */
+            state?: string;
+            /** @example 10117 */
+            postalCode?: string;
+            /**
+             * @description ISO 3166-1 alpha-2, upper case.
+             * @example DE
+             */
+            country: string;
+        };
+        TaxIdInputDto: {
+            /**
+             * @description One of Stripe's tax id types (`eu_vat`, `gb_vat`, `us_ein`, `au_abn`, `ca_bn`, …); Stripe decides which it accepts.
+             * @example eu_vat
+             */
+            type: string;
+            /** @example DE123456789 */
+            value: string;
+        };
+        UpdateBillingProfileDto: {
+            /** @example Beispiel GmbH */
+            name?: string;
+            address?: components["schemas"]["BillingAddressInputDto"] | null;
+            /** @description The full list of tax ids (at most 25); `[]` removes them all. */
+            taxIds?: components["schemas"]["TaxIdInputDto"][];
+        };
         FeatureEntitlementDto: {
             /** @example rag */
             feature: string;
@@ -1827,7 +1942,7 @@ export interface components {
              * @example SUBSCRIPTION_ALREADY_ACTIVE
              * @enum {string}
              */
-            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "PAYMENT_METHOD_REQUIRED" | "SUBSCRIPTION_NOT_FOUND" | "SUBSCRIPTION_NOT_TRIALING" | "TRIAL_END_NOT_IN_FUTURE" | "TRIAL_END_NOT_LATER" | "TRIAL_END_TOO_FAR" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "PRICE_NOT_PER_SEAT" | "SEATS_OUT_OF_RANGE" | "SEATS_UNCHANGED" | "NOT_AN_ADD_ON" | "ADD_ON_INTERVAL_MISMATCH" | "ADD_ON_ALREADY_ACTIVE" | "ADD_ON_NOT_ACTIVE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY" | "CHECKOUT_IN_PROGRESS" | "INVOICE_NOT_FOUND" | "PAYMENT_METHOD_NOT_FOUND" | "LAST_PAYMENT_METHOD" | "PAYMENT_NOT_FOUND" | "PAYMENT_NOT_REFUNDABLE" | "REFUND_EXCEEDS_PAYMENT" | "PAYMENT_ALREADY_REFUNDED" | "INTERNAL_ERROR";
+            error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "BAD_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNAUTHENTICATED" | "FORBIDDEN" | "BILLING_ROLE_REQUIRED" | "ADMIN_REQUIRED" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "PRICE_NOT_FOUND" | "PRICE_OUT_OF_SYNC" | "NO_DEFAULT_PRICE" | "CHECKOUT_SESSION_NOT_FOUND" | "SUBSCRIPTION_ALREADY_ACTIVE" | "ALREADY_PURCHASED" | "PROMOTION_CODE_INVALID" | "NO_BILLING_CUSTOMER" | "NO_ACTIVE_SUBSCRIPTION" | "SUBSCRIPTION_ALREADY_CANCELED" | "NOTHING_TO_RESUME" | "PAYMENT_METHOD_REQUIRED" | "SUBSCRIPTION_NOT_FOUND" | "SUBSCRIPTION_NOT_TRIALING" | "TRIAL_END_NOT_IN_FUTURE" | "TRIAL_END_NOT_LATER" | "TRIAL_END_TOO_FAR" | "SAME_PRICE" | "PRICE_NOT_RECURRING" | "PRICE_NOT_PER_SEAT" | "SEATS_OUT_OF_RANGE" | "SEATS_UNCHANGED" | "NOT_AN_ADD_ON" | "ADD_ON_INTERVAL_MISMATCH" | "ADD_ON_ALREADY_ACTIVE" | "ADD_ON_NOT_ACTIVE" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "ACCOUNT_NOT_FOUND" | "WEBHOOK_EVENT_NOT_FOUND" | "WEBHOOK_SIGNATURE_INVALID" | "WEBHOOK_PAYLOAD_INVALID" | "WEBHOOK_PROCESSING_FAILED" | "WEBHOOK_DEFERRED" | "SYNC_IN_PROGRESS" | "STRIPE_REQUEST_FAILED" | "STRIPE_MISCONFIGURED" | "STRIPE_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "DATABASE_BUSY" | "CHECKOUT_IN_PROGRESS" | "BILLING_PROFILE_NOT_FOUND" | "INVALID_TAX_ID" | "INVOICE_NOT_FOUND" | "PAYMENT_METHOD_NOT_FOUND" | "LAST_PAYMENT_METHOD" | "PAYMENT_NOT_FOUND" | "PAYMENT_NOT_REFUNDABLE" | "REFUND_EXCEEDS_PAYMENT" | "PAYMENT_ALREADY_REFUNDED" | "INTERNAL_ERROR";
             /** @example This account already has an active subscription. */
             message: string;
             details: components["schemas"]["ErrorDetailDto"][];
@@ -5862,6 +5977,264 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"] & {
                         /** @enum {string} */
                         error_code: "LAST_PAYMENT_METHOD";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `STRIPE_MISCONFIGURED`: The billing service is not configured correctly for Stripe.<br>`INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_MISCONFIGURED" | "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `STRIPE_UNAVAILABLE`: Stripe is unavailable; retry later. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "STRIPE_UNAVAILABLE";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    BillingProfileController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingProfileDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `BILLING_PROFILE_NOT_FOUND`: This account has no billing profile yet; it is created with the first checkout. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_PROFILE_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `TOO_MANY_REQUESTS`: Too many requests; retry later. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "TOO_MANY_REQUESTS";
+                    };
+                };
+            };
+            /** @description `INTERNAL_ERROR`: Something went wrong on our side. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "INTERNAL_ERROR";
+                    };
+                };
+            };
+            /** @description `DATABASE_UNAVAILABLE`: The database is unreachable; retry later.<br>`DATABASE_BUSY`: The service is too busy to take this request; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "DATABASE_UNAVAILABLE" | "DATABASE_BUSY";
+                    };
+                };
+            };
+        };
+    };
+    BillingProfileController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateBillingProfileDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingProfileDto"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`: The request is not valid.<br>`MALFORMED_JSON`: The request body is not valid JSON.<br>`STRIPE_REQUEST_FAILED`: Stripe refused the request.<br>`INVALID_TAX_ID`: Stripe refused this tax id: check its type and format. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "STRIPE_REQUEST_FAILED" | "INVALID_TAX_ID";
+                    };
+                };
+            };
+            /** @description `UNAUTHENTICATED`: A valid bearer token is required. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description `BILLING_ROLE_REQUIRED`: Only an organisation billing admin may do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_ROLE_REQUIRED";
+                    };
+                };
+            };
+            /** @description `BILLING_PROFILE_NOT_FOUND`: This account has no billing profile yet; it is created with the first checkout. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "BILLING_PROFILE_NOT_FOUND";
+                    };
+                };
+            };
+            /** @description `NO_BILLING_CUSTOMER`: This account has no billing history yet; buy a plan first. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "NO_BILLING_CUSTOMER";
+                    };
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`: The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`: The request body must be application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"] & {
+                        /** @enum {string} */
+                        error_code: "UNSUPPORTED_MEDIA_TYPE";
                     };
                 };
             };

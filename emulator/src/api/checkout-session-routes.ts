@@ -1,7 +1,7 @@
 import type { StripeDomain } from '../billing/stripe-domain';
 import { pageOfArray } from '../store/collection';
 import { pageRequest, type Endpoint } from './api-call';
-import { AUTOMATIC_TAX, CREATED_FILTER, refuseAutomaticTax } from './params/common';
+import { AUTOMATIC_TAX, CREATED_FILTER } from './params/common';
 import { PAGINATION, p } from './params/param-spec';
 
 const UI_MODES = [
@@ -112,6 +112,12 @@ const CHECKOUT_SESSION_CREATE = {
   expires_at: p.timestamp(),
   locale: p.string(),
   automatic_tax: AUTOMATIC_TAX,
+  tax_id_collection: p.object({ enabled: p.boolean().required() }),
+  // Shipping is not collected by the emulator's Checkout, so `customer_update[shipping]` is refused.
+  customer_update: p.object({
+    address: p.enum(['auto', 'never']),
+    name: p.enum(['auto', 'never']),
+  }),
   payment_method_collection: p.enum(['always', 'if_required']),
   billing_address_collection: p.enum(['auto', 'required']),
   invoice_creation: p.object({
@@ -132,7 +138,6 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
       path: '/v1/checkout/sessions',
       params: CHECKOUT_SESSION_CREATE,
       handler: ({ params }) => {
-        refuseAutomaticTax(params);
         const subscriptionData = params.object('subscription_data');
         const invoiceCreation = params.object('invoice_creation');
         const invoiceData = invoiceCreation?.object('invoice_data');
@@ -186,6 +191,19 @@ export function checkoutSessionEndpoints(domain: StripeDomain): Endpoint[] {
             'auto',
             'required',
           ] as const),
+          automaticTax: params.object('automatic_tax')?.boolean('enabled'),
+          taxIdCollection: params.object('tax_id_collection')?.boolean('enabled'),
+          customerUpdate:
+            params.object('customer_update') === undefined
+              ? undefined
+              : {
+                  address: params
+                    .object('customer_update')
+                    ?.enumOf('address', ['auto', 'never'] as const),
+                  name: params
+                    .object('customer_update')
+                    ?.enumOf('name', ['auto', 'never'] as const),
+                },
           invoiceCreation:
             invoiceCreation === undefined
               ? undefined

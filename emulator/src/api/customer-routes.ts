@@ -53,9 +53,47 @@ function customerFields(params: RequestParams): CustomerInput {
 const SEARCH_FIELDS = plainFields('created', 'email', 'name', 'phone');
 
 export function customerEndpoints(domain: StripeDomain): Endpoint[] {
-  const { customers, core } = domain;
+  const { customers, core, taxIds } = domain;
   const state = core.state;
   return [
+    {
+      method: 'POST',
+      path: '/v1/customers/:id/tax_ids',
+      params: { type: p.string().required(), value: p.string().required() },
+      handler: ({ pathParams, params }) =>
+        taxIds.create(pathParams.id, params.requiredString('type'), params.requiredString('value')),
+    },
+    {
+      method: 'GET',
+      path: '/v1/customers/:id/tax_ids',
+      params: PAGINATION,
+      handler: ({ pathParams, params }) => {
+        customers.get(pathParams.id, 'customer');
+        return state.taxIds.page(
+          pageRequest(params),
+          `/v1/customers/${pathParams.id}/tax_ids`,
+          (taxId) => taxId.customer === pathParams.id,
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/customers/:customer/tax_ids/:id',
+      params: {},
+      handler: ({ pathParams }) => taxIds.getFor(pathParams.customer, pathParams.id),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/customers/:customer/tax_ids/:id',
+      params: {},
+      handler: ({ pathParams }) => taxIds.delete(pathParams.customer, pathParams.id),
+    },
+    {
+      method: 'GET',
+      path: '/v1/tax_ids/:id',
+      params: {},
+      handler: ({ pathParams }) => taxIds.get(pathParams.id),
+    },
     {
       method: 'POST',
       path: '/v1/customers',

@@ -9,13 +9,7 @@ import type {
 import type { RequestParams } from '../http/request-params';
 import { invalidRequest } from '../http/stripe-error';
 import { pageRequest, type Endpoint } from './api-call';
-import {
-  AUTOMATIC_TAX,
-  CANCELLATION_DETAILS,
-  CREATED_FILTER,
-  DISCOUNTS,
-  refuseAutomaticTax,
-} from './params/common';
+import { AUTOMATIC_TAX, CANCELLATION_DETAILS, CREATED_FILTER, DISCOUNTS } from './params/common';
 import { PAGINATION, p, type ParamShape } from './params/param-spec';
 import { SEARCH_PARAMS, plainFields, search } from './search';
 
@@ -217,8 +211,8 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
       path: '/v1/subscriptions',
       params: SUBSCRIPTION_CREATE,
       handler: ({ params }) => {
-        refuseAutomaticTax(params);
         return subscriptions.create({
+          automaticTax: params.object('automatic_tax')?.boolean('enabled'),
           defaultTaxRates: params.has('default_tax_rates')
             ? params.stringArray('default_tax_rates')
             : undefined,
@@ -271,7 +265,6 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
       handler: ({ pathParams, params }) => {
         const subscription = subscriptions.get(pathParams.id);
         const details = cancellation(params);
-        refuseAutomaticTax(params);
         const paymentBehavior = params.enumOf('payment_behavior', [
           'allow_incomplete',
           'pending_if_incomplete',
@@ -288,6 +281,7 @@ export function subscriptionEndpoints(domain: StripeDomain): Endpoint[] {
         }
         return subscriptions.update(pathParams.id, {
           paymentBehavior,
+          automaticTax: params.object('automatic_tax')?.boolean('enabled'),
           defaultTaxRates: params.has('default_tax_rates')
             ? params.stringArray('default_tax_rates')
             : undefined,

@@ -9,6 +9,8 @@ import type { CheckoutSessionExtras } from './internal-records';
 import type { PaymentIntentService } from './payment-intents';
 import { cardError, type PaymentMethodService } from './payment-methods';
 import type { TestCard } from './test-cards';
+import { isTaxLocation } from './automatic-tax';
+import type { TaxIdService } from './tax-ids';
 import { newId, randomToken } from '../store/ids';
 
 const NO_ADDRESS = toAddress({});
@@ -25,6 +27,9 @@ export interface CheckoutPayment {
   expYear?: number;
   /** The billing address (required with `billing_address_collection=required`). */
   address?: AddressInput;
+  /** With `tax_id_collection`: buying as a business, its legal name and tax id. */
+  businessName?: string;
+  taxId?: { type: string; value: string };
 }
 
 const ADDRESS_KEYS = ['line1', 'line2', 'city', 'state', 'postal_code', 'country'] as const;
@@ -53,7 +58,17 @@ export function parseCheckoutPayment(body: Record<string, unknown>): CheckoutPay
       typeof address === 'object' && address !== null
         ? parseAddress(address as Record<string, unknown>)
         : undefined,
+    businessName: text('businessName'),
+    taxId: parseTaxId(body.taxId),
   };
+}
+
+/** A tax id given as `{type, value}` (control API) — anything else is no tax id. */
+export function parseTaxId(value: unknown): { type: string; value: string } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { type, value: text } = value as Record<string, unknown>;
+  if (typeof type !== 'string' || typeof text !== 'string' || text.trim() === '') return undefined;
+  return { type, value: text.trim() };
 }
 
 /** Paying a Checkout Session, as the hosted page does: customer, card, then subscription or payment. */
@@ -67,6 +82,7 @@ export class CheckoutCompletion {
     private readonly discounts: DiscountService,
     private readonly subscriptions: SubscriptionService,
     private readonly checkoutInvoices: CheckoutInvoices,
+    private readonly taxIds: TaxIdService,
   ) {}
 
   /** A code typed on the page replaces the session's discount, as Checkout's field does. */
@@ -137,6 +153,12 @@ export class CheckoutCompletion {
     const extras = this.sessions.extras(id);
     this.applyEnteredCode(session, extras, payment.promotionCode);
     const address = this.billingAddress(session, payment);
+    const taxId = this.enteredTaxId(session, payment);
+    // Stripe Tax recomputes the totals from the address the buyer entered.
+    if (session.automatic_tax.enabled && address !== null) {
+      extras.taxAddress = toAddress(address);
+      this.sessions.applyAmounts(session, extras);
+    }
     const card = this.chosenCard(session, payment);
     const dueNow = session.amount_total ?? 0;
 
@@ -146,7 +168,9 @@ export class CheckoutCompletion {
       session.customer_email ??
       payment.email ??
       'customer@example.com';
-    const name = payment.name ?? null;
+    const businessName = taxId === null ? null : payment.businessName?.trim() || null;
+    const name = businessName ?? payment.name ?? null;
+    if (customerId !== null) this.saveOntoCustomer(customerId, extras, address, businessName);
     if (
       customerId === null &&
       (session.mode === 'subscription' ||
@@ -172,6 +196,8 @@ export class CheckoutCompletion {
         this.customers.update(customerId, { defaultPaymentMethod: method.id });
       }
     }
+    if (customerId !== null && taxId !== null)
+      this.taxIds.create(customerId, taxId.type, taxId.value);
     const now = this.core.nowFor(customerId);
     if (session.mode === 'setup')
       session.setup_intent = this.saveCard(session, extras, customerId, method?.id ?? null, now);
@@ -181,13 +207,13 @@ export class CheckoutCompletion {
     session.customer = customerId;
     session.customer_details = {
       address: address === null ? { ...NO_ADDRESS, country: 'US' } : toAddress(address),
-      business_name: null,
+      business_name: businessName,
       email,
       individual_name: null,
       name,
       phone: null,
       tax_exempt: 'none',
-      tax_ids: [],
+      tax_ids: taxId === null ? [] : [{ type: taxId.type, value: taxId.value }],
     };
     session.status = 'complete';
     // Stripe only shows the URL while the session can still be paid.
@@ -195,7 +221,7 @@ export class CheckoutCompletion {
     session.payment_status =
       session.mode === 'setup' || dueNow === 0 ? 'no_payment_required' : 'paid';
     session.collected_information = {
-      business_name: null,
+      business_name: businessName,
       individual_name: null,
       shipping_details: null,
     };
@@ -203,12 +229,75 @@ export class CheckoutCompletion {
     return session;
   }
 
-  /** The billing address, required in full when the session asks for it. */
+  /**
+   * `customer_update`: the address and business name entered are saved onto an existing customer
+   * (`customer.updated`), before anything is billed, so the subscription's invoices are taxed by
+   * them.
+   */
+  private saveOntoCustomer(
+    customerId: string,
+    extras: CheckoutSessionExtras,
+    address: AddressInput | null,
+    businessName: string | null,
+  ): void {
+    const update = extras.customerUpdate;
+    if (update === undefined) return;
+    this.customers.update(customerId, {
+      ...(update.address === 'auto' && address !== null ? { address } : {}),
+      ...(update.name === 'auto' && businessName !== null ? { name: businessName } : {}),
+    });
+  }
+
+  /** The tax id entered, checked (format included) before anything is created. */
+  private enteredTaxId(
+    session: Stripe.Checkout.Session,
+    payment: CheckoutPayment,
+  ): { type: string; value: string } | null {
+    if (payment.taxId === undefined) return null;
+    if (session.tax_id_collection?.enabled !== true)
+      throw invalidRequest(
+        'Tax ID collection is not enabled for this Checkout Session.',
+        'parameter_invalid',
+        'tax_id',
+      );
+    if (payment.businessName === undefined || payment.businessName.trim() === '')
+      throw invalidRequest(
+        'Your business name is incomplete.',
+        'parameter_missing',
+        'business_name',
+      );
+    const value = this.taxIds.validate(payment.taxId.type, payment.taxId.value, 'tax_id[value]');
+    return { type: payment.taxId.type, value };
+  }
+
+  /**
+   * The billing address: required in full when the session asks for it; with automatic tax, the
+   * parts Stripe Tax needs are required unless the customer already has them.
+   */
   private billingAddress(
     session: Stripe.Checkout.Session,
     payment: CheckoutPayment,
   ): AddressInput | null {
-    if (session.billing_address_collection !== 'required') return payment.address ?? null;
+    if (session.billing_address_collection !== 'required') {
+      if (!session.automatic_tax.enabled) return payment.address ?? null;
+      const given = payment.address ?? null;
+      const customerId = this.sessions.customerId(session);
+      const saved =
+        customerId === null ? null : (this.core.state.customers.get(customerId)?.address ?? null);
+      if (given === null && isTaxLocation(saved)) return null;
+      const needed: (keyof AddressInput)[] =
+        given?.country === 'US' || given?.country === 'CA'
+          ? ['country', 'postal_code']
+          : ['country'];
+      for (const key of needed)
+        if (given?.[key] === undefined)
+          throw invalidRequest(
+            'Your billing address is incomplete.',
+            'parameter_missing',
+            `billing_address[${key}]`,
+          );
+      return given;
+    }
     const address = payment.address ?? {};
     for (const key of ['line1', 'city', 'postal_code', 'country'] as const) {
       if (address[key] === undefined)
@@ -256,6 +345,7 @@ export class CheckoutCompletion {
       metadata: extras.subscriptionMetadata,
       discount: this.discountOf(extras),
       checkoutSession: session.id,
+      automaticTax: session.automatic_tax.enabled,
       missingPaymentMethod: extras.missingPaymentMethod ?? undefined,
     });
     session.subscription = subscription.id;

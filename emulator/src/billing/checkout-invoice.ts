@@ -60,6 +60,7 @@ export class CheckoutInvoices {
       description: data?.description ?? null,
       footer: data?.footer ?? null,
       metadata: { ...(data?.metadata ?? {}) },
+      automaticTax: session.automatic_tax.enabled,
       autoAdvance: false,
     });
     if (discount !== null) {

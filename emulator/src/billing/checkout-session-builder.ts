@@ -27,6 +27,8 @@ export interface CheckoutSessionFields {
   redirectOnCompletion: Stripe.Checkout.Session.RedirectOnCompletion | null;
   paymentMethodCollection: Stripe.Checkout.Session.PaymentMethodCollection | null;
   billingAddressCollection: Stripe.Checkout.Session.BillingAddressCollection | null;
+  automaticTax: boolean;
+  taxIdCollection: boolean;
   invoiceCreation: {
     enabled: boolean;
     description?: string;
@@ -49,7 +51,9 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     allowed_payment_method_types: fields.allowedPaymentMethodTypes,
     amount_subtotal: mode === 'setup' ? null : 0,
     amount_total: mode === 'setup' ? null : 0,
-    automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+    automatic_tax: fields.automaticTax
+      ? { enabled: true, liability: { type: 'self' }, provider: 'stripe', status: null }
+      : { enabled: false, liability: null, provider: null, status: null },
     billing_address_collection: fields.billingAddressCollection,
     cancel_url: fields.cancelUrl,
     client_reference_id: fields.clientReferenceId,
@@ -135,6 +139,7 @@ export function buildCheckoutSession(fields: CheckoutSessionFields): Stripe.Chec
     submit_type: null,
     subscription: null,
     success_url: fields.successUrl,
+    tax_id_collection: { enabled: fields.taxIdCollection, required: 'never' },
     total_details:
       mode === 'setup' ? null : { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
     ui_mode: uiMode,

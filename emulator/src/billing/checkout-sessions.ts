@@ -6,12 +6,14 @@ import {
   resourceMissing,
 } from '../http/stripe-error';
 import { newId } from '../store/ids';
+import { isTaxLocation, type AutomaticTaxService } from './automatic-tax';
 import { buildCheckoutSession, type CheckoutUiMode } from './checkout-session-builder';
 import type { CustomerService } from './customers';
 import type { DiscountChoice, DiscountService } from './discounts';
 import type { EmulatorCore } from './emulator-core';
 import type { CheckoutSessionExtras } from './internal-records';
 import type { PriceService } from './prices';
+import { taxesOn } from './tax-rates';
 
 export type { CheckoutUiMode } from './checkout-session-builder';
 
@@ -46,6 +48,15 @@ export interface CheckoutSessionInput {
   paymentMethodCollection?: Stripe.Checkout.Session.PaymentMethodCollection;
   /** `required`: the buyer must give a full billing address. */
   billingAddressCollection?: Stripe.Checkout.Session.BillingAddressCollection;
+  /** `automatic_tax[enabled]`: Stripe Tax (emulated) taxes the purchase by the buyer's address. */
+  automaticTax?: boolean;
+  /** `tax_id_collection[enabled]`: the buyer may give a business name and tax id. */
+  taxIdCollection?: boolean;
+  /** `customer_update`: what Checkout saves onto an existing customer. */
+  customerUpdate?: {
+    address?: 'auto' | 'never';
+    name?: 'auto' | 'never';
+  };
   /** `invoice_creation`: a paid invoice for a `payment`-mode purchase (a receipt to download). */
   invoiceCreation?: {
     enabled: boolean;
@@ -145,6 +156,18 @@ function checkCombinations(input: CheckoutSessionInput): void {
       'You may only specify one of these parameters: allow_promotion_codes, discounts.',
       'parameter_invalid',
     );
+  if (input.customerUpdate !== undefined && input.customer === undefined)
+    throw invalidRequest(
+      '`customer_update` can only be used with `customer`.',
+      'parameter_invalid',
+      'customer_update',
+    );
+  if (input.mode === 'setup' && input.automaticTax === true)
+    throw invalidRequest(
+      '`automatic_tax` cannot be used in `setup` mode.',
+      'parameter_invalid',
+      'automatic_tax',
+    );
   if (input.mode === 'setup') checkSetupMode(input);
   else if (input.setupIntentData !== undefined)
     throw invalidRequest(
@@ -190,6 +213,7 @@ export class CheckoutSessionService {
     private readonly prices: PriceService,
     private readonly customers: CustomerService,
     private readonly discounts: DiscountService,
+    private readonly automaticTax: AutomaticTaxService,
   ) {}
 
   get(id: string, param = 'id'): Stripe.Checkout.Session {
@@ -274,12 +298,38 @@ export class CheckoutSessionService {
     return expiresAt;
   }
 
+  /**
+   * Stripe's rules for an existing customer: automatic tax needs an address it can use, or leave
+   * to save the one the buyer enters (`customer_update[address|shipping]=auto`); collecting a tax
+   * id saves the business name, which needs `customer_update[name]=auto`.
+   */
+  private checkCustomerUpdate(input: CheckoutSessionInput, customer: Stripe.Customer): void {
+    const update = input.customerUpdate ?? {};
+    if (
+      input.automaticTax === true &&
+      !isTaxLocation(customer.address) &&
+      update.address !== 'auto'
+    )
+      throw invalidRequest(
+        "Automatic tax calculation in Checkout requires a valid address on the Customer. Add a valid address to the Customer or set either 'customer_update[address]' or 'customer_update[shipping]' to 'auto' to save the address entered in Checkout to the Customer.",
+        'parameter_invalid',
+        'customer_update[address]',
+      );
+    if (input.taxIdCollection === true && update.name !== 'auto')
+      throw invalidRequest(
+        "Tax ID collection with an existing Customer requires 'customer_update[name]' to be 'auto', so that the business name entered in Checkout is saved to the Customer.",
+        'parameter_invalid',
+        'customer_update[name]',
+      );
+  }
+
   create(input: CheckoutSessionInput): Stripe.Checkout.Session {
     const uiMode = normaliseUiMode(input.uiMode);
     checkUrls(input, uiMode);
     checkCombinations(input);
     const customer =
       input.customer === undefined ? null : this.customers.get(input.customer, 'customer');
+    if (customer !== null) this.checkCustomerUpdate(input, customer);
     const now = this.core.nowFor(customer?.id ?? null);
     const items = this.resolveLineItems(input);
     this.checkTrial(input, now);
@@ -325,6 +375,8 @@ export class CheckoutSessionService {
       redirectOnCompletion: input.redirectOnCompletion ?? null,
       paymentMethodCollection: input.paymentMethodCollection ?? null,
       billingAddressCollection: input.billingAddressCollection ?? null,
+      automaticTax: input.automaticTax === true,
+      taxIdCollection: input.taxIdCollection === true,
       invoiceCreation: input.invoiceCreation ?? null,
     });
     const extras: CheckoutSessionExtras = {
@@ -337,6 +389,10 @@ export class CheckoutSessionService {
       trialEnd: input.trialEnd ?? null,
       trialPeriodDays: input.trialPeriodDays ?? null,
       missingPaymentMethod: input.missingPaymentMethod ?? null,
+      customerUpdate: {
+        address: input.customerUpdate?.address ?? 'never',
+        name: input.customerUpdate?.name ?? 'never',
+      },
     };
     this.core.state.checkoutSessions.put(session);
     if (input.mode === 'setup') extras.setupIntentData = input.setupIntentData ?? {};
@@ -388,17 +444,46 @@ export class CheckoutSessionService {
       })),
     );
     const trial = this.hasTrial(session, extras);
+    const rate = this.automaticRate(session, extras);
+    const lineTax = extras.lineItems.map((item, index) =>
+      trial || rate === null
+        ? 0
+        : taxesOn(item.amount_subtotal - shares[index], [rate]).reduce(
+            (sum, tax) => sum + tax.amount,
+            0,
+          ),
+    );
+    const tax = lineTax.reduce((sum, amount) => sum + amount, 0);
     session.amount_subtotal = trial ? 0 : subtotal;
-    session.amount_total = trial ? 0 : subtotal - discount;
+    session.amount_total = trial ? 0 : subtotal - discount + tax;
     session.total_details = {
       amount_discount: trial ? 0 : discount,
       amount_shipping: 0,
-      amount_tax: 0,
+      amount_tax: tax,
     };
     extras.lineItems.forEach((item, index) => {
       item.amount_discount = trial ? 0 : shares[index];
-      item.amount_total = item.amount_subtotal - item.amount_discount;
+      item.amount_tax = lineTax[index];
+      item.amount_total = item.amount_subtotal - item.amount_discount + item.amount_tax;
     });
+  }
+
+  /**
+   * Stripe Tax's rate for the session: from the address the buyer entered, else the customer's;
+   * without a usable one the status says Checkout must collect it.
+   */
+  private automaticRate(
+    session: Stripe.Checkout.Session,
+    extras: CheckoutSessionExtras,
+  ): Stripe.TaxRate | null {
+    if (!session.automatic_tax.enabled) return null;
+    const customerId = this.customerId(session);
+    const address =
+      extras.taxAddress ??
+      (customerId === null ? null : (this.core.state.customers.get(customerId)?.address ?? null));
+    const outcome = this.automaticTax.outcomeFor(address);
+    session.automatic_tax.status = outcome.status;
+    return outcome.rate;
   }
 
   /** Whether the buyer must give a card: always, unless `if_required` and nothing is due. */

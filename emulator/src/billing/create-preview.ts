@@ -250,6 +250,7 @@ export class CreatePreview {
         input.discount === undefined ? (applied?.coupon ?? null) : this.couponOf(input.discount),
       collectionMethod: subscription.collection_method,
       taxRates: this.billing.taxRatesOf(subscription),
+      automaticTax: subscription.automatic_tax.enabled,
     };
     return this.previews.build(draft, at);
   }

@@ -8,14 +8,17 @@ import type { PaymentMethodService } from './payment-methods';
 /** A postal address as the API takes it; absent parts are stored as null. */
 export type AddressInput = Partial<Record<keyof Stripe.Address, string>>;
 
+/** An address from its parts; an empty part (`address[line2]=`) is no part. */
 export function toAddress(input: AddressInput): Stripe.Address {
+  const part = (value: string | undefined): string | null =>
+    value === undefined || value === '' ? null : value;
   return {
-    city: input.city ?? null,
-    country: input.country ?? null,
-    line1: input.line1 ?? null,
-    line2: input.line2 ?? null,
-    postal_code: input.postal_code ?? null,
-    state: input.state ?? null,
+    city: part(input.city),
+    country: part(input.country),
+    line1: part(input.line1),
+    line2: part(input.line2),
+    postal_code: part(input.postal_code),
+    state: part(input.state),
   };
 }
 
@@ -160,6 +163,8 @@ export class CustomerService {
       }
     }
     this.core.state.customers.delete(id);
+    for (const taxId of [...this.core.state.taxIds.values()])
+      if (taxId.customer === id) this.core.state.taxIds.delete(taxId.id);
     this.core.state.deletedCustomers.add(id);
     this.core.events.emit('customer.deleted', customer, now);
     return { id, object: 'customer', deleted: true };

@@ -159,7 +159,10 @@ export class DiscountService {
       })),
     );
     const lineTaxes = draft.lines.map((line, index) =>
-      taxesOn(line.amount - shares[index], draft.taxRates ?? []),
+      taxesOn(line.amount - shares[index], [
+        ...(draft.taxRates ?? []),
+        ...(draft.automaticRate == null ? [] : [draft.automaticRate]),
+      ]),
     );
     const sum = (inclusive: boolean): number =>
       lineTaxes

@@ -50,6 +50,13 @@ export interface CheckoutSessionExtras {
   trialEnd: number | null;
   trialPeriodDays: number | null;
   missingPaymentMethod: Stripe.Subscription.TrialSettings.EndBehavior.MissingPaymentMethod | null;
+  /**
+   * Stripe Tax: the address the session's tax is computed from once the buyer entered one (before
+   * that, the customer's own address).
+   */
+  taxAddress?: Stripe.Address | null;
+  /** `customer_update`: whether the address and name entered are saved onto the customer. */
+  customerUpdate?: { address: 'auto' | 'never'; name: 'auto' | 'never' };
   /** Setup mode: what the SetupIntent is created with. */
   setupIntentData?: { description?: string; metadata?: Record<string, string> };
 }

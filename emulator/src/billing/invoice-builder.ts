@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { newId } from '../store/ids';
+import { isAutomaticRate } from './automatic-tax';
 import type { LineTax } from './tax-rates';
 import { wireDecimal } from './wire-decimal';
 
@@ -33,6 +34,10 @@ export interface InvoiceDraft {
   metadata?: Record<string, string>;
   /** Tax rates applied to every line (the subscription's default_tax_rates). */
   taxRates?: Stripe.TaxRate[];
+  /** Stripe Tax (emulated): the invoice is taxed by the customer's location. */
+  automaticTax?: boolean;
+  /** Filled in by the invoice service: the rate Stripe Tax chose, or null without a location. */
+  automaticRate?: Stripe.TaxRate | null;
   collectionMethod?: Stripe.Invoice.CollectionMethod;
   /** Whether Stripe drives the invoice on by itself (finalizing, collecting); default true. */
   autoAdvance?: boolean;
@@ -67,7 +72,8 @@ function toTax(tax: LineTax): Stripe.InvoiceLineItem.Tax {
     amount: tax.amount,
     tax_behavior: tax.rate.inclusive ? 'inclusive' : 'exclusive',
     tax_rate_details: { tax_rate: tax.rate.id },
-    taxability_reason: 'standard_rated',
+    taxability_reason:
+      isAutomaticRate(tax.rate) && tax.rate.percentage === 0 ? 'not_collecting' : 'standard_rated',
     taxable_amount: tax.taxableAmount,
     type: 'tax_rate_details',
   };
@@ -149,13 +155,16 @@ export function buildInvoice(
     attempt_count: 0,
     attempted: false,
     auto_advance: draft.autoAdvance ?? true,
-    automatic_tax: {
-      disabled_reason: null,
-      enabled: false,
-      liability: null,
-      provider: null,
-      status: null,
-    },
+    automatic_tax:
+      draft.automaticTax === true
+        ? {
+            disabled_reason: null,
+            enabled: true,
+            liability: { type: 'self' },
+            provider: 'stripe',
+            status: draft.automaticRate == null ? 'requires_location_inputs' : 'complete',
+          }
+        : { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
     automatically_finalizes_at: null,
     billing_reason: draft.billingReason,
     collection_method: draft.collectionMethod ?? 'charge_automatically',

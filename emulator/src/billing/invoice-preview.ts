@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { randomToken } from '../store/ids';
 import { addBillingPeriods } from './billing-periods';
+import type { AutomaticTaxService } from './automatic-tax';
 import type { DiscountService } from './discounts';
 import type { EmulatorCore } from './emulator-core';
 import { buildInvoice, type InvoiceDraft, type InvoiceLineSpec } from './invoice-builder';
@@ -13,12 +14,18 @@ export class InvoicePreviews {
     private readonly core: EmulatorCore,
     private readonly discounts: DiscountService,
     private readonly billing: SubscriptionBilling,
+    private readonly automaticTax: AutomaticTaxService,
   ) {}
 
   /** An invoice object that is not stored: id `upcoming_in_…`, draft, totals and discount applied. */
   build(draft: InvoiceDraft, at: number): Stripe.Invoice {
     const customer = this.core.state.customers.get(draft.customer) as Stripe.Customer;
-    const invoice = buildInvoice(draft, customer, this.discounts.invoiceTotals(draft), at);
+    // Stripe Tax previews the tax from the customer's address as it is now.
+    const taxed: InvoiceDraft =
+      draft.automaticTax === true
+        ? { ...draft, automaticRate: this.automaticTax.outcomeFor(customer.address).rate }
+        : draft;
+    const invoice = buildInvoice(taxed, customer, this.discounts.invoiceTotals(taxed), at);
     const id = `upcoming_in_${randomToken(24)}`;
     invoice.id = id;
     invoice.lines = {
@@ -67,6 +74,7 @@ export class InvoicePreviews {
         coupon: applied?.coupon ?? null,
         collectionMethod: subscription.collection_method,
         taxRates: this.billing.taxRatesOf(subscription),
+        automaticTax: subscription.automatic_tax.enabled,
       },
       start,
     );

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { changedAttributes } from '../events/event-log';
 import { invalidRequest, resourceMissing } from '../http/stripe-error';
 import { SECONDS_PER_DAY } from './billing-periods';
+import type { AutomaticTaxService } from './automatic-tax';
 import type { BillingSettingsStore } from './billing-settings';
 import type { CustomerService } from './customers';
 import type { DiscountService } from './discounts';
@@ -35,7 +36,18 @@ export class InvoiceService {
     private readonly discounts: DiscountService,
     readonly collection: InvoiceCollection,
     private readonly settings: BillingSettingsStore,
+    private readonly automaticTax: AutomaticTaxService,
   ) {}
+
+  /** The customer fields an invoice copies, with its tax ids as `customer_tax_ids`. */
+  private snapshotOf(customer: Stripe.Customer): Partial<Stripe.Invoice> {
+    return {
+      ...customerSnapshot(customer),
+      customer_tax_ids: [...this.core.state.taxIds.values()]
+        .filter((taxId) => taxId.customer === customer.id)
+        .map((taxId) => ({ type: taxId.type, value: taxId.value })),
+    };
+  }
 
   get(id: string, param = 'id'): Stripe.Invoice {
     const invoice = this.core.state.invoices.get(id);
@@ -43,7 +55,7 @@ export class InvoiceService {
     // A draft shows the customer's details as they are now; finalizing freezes them.
     const customer = this.core.state.customers.get(this.customerOf(invoice));
     if (invoice.status === 'draft' && customer !== undefined)
-      Object.assign(invoice, customerSnapshot(customer));
+      Object.assign(invoice, this.snapshotOf(customer));
     return invoice;
   }
 
@@ -62,7 +74,13 @@ export class InvoiceService {
   createDraft(draft: InvoiceDraft, announce = true): Stripe.Invoice {
     const customer = this.customers.get(draft.customer, 'customer');
     const now = this.core.nowFor(customer.id);
-    const invoice = buildInvoice(draft, customer, this.discounts.invoiceTotals(draft), now);
+    // Stripe Tax decides the rate from the customer's address as it is when the invoice is made.
+    const taxed: InvoiceDraft =
+      draft.automaticTax === true
+        ? { ...draft, automaticRate: this.automaticTax.outcomeFor(customer.address).rate }
+        : draft;
+    const invoice = buildInvoice(taxed, customer, this.discounts.invoiceTotals(taxed), now);
+    Object.assign(invoice, this.snapshotOf(customer));
     this.core.state.invoices.put(invoice);
     for (const line of draft.lines) {
       if (line.invoiceItem === null) continue;
@@ -101,7 +119,7 @@ export class InvoiceService {
     const before = structuredClone(invoice);
     invoice.number = `${customer.invoice_prefix}-${String(customer.next_invoice_sequence ?? 1).padStart(4, '0')}`;
     customer.next_invoice_sequence = (customer.next_invoice_sequence ?? 1) + 1;
-    Object.assign(invoice, customerSnapshot(customer));
+    Object.assign(invoice, this.snapshotOf(customer));
     invoice.status = 'open';
     invoice.effective_at = now;
     invoice.automatically_finalizes_at = null;

@@ -1,3 +1,4 @@
+import { AutomaticTaxService } from './automatic-tax';
 import { BillingSettingsStore } from './billing-settings';
 import { ChargeService } from './charges';
 import { CheckoutCompletion } from './checkout-completion';
@@ -28,6 +29,7 @@ import { SubscriptionLifecycle } from './subscription-lifecycle';
 import { SubscriptionStatus } from './subscription-status';
 import { SubscriptionUpdates } from './subscription-updates';
 import { SubscriptionService } from './subscriptions';
+import { TaxIdService } from './tax-ids';
 import { TaxRateService } from './tax-rates';
 import { TestClockService } from './test-clocks';
 
@@ -59,6 +61,9 @@ export class StripeDomain {
   readonly paymentIntents: PaymentIntentService;
   readonly refunds: RefundService;
   readonly taxRates: TaxRateService;
+  /** Stripe Tax, emulated with a fixed rate table (automatic-tax.ts). */
+  readonly automaticTax: AutomaticTaxService;
+  readonly taxIds: TaxIdService;
   readonly invoices: InvoiceService;
   readonly invoicePreviews: InvoicePreviews;
   /** `invoices.create_preview`. */
@@ -95,6 +100,8 @@ export class StripeDomain {
     this.refunds = new RefundService(core, this.charges, this.paymentIntents);
     this.paymentIntents.refunds = this.refunds;
     this.taxRates = new TaxRateService(core);
+    this.automaticTax = new AutomaticTaxService(core);
+    this.taxIds = new TaxIdService(core, this.customers);
     const collection = new InvoiceCollection(core, this.customers, this.paymentIntents);
     this.invoices = new InvoiceService(
       core,
@@ -102,12 +109,13 @@ export class StripeDomain {
       this.discounts,
       collection,
       this.settings,
+      this.automaticTax,
     );
 
     const status = new SubscriptionStatus(core);
     const items = new SubscriptionItems(core, this.prices, this.products);
     const billing = new SubscriptionBilling(core, this.invoices, this.discounts, items, status);
-    this.invoicePreviews = new InvoicePreviews(core, this.discounts, billing);
+    this.invoicePreviews = new InvoicePreviews(core, this.discounts, billing, this.automaticTax);
     this.createPreview = new CreatePreview(
       core,
       this.customers,
@@ -175,6 +183,7 @@ export class StripeDomain {
       this.prices,
       this.customers,
       this.discounts,
+      this.automaticTax,
     );
     this.checkout = new CheckoutCompletion(
       core,
@@ -185,6 +194,7 @@ export class StripeDomain {
       this.discounts,
       this.subscriptions,
       new CheckoutInvoices(core, this.invoices),
+      this.taxIds,
     );
     this.portal = new PortalService(core, this.customers, this.subscriptions);
     this.lifecycle = new LifecycleScheduler(

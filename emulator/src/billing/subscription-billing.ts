@@ -144,6 +144,7 @@ export class SubscriptionBilling {
         coupon: applied?.coupon ?? null,
         collectionMethod: subscription.collection_method,
         taxRates: this.taxRatesOf(subscription),
+        automaticTax: subscription.automatic_tax.enabled,
         // An unpaid subscription's invoices stay drafts until someone acts on them, as do those
         // of a subscription whose collection is paused with keep_as_draft.
         autoAdvance:

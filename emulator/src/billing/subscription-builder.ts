@@ -16,6 +16,8 @@ export interface SubscriptionFields {
   collectionMethod: Stripe.Subscription.CollectionMethod;
   daysUntilDue: number | null;
   defaultTaxRates: Stripe.TaxRate[];
+  /** Stripe Tax computes each invoice's tax from the customer's location. */
+  automaticTax?: boolean;
 }
 
 /** A new subscription object in this API version's shape (nothing is stored or announced here). */
@@ -26,7 +28,11 @@ export function buildSubscription(fields: SubscriptionFields): Stripe.Subscripti
     object: 'subscription',
     application: null,
     application_fee_percent: null,
-    automatic_tax: { disabled_reason: null, enabled: false, liability: null },
+    automatic_tax: {
+      disabled_reason: null,
+      enabled: fields.automaticTax === true,
+      liability: fields.automaticTax === true ? { type: 'self' } : null,
+    },
     billing_cycle_anchor: periodEnd === trialEnd ? trialEnd : now,
     billing_cycle_anchor_config: null,
     billing_mode: { type: 'classic', flexible: null, updated_at: now },

@@ -19,10 +19,32 @@ import type { SubscriptionItemInput, SubscriptionItems } from './subscription-it
 import type { SubscriptionLifecycle } from './subscription-lifecycle';
 import type { SubscriptionStatus } from './subscription-status';
 import type { TaxRateService } from './tax-rates';
+import { isTaxLocation } from './automatic-tax';
+
+/**
+ * Stripe refuses automatic tax for a customer whose location it cannot recognise, and tax rates
+ * together with automatic tax.
+ */
+export function checkAutomaticTax(customer: Stripe.Customer, hasTaxRates: boolean): void {
+  if (hasTaxRates)
+    throw invalidRequest(
+      'You cannot use `default_tax_rates` together with `automatic_tax[enabled]=true`.',
+      'parameter_invalid',
+      'default_tax_rates',
+    );
+  if (!isTaxLocation(customer.address))
+    throw invalidRequest(
+      "The customer's location isn't recognized, so automatic tax can't be calculated. Set an address on the customer with at least a country (and a postal code in the US and Canada).",
+      'customer_tax_location_invalid',
+      'customer',
+    );
+}
 
 export interface SubscriptionCreateInput {
   /** Tax rates (`txr_…`) applied to every invoice of the subscription. */
   defaultTaxRates?: string[];
+  /** `automatic_tax[enabled]`: Stripe Tax (emulated) taxes every invoice by the customer's location. */
+  automaticTax?: boolean;
   /** A future start of the billing cycle; the time until then is a stub period. */
   billingCycleAnchor?: number;
   billingCycleAnchorConfig?: AnchorConfig;
@@ -76,6 +98,7 @@ export class SubscriptionCreation {
     const now = this.core.nowFor(customer.id);
     const prices = this.items.resolvePrices(input.items);
     const taxRates = this.taxRates.resolve(input.defaultTaxRates ?? [], 'default_tax_rates');
+    if (input.automaticTax === true) checkAutomaticTax(customer, taxRates.length > 0);
     const defaultPaymentMethod = input.defaultPaymentMethod ?? null;
     if (defaultPaymentMethod !== null)
       this.paymentMethods.checkOwnedBy(defaultPaymentMethod, customer.id, 'default_payment_method');
@@ -114,6 +137,7 @@ export class SubscriptionCreation {
       missingPaymentMethod: input.missingPaymentMethod ?? 'create_invoice',
       ...collection,
       defaultTaxRates: taxRates,
+      automaticTax: input.automaticTax,
     });
     if (input.discount) {
       subscription.discounts = [

@@ -15,10 +15,13 @@ import type {
 import type { SubscriptionLifecycle } from './subscription-lifecycle';
 import { customerOf, type SubscriptionStatus } from './subscription-status';
 import type { TaxRateService } from './tax-rates';
+import { checkAutomaticTax } from './subscription-creation';
 
 export interface SubscriptionUpdateInput {
   /** Tax rates for the subscription's next invoices; an empty list removes them. */
   defaultTaxRates?: string[];
+  /** `automatic_tax[enabled]`: turns Stripe Tax (emulated) on or off for later invoices. */
+  automaticTax?: boolean;
   /** `now` starts a new billing cycle at once (invoiced now); `unchanged` keeps it. */
   billingCycleAnchor?: 'now' | 'unchanged';
   /** Prorations are computed as if the change happened at this moment of the current period. */
@@ -95,6 +98,12 @@ export class SubscriptionUpdates {
     if (input.items !== undefined) this.items.checkChanges(subscription, input.items);
     if (input.defaultTaxRates !== undefined)
       this.taxRates.resolve(input.defaultTaxRates, 'default_tax_rates');
+    if (input.automaticTax ?? subscription.automatic_tax.enabled) {
+      const customer = this.core.state.customers.get(customerOf(subscription));
+      const rates = input.defaultTaxRates ?? subscription.default_tax_rates ?? [];
+      if (customer !== undefined && (input.automaticTax === true || rates.length > 0))
+        checkAutomaticTax(customer, rates.length > 0);
+    }
     if (input.billingCycleAnchor === 'now' && subscription.status === 'trialing')
       throw parameterInvalid(
         'billing_cycle_anchor',
@@ -152,6 +161,12 @@ export class SubscriptionUpdates {
       subscription.default_tax_rates = structuredClone(
         this.taxRates.resolve(input.defaultTaxRates, 'default_tax_rates'),
       );
+    if (input.automaticTax !== undefined)
+      subscription.automatic_tax = {
+        disabled_reason: null,
+        enabled: input.automaticTax,
+        liability: input.automaticTax ? { type: 'self' } : null,
+      };
     if (input.collectionMethod !== undefined || input.daysUntilDue !== undefined) {
       const collection = collectionTerms(
         input.collectionMethod ?? subscription.collection_method,

@@ -1,5 +1,7 @@
 import type Stripe from 'stripe';
+import { isTaxLocation } from '../billing/automatic-tax';
 import { parseAddress } from '../billing/checkout-completion';
+import { TAX_ID_TYPES } from '../billing/tax-ids';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { PageRequest, PageResponse } from '../http/emulator-server';
 import { StripeApiError } from '../http/stripe-error';
@@ -56,6 +58,9 @@ export class CheckoutPage {
       email: formField(request.form, 'email'),
       promotion_code: formField(request.form, 'promotion_code'),
       name: formField(request.form, 'name'),
+      business_name: formField(request.form, 'business_name'),
+      tax_id_type: formField(request.form, 'tax_id_type'),
+      tax_id_value: formField(request.form, 'tax_id_value'),
     };
     for (const key of ADDRESS_FIELDS.map(([field]) => field))
       values[`address_${key}`] = formField(request.form, `address_${key}`);
@@ -70,6 +75,11 @@ export class CheckoutPage {
           promotionCode: values.promotion_code || undefined,
           email: values.email || undefined,
           name: values.name || undefined,
+          businessName: values.business_name || undefined,
+          taxId:
+            values.tax_id_value === ''
+              ? undefined
+              : { type: values.tax_id_type || 'eu_vat', value: values.tax_id_value },
           expMonth: expiry.month,
           expYear: expiry.year,
         }),
@@ -129,19 +139,45 @@ export class CheckoutPage {
 <div class="row"><div><label for="card_expiry">Expiry (MM / YY)</label><input id="card_expiry" name="card_expiry" autocomplete="cc-exp" placeholder="12 / 34" required></div>
 <div><label for="card_cvc">CVC</label><input id="card_cvc" name="card_cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="123" required></div></div>`
       : '<p class="notice" id="no-card">No card is needed today.</p>';
+    // Stripe Tax needs the buyer's location: Checkout asks for it unless the customer has one.
+    const customerId =
+      typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
+    const savedAddress =
+      customerId === null
+        ? null
+        : (this.domain.core.state.customers.get(customerId)?.address ?? null);
+    const required = session.billing_address_collection === 'required';
+    const forTax = session.automatic_tax.enabled && !isTaxLocation(savedAddress);
     const addressFields =
-      session.billing_address_collection === 'required'
+      required || forTax
         ? `<fieldset><legend>Billing address</legend>${ADDRESS_FIELDS.map(
             ([key, label, autocomplete]) =>
-              `<label for="address_${key}">${label}</label><input id="address_${key}" name="address_${key}" autocomplete="${autocomplete}" value="${escapeHtml(values[`address_${key}`])}"${key === 'state' ? '' : ' required'}>`,
+              `<label for="address_${key}">${label}</label><input id="address_${key}" name="address_${key}" autocomplete="${autocomplete}" value="${escapeHtml(values[`address_${key}`])}"${(required && key !== 'state') || key === 'country' ? ' required' : ''}>`,
           ).join('')}</fieldset>`
         : '';
+    const taxIdFields =
+      session.tax_id_collection?.enabled === true
+        ? `<fieldset><legend>Buying as a business (optional)</legend>
+<label for="business_name">Business name</label><input id="business_name" name="business_name" autocomplete="organization" value="${escapeHtml(values.business_name)}">
+<label for="tax_id_type">Tax ID type</label><select id="tax_id_type" name="tax_id_type">${TAX_ID_TYPES.map(
+            (type) =>
+              `<option value="${type}"${values.tax_id_type === type ? ' selected' : ''}>${type}</option>`,
+          ).join('')}</select>
+<label for="tax_id_value">Tax ID</label><input id="tax_id_value" name="tax_id_value" autocomplete="off" value="${escapeHtml(values.tax_id_value)}"></fieldset>`
+        : '';
+    const tax = session.total_details?.amount_tax ?? 0;
+    const taxNote = session.automatic_tax.enabled
+      ? session.automatic_tax.status === 'complete'
+        ? `<p id="tax">Tax: ${escapeHtml(formatMoney(tax, session.currency))}</p>`
+        : '<p class="muted" id="tax">Tax is calculated from your billing address.</p>'
+      : '';
     const discount = session.total_details?.amount_discount ?? 0;
     return layout(
       'Checkout',
       `<h1>Checkout</h1>
 <ul>${items}</ul>
 ${trialNote}
+${taxNote}
 ${discount > 0 ? `<p>Discount: −${escapeHtml(formatMoney(discount, session.currency))}</p>` : ''}
 ${session.mode === 'setup' ? '<p class="notice" id="setup-note">Save a card for future payments: nothing is charged today.</p>' : `<p>Total due today: <span class="price" id="total">${escapeHtml(formatMoney(session.amount_total, session.currency))}</span></p>`}
 ${error !== null ? `<div role="alert" id="error">${escapeHtml(error)}</div>` : ''}
@@ -150,6 +186,7 @@ ${emailField}
 <label for="name">Name on card</label><input id="name" name="name" autocomplete="cc-name" value="${escapeHtml(values.name)}">
 ${cardFields}
 ${addressFields}
+${taxIdFields}
 ${promoField}
 <button type="submit" id="pay">${session.mode === 'subscription' ? 'Subscribe' : session.mode === 'setup' ? 'Save card' : 'Pay'}</button>
 </form>

@@ -1,3 +1,6 @@
+import { isTaxLocation } from '../billing/automatic-tax';
+import { parseAddress } from '../billing/checkout-completion';
+import { TAX_ID_TYPES } from '../billing/tax-ids';
 import type Stripe from 'stripe';
 import type { StripeDomain } from '../billing/stripe-domain';
 import type { PageRequest, PageResponse } from '../http/emulator-server';
@@ -58,6 +61,22 @@ export class EmbeddedCheckoutPage {
           promotionCode: formField(request.form, 'promotion_code') || undefined,
           email: formField(request.form, 'email') || undefined,
           name: formField(request.form, 'name') || undefined,
+          address: parseAddress(
+            Object.fromEntries(
+              ['line1', 'city', 'postal_code', 'state', 'country'].map((key) => [
+                key,
+                formField(request.form, `address_${key}`),
+              ]),
+            ),
+          ),
+          businessName: formField(request.form, 'business_name') || undefined,
+          taxId:
+            formField(request.form, 'tax_id_value') === ''
+              ? undefined
+              : {
+                  type: formField(request.form, 'tax_id_type') || 'eu_vat',
+                  value: formField(request.form, 'tax_id_value'),
+                },
           ...expiryOf(formField(request.form, 'card_expiry')),
         }),
       );
@@ -105,6 +124,33 @@ export class EmbeddedCheckoutPage {
     const promotion = session.allow_promotion_codes
       ? '<label for="promotion_code">Promotion code</label><input id="promotion_code" name="promotion_code" autocomplete="off">'
       : '';
+    // As on the hosted page: the address when it is required or Stripe Tax needs it, tax ids.
+    const customerId =
+      typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
+    const saved =
+      customerId === null
+        ? null
+        : (this.domain.core.state.customers.get(customerId)?.address ?? null);
+    const required = session.billing_address_collection === 'required';
+    const address =
+      required || (session.automatic_tax.enabled && !isTaxLocation(saved))
+        ? `<fieldset><legend>Billing address</legend>${[
+            ['line1', 'Address'],
+            ['city', 'City'],
+            ['postal_code', 'Postal code'],
+            ['state', 'State or region'],
+            ['country', 'Country (two letters)'],
+          ]
+            .map(
+              ([key, label]) =>
+                `<label for="address_${key}">${label}</label><input id="address_${key}" name="address_${key}">`,
+            )
+            .join('')}</fieldset>`
+        : '';
+    const taxId =
+      session.tax_id_collection?.enabled === true
+        ? `<fieldset><legend>Buying as a business (optional)</legend><label for="business_name">Business name</label><input id="business_name" name="business_name"><label for="tax_id_type">Tax ID type</label><select id="tax_id_type" name="tax_id_type">${TAX_ID_TYPES.map((type) => `<option value="${type}">${type}</option>`).join('')}</select><label for="tax_id_value">Tax ID</label><input id="tax_id_value" name="tax_id_value"></fieldset>`
+        : '';
     return layout(
       'Checkout',
       `<h1>${session.mode === 'setup' ? 'Save a card' : `Pay ${escapeHtml(formatMoney(session.amount_total, session.currency))}`}</h1>
@@ -115,6 +161,8 @@ ${trial}
 <form id="pay-form" novalidate>
 ${email}
 ${cardFields}
+${address}
+${taxId}
 ${promotion}
 <button type="submit" id="pay">${session.mode === 'subscription' ? 'Subscribe' : 'Pay'}</button>
 </form>

@@ -97,6 +97,10 @@ export class EmulatorState {
   readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();
   readonly testClocks = new Collection<Stripe.TestHelpers.TestClock>();
   readonly taxRates = new Collection<Stripe.TaxRate>();
+  /** Stripe Tax's jurisdiction (`DE`, `US-CA`) → the tax rate its line taxes name. */
+  readonly automaticTaxRates = new Map<string, string>();
+  /** Customers' tax ids (`txi_…`). */
+  readonly taxIds = new Collection<Stripe.TaxId>();
   /** Billing settings changed through the control API (Stripe keeps them in its Dashboard). */
   readonly billingSettings = new Map<string, BillingSettings>();
   /** Invoices waiting for a moment: a draft to finalize, or a due date to pass. */

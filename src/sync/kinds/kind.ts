@@ -8,6 +8,7 @@ export type KindName =
   | 'product'
   | 'price'
   | 'customer'
+  | 'tax_id'
   | 'subscription'
   | 'invoice'
   | 'checkout_session'

@@ -8,6 +8,7 @@ import type { KindName, StripeKind } from './kind';
 import { priceKind } from './price.kind';
 import { productKind } from './product.kind';
 import { subscriptionKind } from './subscription.kind';
+import { taxIdKind } from './tax-id.kind';
 
 /**
  * Every Stripe object kind the service mirrors, in the order a resync walks them (the catalog
@@ -17,6 +18,7 @@ export const KINDS: readonly StripeKind<{ id: string }, unknown>[] = [
   productKind,
   priceKind,
   customerKind,
+  taxIdKind,
   subscriptionKind,
   invoiceKind,
   checkoutSessionKind,

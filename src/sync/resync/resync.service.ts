@@ -53,6 +53,7 @@ const SCANNED_BY_KIND: Record<KindName, keyof Scanned> = {
   product: 'products',
   price: 'prices',
   customer: 'customers',
+  tax_id: 'customers',
   subscription: 'subscriptions',
   invoice: 'invoices',
   checkout_session: 'checkoutSessions',

@@ -4,8 +4,13 @@ import {
   checkoutSessionKind,
   toCheckoutSessionRow,
 } from '../../../src/sync/kinds/checkout-session.kind';
-import { customerKind, toCustomerRow } from '../../../src/sync/kinds/customer.kind';
+import {
+  customerKind,
+  toBillingAddressRow,
+  toCustomerRow,
+} from '../../../src/sync/kinds/customer.kind';
 import { paymentMethodKind, toPaymentMethodRow } from '../../../src/sync/kinds/payment-method.kind';
+import { taxIdKind, toTaxIdRow } from '../../../src/sync/kinds/tax-id.kind';
 import { invoiceKind } from '../../../src/sync/kinds/invoice.kind';
 import {
   HANDLED_EVENT_TYPES,
@@ -63,6 +68,10 @@ describe('the registry', () => {
         'payment_method.attached',
         'payment_method.updated',
         'payment_method.detached',
+        // Beyond DESIGN §6: the billing profile's tax ids.
+        'customer.tax_id.created',
+        'customer.tax_id.updated',
+        'customer.tax_id.deleted',
       ].sort(),
     );
     expect(kindOfEvent('invoice.created')).toBeUndefined();
@@ -250,6 +259,8 @@ describe('the customer kind', () => {
       id: customer.id,
       email: 'a@b.c',
       defaultPaymentMethodId: null,
+      name: null,
+      address: null,
       deleted: false,
     });
     const deleted = customerKind.map({ id: customer.id, object: 'customer', deleted: true });
@@ -269,6 +280,71 @@ describe('the customer kind', () => {
     expect(toCustomerRow(withCard).defaultPaymentMethodId).toBe('pm_card');
     const withSource = stripeFixture<Stripe.Customer>('customer', { default_source: 'card_1' });
     expect(toCustomerRow(withSource).defaultPaymentMethodId).toBe('card_1');
+  });
+
+  it('maps the name and address of the billing profile; empty parts are null', () => {
+    const customer = stripeFixture<Stripe.Customer>('customer', {
+      name: 'Beispiel GmbH',
+      address: {
+        line1: 'Unter den Linden 1',
+        line2: '',
+        city: 'Berlin',
+        state: null,
+        postal_code: '10117',
+        country: 'DE',
+      },
+    });
+    expect(toCustomerRow(customer)).toMatchObject({
+      name: 'Beispiel GmbH',
+      address: {
+        line1: 'Unter den Linden 1',
+        line2: null,
+        city: 'Berlin',
+        state: null,
+        postalCode: '10117',
+        country: 'DE',
+      },
+    });
+    // Stripe's fixture has an address object whose parts are all null: no address.
+    expect(toBillingAddressRow(stripeFixture<Stripe.Customer>('customer').address)).toBeNull();
+    expect(toCustomerRow(stripeFixture<Stripe.Customer>('customer', { name: '' })).name).toBeNull();
+    const renamed = customerKind.map({ ...customer, name: 'Other' });
+    expect(renamed.hash).not.toBe(customerKind.map(customer).hash);
+  });
+});
+
+describe('the tax id kind', () => {
+  it("maps Stripe's tax id to a row owned through its customer, locked on the customer", () => {
+    const taxId = stripeFixture<Stripe.TaxId>('tax_id');
+    expect(toTaxIdRow(taxId)).toEqual({
+      stripeId: 'txi_1Pgc6sB7WZ01zgkWXkvC78jZ',
+      stripeCustomerId: 'cus_QXg1o8vcGmoR32',
+      type: 'eu_vat',
+      value: 'DE123456789',
+      country: 'DE',
+      verificationStatus: 'pending',
+      createdAt: new Date(1234567890 * 1000),
+    });
+    expect(taxIdKind.lockKeyOf(taxId)).toBe('customer:cus_QXg1o8vcGmoR32');
+    expect(taxIdKind.isComplete(taxId)).toBe(true);
+    const mapped = taxIdKind.map(taxId);
+    expect(mapped.ownership).toEqual({ customerId: 'cus_QXg1o8vcGmoR32', claims: [] });
+    expect(mapped.requiresAccount).toBe('tax id of no account');
+    // Verification only moves forward: pending before verified.
+    const verified = taxIdKind.map({
+      ...taxId,
+      verification: { status: 'verified', verified_address: null, verified_name: null },
+    });
+    expect(verified.progress[0]).toBeGreaterThan(mapped.progress[0]);
+  });
+
+  it('treats the deletion stub as deleted, and finds the kind by object type', () => {
+    const stub = stripeFixture<Stripe.DeletedTaxId>('deleted_tax_id');
+    expect(taxIdKind.isDeleted(stub)).toBe(true);
+    expect(toTaxIdRow(stub)).toBeNull();
+    expect(kindOfObject(stub)?.name).toBe('tax_id');
+    expect(taxIdKind.eventTypes).toContain('customer.tax_id.deleted');
+    expect(taxIdKind.deletionEvents).toEqual(['customer.tax_id.deleted']);
   });
 });
 

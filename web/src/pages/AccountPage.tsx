@@ -14,6 +14,7 @@ import { useBillingBlockedReason } from '../permissions';
 import { Link } from '../router';
 import { useSession } from '../session';
 import { useResource } from '../use-resource';
+import { BillingProfileSection } from './BillingProfileSection';
 
 const LIVE = new Set(['trialing', 'active', 'past_due', 'unpaid', 'paused', 'incomplete']);
 const PAYMENT_STATUSES = [
@@ -47,6 +48,7 @@ export function AccountPage({ fromPortal = false }: { fromPortal?: boolean }) {
       ) : null}
       <PlanSection fromPortal={fromPortal} onChanged={refresh} />
       <CardsSection key={`cards-${version}`} />
+      <BillingProfileSection key={`profile-${version}`} />
       <EntitlementsSection key={`features-${version}`} />
       <HistorySection key={`history-${version}`} />
       <PurchasesSection key={`purchases-${version}`} />

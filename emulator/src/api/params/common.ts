@@ -1,10 +1,8 @@
-import type { RequestParams } from '../../http/request-params';
-import { parameterInvalid } from '../../http/stripe-error';
 import { p, type ParamShape } from './param-spec';
 
 /** Parameter shapes several resources share. */
 
-/** Stripe's postal address (`address[line1]`, `address[country]`, …). */
+/** Stripe's postal address (`address[line1]`, `address[country]`, …), replaced as a whole. */
 export const ADDRESS = p.object({
   city: p.string(),
   country: p.string(),
@@ -20,19 +18,8 @@ export const SHIPPING = p.object({
   phone: p.string(),
 });
 
-/**
- * `automatic_tax[enabled]`: Stripe Tax is not emulated, so only `false` (the default, which the
- * emulator honours) is accepted; see `refuseAutomaticTax`.
- */
+/** `automatic_tax[enabled]`: Stripe Tax, emulated with a fixed rate table (billing/automatic-tax.ts). */
 export const AUTOMATIC_TAX = p.object({ enabled: p.boolean().required() });
-
-export function refuseAutomaticTax(params: RequestParams): void {
-  if (params.object('automatic_tax')?.boolean('enabled') === true)
-    throw parameterInvalid(
-      'automatic_tax[enabled]',
-      'automatic_tax[enabled]=true (Stripe Tax) is not implemented by the Stripe emulator; use tax rates (default_tax_rates).',
-    );
-}
 
 export const CREATED_FILTER: ParamShape = { created: p.range() };
 
