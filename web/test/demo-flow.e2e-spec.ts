@@ -287,8 +287,10 @@ if (!browserAvailable) {
     await page.getByLabel('CVC', { exact: true }).fill('123');
     await page.getByRole('button', { name: 'Save card' }).click();
     await page.waitForURL((url) => url.origin === origin && url.pathname === '/billing');
-    // The card arrives with Stripe's webhook: reload until it is there.
+    // The card arrives with Stripe's webhook (a delivery that failed is retried at once): reload
+    // until it is there.
     await eventually(async () => {
+      await flushWebhooks(t.service);
       await page.reload();
       expect(await cards.getByText('mastercard ending 4444').count()).toBe(1);
     });
