@@ -292,6 +292,8 @@ if (!browserAvailable) {
     await eventually(async () => {
       await flushWebhooks(t.service);
       await page.reload();
+      // The list is loaded once the first card shows; only then is a missing one missing.
+      await visible(cards.getByText('visa ending 4242'));
       expect(await cards.getByText('mastercard ending 4444').count()).toBe(1);
     });
     await look(page, 'account-cards');
