@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { SEATS_CEILING } from '../../catalog/price-options';
-import { SAFE_PATH } from '../../portal/dto/portal.dto';
+import { FrontendPath } from '../../common/frontend-path';
 
 export class CreateCheckoutSessionDto {
   @ApiPropertyOptional({
@@ -40,24 +40,10 @@ export class CreateCheckoutSessionDto {
   @IsIn(['hosted', 'embedded'])
   uiMode?: 'hosted' | 'embedded';
 
-  @ApiPropertyOptional({
-    example: '/billing/success',
-    description: 'Path on FRONTEND_URL after payment.',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  @Matches(SAFE_PATH, { message: 'successPath must be a path starting with a single "/"' })
+  @FrontendPath('successPath', '/billing/success', 'Path on FRONTEND_URL after payment.')
   successPath?: string;
 
-  @ApiPropertyOptional({
-    example: '/pricing',
-    description: 'Path on FRONTEND_URL when the buyer cancels.',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  @Matches(SAFE_PATH, { message: 'cancelPath must be a path starting with a single "/"' })
+  @FrontendPath('cancelPath', '/pricing', 'Path on FRONTEND_URL when the buyer cancels.')
   cancelPath?: string;
 }
 

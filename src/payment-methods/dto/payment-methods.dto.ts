@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { SAFE_PATH } from '../../portal/dto/portal.dto';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { FrontendPath } from '../../common/frontend-path';
 
 /** Stripe payment method ids: `pm_` and Stripe's id alphabet. */
 export const PAYMENT_METHOD_ID = /^pm_[A-Za-z0-9]{1,250}$/;
@@ -58,25 +58,18 @@ export class CreateSetupSessionDto {
   @IsIn(['hosted', 'embedded'])
   uiMode?: 'hosted' | 'embedded';
 
-  @ApiPropertyOptional({
-    example: '/billing',
-    description:
-      'Path on FRONTEND_URL once the card is saved (default PORTAL_RETURN_PATH); `?setup_session_id=…` is appended.',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  @Matches(SAFE_PATH, { message: 'successPath must be a path starting with a single "/"' })
+  @FrontendPath(
+    'successPath',
+    '/billing',
+    'Path on FRONTEND_URL once the card is saved (default PORTAL_RETURN_PATH); `?setup_session_id=…` is appended.',
+  )
   successPath?: string;
 
-  @ApiPropertyOptional({
-    example: '/billing',
-    description: 'Path on FRONTEND_URL when the buyer gives up (default PORTAL_RETURN_PATH).',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  @Matches(SAFE_PATH, { message: 'cancelPath must be a path starting with a single "/"' })
+  @FrontendPath(
+    'cancelPath',
+    '/billing',
+    'Path on FRONTEND_URL when the buyer gives up (default PORTAL_RETURN_PATH).',
+  )
   cancelPath?: string;
 }
 

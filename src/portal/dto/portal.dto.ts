@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { FrontendPath } from '../../common/frontend-path';
 
 export const PORTAL_FLOWS = [
   'payment_method_update',
@@ -8,21 +9,8 @@ export const PORTAL_FLOWS = [
 ] as const;
 export type PortalFlow = (typeof PORTAL_FLOWS)[number];
 
-/**
- * A path on FRONTEND_URL: one leading slash, so no redirect can leave the frontend's host; no
- * query or fragment, so the `session_id` the service appends stays a readable parameter.
- */
-export const SAFE_PATH = /^\/(?!\/)[^\s\\?#]*$/;
-
 export class CreatePortalSessionDto {
-  @ApiPropertyOptional({
-    example: '/account/billing',
-    description: 'Path on FRONTEND_URL to return to.',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  @Matches(SAFE_PATH, { message: 'returnPath must be a path starting with a single "/"' })
+  @FrontendPath('returnPath', '/account/billing', 'Path on FRONTEND_URL to return to.')
   returnPath?: string;
 
   @ApiPropertyOptional({ enum: PORTAL_FLOWS, description: 'Open the portal directly on one task.' })
