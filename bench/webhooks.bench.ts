@@ -55,6 +55,8 @@ const HARD_LIMIT_MS = 40 * 60_000;
 /** The key the service presents in sandbox mode, and the peer's (distinct last four). */
 const SERVICE_KEY = 'sk_test_sandbox';
 const PEER_KEY = 'sk_test_peer_0001';
+/** `GET /api/subscriptions/current` during the slow-Stripe run: a busy app's account pages. */
+const READS_PER_SECOND = 100;
 
 interface Options {
   customers: number;
@@ -156,6 +158,26 @@ interface Measure {
   verification: unknown;
   /** DB-only reads measured during the stream (the slow-Stripe run). */
   readsDuringStream?: HttpRun;
+  /**
+   * This service's own counters after the run (warm-up included): the engine's fetches by kind
+   * and reason, Stripe calls by purpose and outcome, 429s from Stripe.
+   */
+  engineCounters?: Record<string, number>;
+}
+
+/** The service's Prometheus counters that explain its Stripe traffic, summed by label set. */
+async function engineCounters(serviceUrl: string): Promise<Record<string, number>> {
+  const response = await fetch(`${serviceUrl}/metrics`);
+  const text = await response.text();
+  const wanted =
+    /^(billing_sync_fetches_total|billing_sync_fetches_coalesced_total|billing_stripe_calls_total|billing_stripe_rate_limited_total|billing_stripe_budget_exhausted_total|billing_sync_verdicts_total)(\{[^}]*\})? ([0-9.e+]+)$/;
+  const counters: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const match = wanted.exec(line);
+    if (match !== null && Number(match[3]) > 0)
+      counters[`${match[1]}${match[2] ?? ''}`] = Number(match[3]);
+  }
+  return counters;
 }
 
 async function measure(
@@ -378,7 +400,10 @@ async function main(): Promise<void> {
               : { p50Ms: options.stripeLatencyMs, p99Ms: options.stripeLatencyMs * 4 },
           rateLimit: options.rateLimit,
         });
-      // DB-only reads meanwhile (the slow-Stripe run): an account page loading its plan.
+      // DB-only reads meanwhile (the slow-Stripe run): account pages loading their plan, at a
+      // steady READS_PER_SECOND. A fixed rate measures what the target is about — whether a read
+      // waits behind the stream — where a closed loop would also turn every gain in read speed
+      // into more reads taking CPU from the stream it is compared against.
       const token = jwt.sign({ sub: 'bench_user_0', email: 'bench_0@example.test' }, jwtSecret, {
         algorithm: 'HS256',
         expiresIn: '1h',
@@ -387,6 +412,7 @@ async function main(): Promise<void> {
         ? measureGet(`${service.url}/api/subscriptions/current`, {
             connections: 4,
             durationSeconds: 8,
+            ratePerSecond: READS_PER_SECOND,
             headers: { authorization: `Bearer ${token}` },
           })
         : undefined;
@@ -394,6 +420,7 @@ async function main(): Promise<void> {
         stripeRequests(emulator.url, SERVICE_KEY),
       );
       const readsDuringStream = reads === undefined ? undefined : await reads;
+      const counters = await engineCounters(service.url).catch(() => undefined);
       if (slowStripe) await setRealism(emulator.url, { latency: null, rateLimit: null });
       const ledger = await checkLedger(
         database.url,
@@ -412,6 +439,7 @@ async function main(): Promise<void> {
         verified,
         verification: { ledger, state },
         readsDuringStream,
+        engineCounters: counters,
       });
       serviceOutputs.push(service.child.output().slice(-10));
       await service.child.stop(15_000);
@@ -473,7 +501,7 @@ async function main(): Promise<void> {
           `Run ${run}/${options.runs}: this service with Stripe at ${options.stripeLatencyMs ?? 0} ms p50, ` +
             `limit ${options.rateLimit ?? 'none'}/s…`,
         );
-        await runService(true, false);
+        await runService(true, options.cpuProfile && run === 1);
       }
     }
 

@@ -13,6 +13,8 @@ declare module 'autocannon' {
       /** Seconds. */
       duration?: number;
       amount?: number;
+      /** Requests per second over all connections (open loop); unlimited when absent. */
+      overallRate?: number;
       /** Seconds. */
       timeout?: number;
       method?: 'GET' | 'POST';

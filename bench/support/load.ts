@@ -159,15 +159,31 @@ export interface HttpRun {
   errors: number;
 }
 
-/** autocannon against one GET URL for `durationSeconds` (a short unmeasured warm-up first). */
+/**
+ * autocannon against one GET URL for `durationSeconds` (a short unmeasured warm-up first): as
+ * fast as `connections` allow, or at `ratePerSecond` (latency then counts from when each request
+ * was due, so a stalled server is not hidden by requests it delayed).
+ */
 export async function measureGet(
   url: string,
-  options: { connections: number; durationSeconds: number; headers?: Record<string, string> },
+  options: {
+    connections: number;
+    durationSeconds: number;
+    headers?: Record<string, string>;
+    ratePerSecond?: number;
+  },
 ): Promise<HttpRun> {
   const run = (duration: number): Promise<autocannon.AutocannonResult> =>
     new Promise((resolve, reject) => {
       autocannon(
-        { url, connections: options.connections, duration, headers: options.headers, timeout: 10 },
+        {
+          url,
+          connections: options.connections,
+          duration,
+          headers: options.headers,
+          timeout: 10,
+          overallRate: options.ratePerSecond,
+        },
         (error, result) => (error ? reject(error) : resolve(result)),
       );
     });

@@ -50,9 +50,8 @@ export class CatalogService {
     if (account === undefined) return products;
 
     const now = this.clock.now();
-    const [live, current, lifetime, trialUsed] = await Promise.all([
-      this.subscriptions.findLiveByAccount(account.id),
-      this.subscriptions.findCurrentByAccount(account.id, now),
+    const [{ live, current }, lifetime, trialUsed] = await Promise.all([
+      this.subscriptions.findLiveAndCurrent(account.id, now),
       this.purchases.findActiveLifetimeByAccount(account.id),
       this.trialUsed(account.id),
     ]);

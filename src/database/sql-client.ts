@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { PoolClient, QueryResultRow } from 'pg';
+import type { Client, PoolClient, QueryResultRow } from 'pg';
 import { runInTransactionContext } from '../common/transaction-context';
 import { PrismaService } from './prisma.service';
 import { reservedConnections, SlotGate } from './slot-gate';
@@ -33,6 +33,20 @@ function queryConfig(
     values,
     name: name === true ? `s_${createHash('sha1').update(text).digest('base64url')}` : name,
   };
+}
+
+/**
+ * The statements a transaction submits in this tick leave in one write: the connection's socket
+ * is corked until the tick ends. A pipelined statement is otherwise one `writev` each, and on
+ * loopback a write is a system call and a wake-up of the server — the largest single cost of
+ * the webhook path before this (BEGIN and its first statement, the last statement and COMMIT,
+ * each pair now one write).
+ */
+function coalesceWrites(client: PoolClient): void {
+  const stream = (client as unknown as Partial<Pick<Client, 'connection'>>).connection?.stream;
+  if (stream === undefined || stream.writableCorked > 0) return;
+  stream.cork();
+  process.nextTick(() => stream.uncork());
 }
 
 /**
@@ -90,6 +104,7 @@ export class SqlClient {
       broken = true;
     };
     client.on('error', onBroken);
+    coalesceWrites(client);
     const begin = client.query(
       lockKey === null
         ? 'BEGIN'
@@ -134,6 +149,7 @@ class PooledTransaction implements SqlTransaction {
   }
 
   async finish(statement: Sql, name?: StatementName): Promise<void> {
+    coalesceWrites(this.client);
     const result = this.client.query(queryConfig(statement, name));
     result.catch(() => undefined);
     this.committed = this.client.query('COMMIT');

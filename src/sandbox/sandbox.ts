@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Stripe from 'stripe';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../emulator/src';
+import type { EmulatorOptions, RunningEmulator } from '../../emulator/src';
 import { packageRoot } from '../common/package-root';
 import type { Clock } from '../clock/clock';
 import type { AppConfig } from '../config/app-config';
@@ -63,6 +63,9 @@ export async function startSandbox(
   let url: string;
   let clock: RemoteClock | undefined;
   if (external === undefined) {
+    // Loaded only when it runs here: a service pointed at another emulator (or at Stripe) does
+    // not carry its code.
+    const { startEmulator } = await import('../../emulator/src');
     emulator = await startEmulator({
       host: config.stripe.emulatorHost,
       port: options.port ?? config.stripe.emulatorPort,

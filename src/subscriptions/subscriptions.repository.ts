@@ -34,13 +34,27 @@ export class SubscriptionsRepository {
    * The live subscription, else the most recently ended one whose paid period has not run out.
    */
   async findCurrentByAccount(accountId: string, now: Date): Promise<SubscriptionWithPrice | null> {
-    const [live] = await this.findLiveByAccount(accountId);
-    if (live !== undefined) return live;
-    return this.prisma.subscription.findFirst({
-      where: { accountId, currentPeriodEnd: { gt: now } },
+    return (await this.findLiveAndCurrent(accountId, now)).current;
+  }
+
+  /**
+   * In one query: the live subscriptions (newest first) and the current one — the newest live
+   * subscription, else the most recently ended one whose paid period has not run out.
+   */
+  async findLiveAndCurrent(
+    accountId: string,
+    now: Date,
+  ): Promise<{ live: SubscriptionWithPrice[]; current: SubscriptionWithPrice | null }> {
+    const rows = await this.prisma.subscription.findMany({
+      where: {
+        accountId,
+        OR: [{ status: { in: LIVE_STATUSES } }, { currentPeriodEnd: { gt: now } }],
+      },
       orderBy: [{ stripeCreatedAt: 'desc' }, { createdAt: 'desc' }],
       ...withPrice,
     });
+    const live = rows.filter((row) => LIVE_STATUSES.includes(row.status));
+    return { live, current: live[0] ?? rows[0] ?? null };
   }
 
   findAllByAccount(accountId: string): Promise<SubscriptionWithPrice[]> {

@@ -24,12 +24,14 @@ export class SubscriptionsService {
   async current(account: AccountRef): Promise<CurrentSubscriptionDto> {
     const now = this.clock.now();
     const grace = this.config.billing.pastDueGraceDays;
-    const [live] = await this.subscriptions.findLiveByAccount(account.id);
-    if (live !== undefined) return { subscription: toSubscriptionDto(live, now, grace) };
-    const [lifetime] = await this.purchases.findActiveLifetimeByAccount(account.id);
-    if (lifetime !== undefined) return { subscription: toLifetimePlanDto(lifetime) };
-    const ended = await this.subscriptions.findCurrentByAccount(account.id, now);
-    return { subscription: ended === null ? null : toSubscriptionDto(ended, now, grace) };
+    const [{ live, current }, lifetimes] = await Promise.all([
+      this.subscriptions.findLiveAndCurrent(account.id, now),
+      this.purchases.findActiveLifetimeByAccount(account.id),
+    ]);
+    if (live[0] !== undefined) return { subscription: toSubscriptionDto(live[0], now, grace) };
+    if (lifetimes[0] !== undefined) return { subscription: toLifetimePlanDto(lifetimes[0]) };
+    // No live subscription: `current` is the ended one still inside its paid period, if any.
+    return { subscription: current === null ? null : toSubscriptionDto(current, now, grace) };
   }
 
   async list(account: AccountRef): Promise<SubscriptionDto[]> {

@@ -66,6 +66,11 @@ export class RedisWindowStore implements RateLimitStore {
     }
   }
 
+  /** Settles once the first connection is up (a hit before that fails open after 250 ms). */
+  ready(): Promise<void> {
+    return this.firstReady;
+  }
+
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

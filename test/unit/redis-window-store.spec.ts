@@ -8,6 +8,8 @@ describe('RedisWindowStore', () => {
     const a = new RedisWindowStore(REDIS_URL);
     const b = new RedisWindowStore(REDIS_URL);
     try {
+      // Counting is what is tested here; a hit before the connection is up fails open (below).
+      await Promise.all([a.ready(), b.ready()]);
       const key = `test:${randomUUID()}`;
       expect((await a.hit(key, 60_000)).hits).toBe(1);
       expect((await b.hit(key, 60_000)).hits).toBe(2);
@@ -25,6 +27,7 @@ describe('RedisWindowStore', () => {
   it('starts a new window once the last one has ended', async () => {
     const store = new RedisWindowStore(REDIS_URL);
     try {
+      await store.ready();
       const key = `test:${randomUUID()}`;
       await store.hit(key, 50);
       await store.hit(key, 50);
