@@ -65,6 +65,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Small young-generation semi-spaces, an old generation sized for the service's live set (about
 # 50 MB; V8 otherwise sizes it by the machine's memory and lets garbage grow to 3-4× that under
-# load) and two malloc arenas keep resident memory low (see docs/configuration.md, "Runtime").
-ENV MALLOC_ARENA_MAX=2
+# load), two malloc arenas and fixed malloc trim/mmap thresholds keep resident memory low (see
+# docs/configuration.md, "Runtime").
+ENV MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=131072
 CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=256", "dist/src/main.js"]

@@ -25,8 +25,12 @@ export interface ServiceProcess {
  * The runtime settings `npm start` and the container image give the service: a young generation
  * of 4 MB semi-spaces and two malloc arenas keep its resident memory small (DESIGN §9).
  */
-export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4'];
-export const SERVICE_RUNTIME_ENV = { MALLOC_ARENA_MAX: '2' };
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4', '--max-old-space-size=256'];
+export const SERVICE_RUNTIME_ENV = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_TRIM_THRESHOLD_: '131072',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+};
 
 /**
  * `node dist/src/main.js` in sandbox mode (no STRIPE_SECRET_KEY: unless STRIPE_API_BASE names
