@@ -15,6 +15,16 @@ export interface LedgerEntry {
   payload: string;
 }
 
+/** Ignored events recorded by one statement at most. */
+const IGNORED_BATCH_LIMIT = 200;
+
+interface PendingIgnored {
+  entry: LedgerEntry;
+  note: string;
+  resolve: (recorded: boolean) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * The ledger of Stripe events: one row per event id, whatever the number of deliveries. Its
  * writes are parts of the engine's statements (a new event is recorded in the transaction that
@@ -22,6 +32,9 @@ export interface LedgerEntry {
  */
 @Injectable()
 export class EventLedgerRepository {
+  /** Ignored events waiting for the statement that records them (see recordIgnored). */
+  private readonly ignored: PendingIgnored[] = [];
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly db: SqlClient,
@@ -60,19 +73,82 @@ export class EventLedgerRepository {
       RETURNING 1`;
   }
 
-  /** An event of a type this service does not apply: recorded once as IGNORED, no lock. */
-  async recordIgnored(entry: LedgerEntry, note: string): Promise<boolean> {
-    const rows = await this.db.query(
+  /**
+   * An event of a type this service does not apply: recorded once as IGNORED, no lock. Answers
+   * false when the ledger already had it. Such events are about half of what Stripe sends, so
+   * the ones that arrive in the same turn of the event loop are recorded by one statement (one
+   * write, one commit) instead of one each.
+   */
+  recordIgnored(entry: LedgerEntry, note: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.ignored.push({ entry, note, resolve, reject });
+      if (this.ignored.length >= IGNORED_BATCH_LIMIT) this.flushIgnored();
+      else if (this.ignored.length === 1) setImmediate(() => this.flushIgnored());
+    });
+  }
+
+  private flushIgnored(): void {
+    const batch = this.ignored.splice(0, this.ignored.length);
+    if (batch.length === 0) return;
+    // The same event delivered twice in one batch: the first is recorded, the second is a duplicate.
+    const first = new Map<string, PendingIgnored>();
+    for (const item of batch) {
+      if (first.has(item.entry.stripeEventId)) item.resolve(false);
+      else first.set(item.entry.stripeEventId, item);
+    }
+    const items = [...first.values()];
+    const one = items.length === 1;
+    (one ? this.insertIgnoredOne(items[0]) : this.insertIgnored(items)).then(
+      (recorded) => {
+        for (const item of items) item.resolve(recorded.has(item.entry.stripeEventId));
+      },
+      (error: unknown) => {
+        if (one) items[0].reject(error);
+        // One bad row must not fail the others: each is recorded on its own.
+        else
+          for (const item of items)
+            this.insertIgnoredOne(item).then(
+              (recorded) => item.resolve(recorded.size > 0),
+              (itemError: unknown) => item.reject(itemError),
+            );
+      },
+    );
+  }
+
+  private async insertIgnoredOne({ entry, note }: PendingIgnored): Promise<Set<string>> {
+    const rows = await this.db.query<{ stripeEventId: string }>(
       sql`
       INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
                                   "stripeCreatedAt", "receivedAt", "status", "processedAt", "attempts", "payload", "lastError")
       VALUES (gen_random_uuid(), ${entry.stripeEventId}, ${entry.type}, ${entry.apiVersion}, ${entry.objectId},
               ${entry.stripeCustomerId}, ${entry.stripeCreatedAt}, now(), 'IGNORED', now(), 1, ${entry.payload}::json, ${note})
       ON CONFLICT ("stripeEventId") DO NOTHING
-      RETURNING 1`,
+      RETURNING "stripeEventId"`,
       'ledger_record_ignored',
     );
-    return rows.length > 0;
+    return new Set(rows.map((row) => row.stripeEventId));
+  }
+
+  /** Several events, one statement of any size (arrays, so it is prepared once). */
+  private async insertIgnored(items: PendingIgnored[]): Promise<Set<string>> {
+    const column = <T>(pick: (item: PendingIgnored) => T): T[] => items.map(pick);
+    const rows = await this.db.query<{ stripeEventId: string }>(
+      sql`
+      INSERT INTO "WebhookEvent" ("id", "stripeEventId", "type", "apiVersion", "objectId", "stripeCustomerId",
+                                  "stripeCreatedAt", "receivedAt", "status", "processedAt", "attempts", "payload", "lastError")
+      SELECT gen_random_uuid(), e.id, e.type, e.api_version, e.object_id, e.customer_id, e.created_at,
+             now(), 'IGNORED', now(), 1, e.payload::json, e.note
+      FROM unnest(${column((i) => i.entry.stripeEventId)}::text[], ${column((i) => i.entry.type)}::text[],
+                  ${column((i) => i.entry.apiVersion)}::text[], ${column((i) => i.entry.objectId)}::text[],
+                  ${column((i) => i.entry.stripeCustomerId)}::text[],
+                  ${column((i) => i.entry.stripeCreatedAt)}::timestamptz[],
+                  ${column((i) => i.entry.payload)}::text[], ${column((i) => i.note)}::text[])
+           AS e(id, type, api_version, object_id, customer_id, created_at, payload, note)
+      ON CONFLICT ("stripeEventId") DO NOTHING
+      RETURNING "stripeEventId"`,
+      'ledger_record_ignored_batch',
+    );
+    return new Set(rows.map((row) => row.stripeEventId));
   }
 
   /** Changes the outcome of an event recorded in the same transaction (IGNORED, with why). */
