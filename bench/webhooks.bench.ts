@@ -170,7 +170,7 @@ async function engineCounters(serviceUrl: string): Promise<Record<string, number
   const response = await fetch(`${serviceUrl}/metrics`);
   const text = await response.text();
   const wanted =
-    /^(billing_sync_fetches_total|billing_sync_fetches_coalesced_total|billing_stripe_calls_total|billing_stripe_rate_limited_total|billing_stripe_budget_exhausted_total|billing_sync_verdicts_total)(\{[^}]*\})? ([0-9.e+]+)$/;
+    /^(billing_sync_fetches_total|billing_sync_fetches_coalesced_total|billing_stripe_calls_total|billing_stripe_rate_limited_total|billing_stripe_budget_exhausted_total|billing_sync_verdicts_total|billing_stripe_budget_wait_seconds_sum|billing_stripe_budget_wait_seconds_count)(\{[^}]*\})? ([0-9.e+]+)$/;
   const counters: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const match = wanted.exec(line);

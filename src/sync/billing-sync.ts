@@ -126,6 +126,14 @@ export class BillingSync implements OnApplicationBootstrap {
   }
 
   /**
+   * Whether this instance already recorded the event (PROCESSED or IGNORED): its repeat is
+   * answered as a duplicate without parsing or applying it again.
+   */
+  answerKnownDuplicate(eventId: string): boolean {
+    return this.engine.answerKnownDuplicate(eventId);
+  }
+
+  /**
    * A worker's job: applies the recorded event unless it already was. A deferred or failed
    * event throws, and the job engine retries it with backoff (a failure is in the ledger).
    */

@@ -7,6 +7,21 @@ import { BillingSync, EventDeferredError, EventFailedError, isStripeEvent } from
 /** Stripe's own default: a signature older than five minutes is a replay. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 
+/** The event id when it is the body's first field, as Stripe sends it. */
+const LEADING_EVENT_ID = /^\s*\{\s*"id"\s*:\s*"(evt_[A-Za-z0-9_]+)"/;
+
+/** A signed body that is not a Stripe event (not JSON, or not an event's shape): 400. */
+function parseEvent(payload: string): Stripe.Event {
+  let event: unknown;
+  try {
+    event = JSON.parse(payload);
+  } catch {
+    throw new ApiError('WEBHOOK_PAYLOAD_INVALID');
+  }
+  if (!isStripeEvent(event)) throw new ApiError('WEBHOOK_PAYLOAD_INVALID');
+  return event;
+}
+
 export interface WebhookOutcome {
   received: true;
   duplicate?: true;
@@ -23,8 +38,33 @@ export class WebhooksService {
     private readonly sync: BillingSync,
   ) {}
 
-  /** Verifies the raw body against every configured secret (several during a rotation). */
-  verify(rawBody: Buffer | undefined, signature: string | undefined): Stripe.Event {
+  /**
+   * Verifies the raw body against every configured secret (several during a rotation) and
+   * parses it. Answers the body as text with the event.
+   */
+  verify(
+    rawBody: Buffer | undefined,
+    signature: string | undefined,
+  ): { event: Stripe.Event; payload: string } {
+    const payload = this.verifiedPayload(rawBody, signature);
+    return { event: parseEvent(payload), payload };
+  }
+
+  async receive(
+    rawBody: Buffer | undefined,
+    signature: string | undefined,
+  ): Promise<WebhookOutcome> {
+    const payload = this.verifiedPayload(rawBody, signature);
+    // Stripe repeats deliveries: a repeat this instance already applied is answered before the
+    // body is parsed (the id is the payload's first field; otherwise the body is parsed first).
+    const id = LEADING_EVENT_ID.exec(payload)?.[1];
+    if (id !== undefined && this.sync.answerKnownDuplicate(id))
+      return { received: true, duplicate: true };
+    return this.apply(parseEvent(payload), payload);
+  }
+
+  /** The body as text, once its signature matched one of the secrets. */
+  private verifiedPayload(rawBody: Buffer | undefined, signature: string | undefined): string {
     if (
       rawBody === undefined ||
       rawBody.length === 0 ||
@@ -33,32 +73,19 @@ export class WebhooksService {
     ) {
       throw new ApiError('WEBHOOK_SIGNATURE_INVALID');
     }
+    const verifier = Stripe.webhooks.signature;
+    if (verifier === null) throw new Error('the Stripe SDK has no webhook signature verifier');
+    const payload = rawBody.toString('utf8');
     for (const secret of this.secrets) {
-      let event: unknown;
       try {
-        event = Stripe.webhooks.constructEvent(
-          rawBody,
-          signature,
-          secret,
-          SIGNATURE_TOLERANCE_SECONDS,
-        );
+        verifier.verifyHeader(payload, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
+        return payload;
       } catch (error) {
         if (error instanceof Stripe.errors.StripeSignatureVerificationError) continue;
-        // A body that is signed but not JSON.
-        throw new ApiError('WEBHOOK_PAYLOAD_INVALID');
+        throw error;
       }
-      if (!isStripeEvent(event)) throw new ApiError('WEBHOOK_PAYLOAD_INVALID');
-      return event;
     }
     throw new ApiError('WEBHOOK_SIGNATURE_INVALID');
-  }
-
-  async receive(
-    rawBody: Buffer | undefined,
-    signature: string | undefined,
-  ): Promise<WebhookOutcome> {
-    const event = this.verify(rawBody, signature);
-    return this.apply(event, (rawBody as Buffer).toString('utf8'));
   }
 
   /**

@@ -154,6 +154,48 @@ describe('POST /api/webhooks/stripe', () => {
     });
   });
 
+  describe('repeats answered from memory', () => {
+    const counter = async (type: string, outcome: string): Promise<number> => {
+      const res = await t.http.get('/metrics').expect(200);
+      const line = res.text
+        .split('\n')
+        .find((l) =>
+          l.startsWith(`billing_webhook_events_total{type="${type}",outcome="${outcome}"}`),
+        );
+      return line === undefined ? 0 : Number(line.split(' ').pop());
+    };
+
+    it('answers a repeat of an applied event as a duplicate of its type, before parsing it', async () => {
+      const event = JSON.parse(withNewId(await realEvent('price.created'))) as Stripe.Event;
+      const first = JSON.stringify(event);
+      await post(first, Stripe.webhooks.generateTestHeaderString({ payload: first, secret }))
+        .expect(200)
+        .expect({ received: true });
+      const received = await counter('price.created', 'received');
+      const duplicates = await counter('price.created', 'duplicate');
+      // Stripe's own layout: pretty-printed, the id first.
+      const again = JSON.stringify(event, null, 2);
+      await post(again, Stripe.webhooks.generateTestHeaderString({ payload: again, secret }))
+        .expect(200)
+        .expect({ received: true, duplicate: true });
+      expect(await counter('price.created', 'duplicate')).toBe(duplicates + 1);
+      expect(await counter('price.created', 'received')).toBe(received);
+      expect(await ledgerCount(event.id)).toBe(1);
+    });
+
+    it('still refuses a repeat whose signature does not match', async () => {
+      const payload = withNewId(await realEvent('price.created'));
+      await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(
+        200,
+      );
+      const res = await post(
+        payload,
+        Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_not_ours' }),
+      ).expect(400);
+      expect(res.body.error_code).toBe('WEBHOOK_SIGNATURE_INVALID');
+    });
+  });
+
   describe('effects of a real subscription checkout', () => {
     it('mirrors the subscription, the $0 trial invoice, the customer link and the trial history', async () => {
       const user = newUser();

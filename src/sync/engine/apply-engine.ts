@@ -70,7 +70,7 @@ type TransactionResult =
 
 /** Fetches an object may need while its state keeps changing at Stripe, before giving up. */
 const MAX_ATTEMPTS = 5;
-/** Event ids this instance has recorded, answered as duplicates with no database work. */
+/** Event ids this instance has recorded (with their types), answered as duplicates with no database work. */
 const RECENT_EVENTS = 50_000;
 
 const stampOf = (candidate: Candidate, mapped: Mapped<unknown> | null): StateStamp =>
@@ -89,7 +89,7 @@ const stampOf = (candidate: Candidate, mapped: Mapped<unknown> | null): StateSta
 @Injectable()
 export class ApplyEngine {
   private readonly logger = new Logger(ApplyEngine.name);
-  private readonly recentEvents = new Set<string>();
+  private readonly recentEvents = new Map<string, string>();
 
   constructor(
     private readonly db: SqlClient,
@@ -137,7 +137,7 @@ export class ApplyEngine {
       );
       const outcome = recorded ? null : await this.duplicateOrRetry(entry);
       if (outcome !== null) return outcome;
-      this.remember(event.id);
+      this.remember(event.id, event.type);
       this.metrics.event(event.type, 'ignored');
       return { status: 'ignored', reason: 'event type not handled' };
     }
@@ -161,7 +161,7 @@ export class ApplyEngine {
       eventCreated: event.created,
       reason: 'incomplete',
     });
-    if (outcome.status !== 'duplicate') this.remember(event.id);
+    if (outcome.status !== 'duplicate') this.remember(event.id, event.type);
     this.metrics.event(event.type, outcome.status);
     if (outcome.status === 'applied')
       this.metrics.applied(event.type, started, event.created, this.clock.nowSeconds());
@@ -408,7 +408,7 @@ export class ApplyEngine {
   private async duplicateOrRetry(entry: LedgerEntry): Promise<EventOutcome | null> {
     const status = await this.ledger.statusOf(entry.stripeEventId);
     if (status === 'PROCESSED' || status === 'IGNORED') {
-      this.remember(entry.stripeEventId);
+      this.remember(entry.stripeEventId, entry.type);
       return { status: 'duplicate' };
     }
     await this.db.query(
@@ -417,9 +417,21 @@ export class ApplyEngine {
     return null;
   }
 
-  private remember(eventId: string): void {
+  private remember(eventId: string, type: string): void {
     if (this.recentEvents.size >= RECENT_EVENTS) this.recentEvents.clear();
-    this.recentEvents.add(eventId);
+    this.recentEvents.set(eventId, type);
+  }
+
+  /**
+   * A repeat of an event this instance recorded (PROCESSED or IGNORED), answered before its body
+   * is even parsed: counted as a duplicate of its type. False when not known here (the ledger
+   * decides then).
+   */
+  answerKnownDuplicate(eventId: string): boolean {
+    const type = this.recentEvents.get(eventId);
+    if (type === undefined) return false;
+    this.metrics.event(type, 'duplicate');
+    return true;
   }
 
   /** Forgets remembered events (after the ledger was purged, and in tests). */
