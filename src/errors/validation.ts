@@ -1,4 +1,9 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  ValidationPipe,
+  type ArgumentMetadata,
+  type Type,
+  type ValidationError,
+} from '@nestjs/common';
 import { ApiError, type ErrorDetail } from './api-error';
 
 function flatten(errors: ValidationError[], prefix = ''): ErrorDetail[] {
@@ -9,9 +14,64 @@ function flatten(errors: ValidationError[], prefix = ''): ErrorDetail[] {
   });
 }
 
+/** Distinct inputs remembered per DTO class before the memory starts over. */
+const REMEMBERED_INPUTS = 500;
+
+type Primitive = string | number | boolean | null | undefined;
+
+/** Own values all primitives (a query string or route parameters, as Express parses them). */
+function isFlat(value: unknown): value is Record<string, Primitive> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const field of Object.values(value)) {
+    if (typeof field === 'object' && field !== null) return false;
+    if (typeof field === 'function' || typeof field === 'symbol') return false;
+  }
+  return true;
+}
+
+/**
+ * The global validation pipe. Validating is a pure function of the input, and query strings and
+ * route parameters repeat (a pricing page asks for the same `?type=` all day; a service asks
+ * about the same few features): for those, the validated DTO is remembered per input and each
+ * request gets its own copy. Class-transformer and class-validator cost a fifth of a plain
+ * route's time; bodies are always validated afresh, and so is any input that fails.
+ */
+class RememberingValidationPipe extends ValidationPipe {
+  private readonly known = new WeakMap<Type, Map<string, Record<string, Primitive>>>();
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const type = metadata.metatype;
+    if (
+      (metadata.type !== 'query' && metadata.type !== 'param') ||
+      type === undefined ||
+      metadata.data !== undefined ||
+      !isFlat(value)
+    )
+      return super.transform(value, metadata);
+    let inputs = this.known.get(type);
+    if (inputs === undefined) {
+      inputs = new Map();
+      this.known.set(type, inputs);
+    }
+    const key = JSON.stringify(value);
+    const known = inputs.get(key);
+    if (known !== undefined) return copyOf(known);
+    const validated: unknown = await super.transform(value, metadata);
+    if (!isFlat(validated)) return validated;
+    if (inputs.size >= REMEMBERED_INPUTS) inputs.clear();
+    inputs.set(key, copyOf(validated));
+    return validated;
+  }
+}
+
+/** A shallow copy keeping the DTO's class (its values are primitives). */
+function copyOf<T extends object>(value: T): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(value) as object | null) as T, value);
+}
+
 /** Bodies and queries: typed, unknown fields refused, every failing field named. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RememberingValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
