@@ -26,13 +26,22 @@ function queryConfig(
   statement: Sql,
   name: StatementName,
 ): { text: string; values: unknown[]; name?: string } {
-  const { text, values } = statement.toQuery();
+  const { text, values, shape } = statement.toCachedQuery();
   if (name === undefined) return { text, values };
-  return {
-    text,
-    values,
-    name: name === true ? `s_${createHash('sha1').update(text).digest('base64url')}` : name,
-  };
+  return { text, values, name: name === true ? statementName(shape, text) : name };
+}
+
+/** Names of statements named by their text, per shape (hashed once, not per execution). */
+const statementNames = new Map<string, string>();
+
+function statementName(shape: string, text: string): string {
+  let name = statementNames.get(shape);
+  if (name === undefined) {
+    name = `s_${createHash('sha1').update(text).digest('base64url')}`;
+    if (statementNames.size >= 2_000) statementNames.clear();
+    statementNames.set(shape, name);
+  }
+  return name;
 }
 
 /**

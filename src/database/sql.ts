@@ -45,9 +45,9 @@ export class Sql {
     else {
       let id = templateIds.get(this.fixed);
       if (id === undefined) {
-        id = templateIds.size + 1;
-        templateIds.set(this.fixed, id);
         templateCount += 1;
+        id = templateCount;
+        templateIds.set(this.fixed, id);
       }
       key = `#${id}`;
     }
