@@ -154,6 +154,22 @@ describe('POST /api/webhooks/stripe', () => {
     });
   });
 
+  it('answers 9 of 10 concurrent deliveries of an event it does not apply as duplicates', async () => {
+    const event = JSON.parse(withNewId(await realEvent('price.created'))) as Stripe.Event;
+    const payload = JSON.stringify({ ...event, type: 'payment_intent.created' });
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(responses.filter((r) => r.body.duplicate !== true)).toHaveLength(1);
+    const row = await t.prisma.webhookEvent.findUniqueOrThrow({
+      where: { stripeEventId: event.id },
+    });
+    expect(row.status).toBe('IGNORED');
+  });
+
   describe('repeats answered from memory', () => {
     const counter = async (type: string, outcome: string): Promise<number> => {
       const res = await t.http.get('/metrics').expect(200);

@@ -78,6 +78,28 @@ describe('recording ignored events together', () => {
     expect(await ledger.recordIgnored(entry(ids[0]), 'event type not handled')).toBe(false);
   });
 
+  it('answers a repeat in the same batch only once the first delivery is committed', async () => {
+    const id = `evt_${randomUUID()}`;
+    // A slow insert: the repeat must wait for it, not answer before the row exists.
+    const insert = db.query.bind(db);
+    const query = jest.spyOn(db, 'query').mockImplementation(async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return insert(...args);
+    });
+    try {
+      const [first, second] = await Promise.all([
+        ledger.recordIgnored(entry(id), 'event type not handled'),
+        ledger
+          .recordIgnored(entry(id), 'event type not handled')
+          .then(async (recorded) => ({ recorded, status: (await statusesOf([id])).get(id) })),
+      ]);
+      expect(first).toBe(true);
+      expect(second).toEqual({ recorded: false, status: 'IGNORED' });
+    } finally {
+      query.mockRestore();
+    }
+  });
+
   it('records the good events of a batch that holds one the database refuses', async () => {
     const good = Array.from({ length: 5 }, () => `evt_${randomUUID()}`);
     const bad = `evt_${randomUUID()}`;

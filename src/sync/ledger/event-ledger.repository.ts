@@ -90,29 +90,39 @@ export class EventLedgerRepository {
   private flushIgnored(): void {
     const batch = this.ignored.splice(0, this.ignored.length);
     if (batch.length === 0) return;
-    // The same event delivered twice in one batch: the first is recorded, the second is a duplicate.
-    const first = new Map<string, PendingIgnored>();
+    // The same event delivered twice in one batch: the first delivery is recorded; the others
+    // are duplicates, answered once its row is committed (as a second insert would have waited
+    // for it), and fail with it.
+    const byEvent = new Map<string, PendingIgnored[]>();
     for (const item of batch) {
-      if (first.has(item.entry.stripeEventId)) item.resolve(false);
-      else first.set(item.entry.stripeEventId, item);
+      const group = byEvent.get(item.entry.stripeEventId);
+      if (group === undefined) byEvent.set(item.entry.stripeEventId, [item]);
+      else group.push(item);
     }
-    const items = [...first.values()];
-    const one = items.length === 1;
-    (one ? this.insertIgnoredOne(items[0]) : this.insertIgnored(items)).then(
-      (recorded) => {
-        for (const item of items) item.resolve(recorded.has(item.entry.stripeEventId));
-      },
-      (error: unknown) => {
-        if (one) items[0].reject(error);
-        // One bad row must not fail the others: each is recorded on its own.
-        else
-          for (const item of items)
-            this.insertIgnoredOne(item).then(
-              (recorded) => item.resolve(recorded.size > 0),
-              (itemError: unknown) => item.reject(itemError),
-            );
-      },
-    );
+    const groups = [...byEvent.values()];
+    const settle = (group: PendingIgnored[], outcome: Promise<boolean>): void => {
+      outcome.then(
+        (recorded) => group.forEach((item, index) => item.resolve(index === 0 && recorded)),
+        (error: unknown) => group.forEach((item) => item.reject(error)),
+      );
+    };
+    const one = (group: PendingIgnored[]): Promise<boolean> =>
+      this.insertIgnoredOne(group[0]).then((recorded) => recorded.size > 0);
+    if (groups.length === 1) {
+      settle(groups[0], one(groups[0]));
+      return;
+    }
+    const inserted = this.insertIgnored(groups.map((group) => group[0]));
+    for (const group of groups) {
+      settle(
+        group,
+        inserted.then(
+          (recorded) => recorded.has(group[0].entry.stripeEventId),
+          // One bad row must not fail the others: each is then recorded on its own.
+          () => one(group),
+        ),
+      );
+    }
   }
 
   private async insertIgnoredOne({ entry, note }: PendingIgnored): Promise<Set<string>> {
