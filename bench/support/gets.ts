@@ -1,3 +1,5 @@
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { measureGet, type HttpRun } from './load';
@@ -12,9 +14,30 @@ export interface GetsResult {
   bare: HttpRun;
   catalog: HttpRun & { ofCeilingPercent: number };
   entitlements: (HttpRun & { ofCeilingPercent: number }) | { skipped: string };
+  /**
+   * The bare app sending the catalog's recorded response (its headers and body): what the
+   * response alone costs, as a share of the bare endpoint.
+   */
+  catalogResponse: HttpRun & { ofCeilingPercent: number };
   /** Every round's requests/s, in the order measured (the order rotates between rounds). */
-  perRound: { bare: number; catalog: number; entitlements: number | null }[];
+  perRound: {
+    bare: number;
+    catalog: number;
+    entitlements: number | null;
+    catalogResponse: number;
+  }[];
 }
+
+/** Headers a server sets per response; the replay leaves them to Express. */
+const PER_RESPONSE_HEADERS = new Set([
+  'date',
+  'etag',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'x-request-id',
+  'transfer-encoding',
+]);
 
 const pct = (part: number, whole: number): number =>
   whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10;
@@ -38,10 +61,10 @@ function medianRun(runs: HttpRun[]): HttpRun {
 /**
  * A bare NestJS app on the same platform (`bench/bare-app.ts`, the ceiling) and the service,
  * both started once; then `rounds` rounds each measuring the bare endpoint, `GET
- * /api/catalog/products` and `GET /api/entitlements/chat` one after the other, the order
- * rotating between rounds, so that a neighbour's burst on this shared machine lands on all
- * three alike. Reported: the median run of each, and each endpoint's median requests/s as a
- * share of the bare endpoint's.
+ * /api/catalog/products`, `GET /api/entitlements/chat` and the bare app sending the catalog's
+ * recorded response one after the other, the order rotating between rounds, so that a
+ * neighbour's burst on this shared machine lands on all alike. Reported: the median run of
+ * each, and each endpoint's median requests/s as a share of the bare endpoint's.
  */
 export async function measureGets(options: {
   root: string;
@@ -57,15 +80,11 @@ export async function measureGets(options: {
   rounds: number;
 }): Promise<GetsResult> {
   const port = await freePort();
-  const bareApp: NodeChild = spawnNode(join(options.root, 'dist', 'bench', 'bare-app.js'), {
-    cwd: options.root,
-    env: { PATH: process.env.PATH, NODE_ENV: 'production', PORT: String(port) },
-  });
   const database = await createBenchDatabase(options.server);
+  const recordings = await mkdtemp(join(tmpdir(), 'bench-gets-'));
+  let bareApp: NodeChild | undefined;
   let service: ServiceProcess | undefined;
   try {
-    const bareUrl = `http://127.0.0.1:${port}/constant`;
-    await waitForOk(bareApp, bareUrl, 30_000);
     await withClient(database.url, (client) =>
       client.query(
         `INSERT INTO "Account" ("id", "kind", "externalId", "email", "updatedAt")
@@ -87,6 +106,30 @@ export async function measureGets(options: {
         STRIPE_WEBHOOK_SECRETS: options.webhookSecret,
       },
     });
+    // The catalog's response as a browser gets it, for the bare app to send as its own.
+    const catalogUrl = `${service.url}/api/catalog/products`;
+    const sample = await fetch(catalogUrl);
+    const recording = join(recordings, 'catalog.json');
+    await writeFile(
+      recording,
+      JSON.stringify({
+        headers: [...sample.headers.entries()].filter(
+          ([name]) => !PER_RESPONSE_HEADERS.has(name.toLowerCase()),
+        ),
+        body: (await sample.json()) as unknown,
+      }),
+    );
+    bareApp = spawnNode(join(options.root, 'dist', 'bench', 'bare-app.js'), {
+      cwd: options.root,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        BARE_RESPONSE_FILE: recording,
+      },
+    });
+    const bareUrl = `http://127.0.0.1:${port}/constant`;
+    await waitForOk(bareApp, bareUrl, 30_000);
     const token = jwt.sign(
       { sub: options.account.externalId, email: options.account.email },
       options.jwtSecret,
@@ -100,16 +143,18 @@ export async function measureGets(options: {
       probe.status === 200 ? undefined : `GET /api/entitlements/chat answered ${probe.status}`;
     const targets = {
       bare: { url: bareUrl, headers: undefined },
-      catalog: { url: `${service.url}/api/catalog/products`, headers: undefined },
+      catalog: { url: catalogUrl, headers: undefined },
       entitlements: { url: entitlementsUrl, headers },
+      catalogResponse: { url: `http://127.0.0.1:${port}/replay`, headers: undefined },
     };
-    const names = (['bare', 'catalog', 'entitlements'] as const).filter(
+    const names = (['bare', 'catalog', 'entitlements', 'catalogResponse'] as const).filter(
       (name) => name !== 'entitlements' || skipped === undefined,
     );
     const runs: Record<(typeof names)[number], HttpRun[]> = {
       bare: [],
       catalog: [],
       entitlements: [],
+      catalogResponse: [],
     };
     const perRound: GetsResult['perRound'] = [];
     for (let round = 0; round < options.rounds; round++) {
@@ -128,6 +173,7 @@ export async function measureGets(options: {
         bare: measured.bare ?? 0,
         catalog: measured.catalog ?? 0,
         entitlements: measured.entitlements ?? null,
+        catalogResponse: measured.catalogResponse ?? 0,
       });
     }
     const bare = medianRun(runs.bare);
@@ -146,11 +192,16 @@ export async function measureGets(options: {
               ...medianRun(runs.entitlements),
               ofCeilingPercent: share(runs.entitlements),
             },
+      catalogResponse: {
+        ...medianRun(runs.catalogResponse),
+        ofCeilingPercent: share(runs.catalogResponse),
+      },
       perRound,
     };
   } finally {
     await service?.child.stop(15_000);
-    await bareApp.stop(5_000);
+    await bareApp?.stop(5_000);
     await database.drop();
+    await rm(recordings, { recursive: true, force: true });
   }
 }
