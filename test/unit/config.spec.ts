@@ -1,15 +1,5 @@
 import { loadConfig } from '../../src/config/app-config';
-import { ConfigError } from '../../src/config/env-reader';
-
-const failure = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be refused');
-};
+import { configRefusal } from '../support/config-refusal';
 
 describe('loadConfig', () => {
   it('starts in sandbox mode on defaults', () => {
@@ -106,7 +96,7 @@ describe('loadConfig', () => {
       'FRONTEND_URL',
     ],
   ])('refuses %j naming %s', (env, variable) => {
-    expect(failure(env as Record<string, string>)).toMatch(
+    expect(configRefusal(env as Record<string, string>)).toMatch(
       new RegExp(`^Invalid configuration: ${variable} `),
     );
   });
@@ -116,11 +106,13 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ PAYMENT_METHOD_TYPES: ' card , card ' }).billing.paymentMethodTypes,
     ).toEqual(['card']);
-    expect(failure({ PAYMENT_METHOD_TYPES: 'card,ideal' })).toMatch(
+    expect(configRefusal({ PAYMENT_METHOD_TYPES: 'card,ideal' })).toMatch(
       /PAYMENT_METHOD_TYPES must be a comma list of card, got "ideal"/,
     );
-    expect(failure({ PAYMENT_METHOD_TYPES: 'link' })).toMatch(/PAYMENT_METHOD_TYPES/);
-    expect(failure({ PAYMENT_METHOD_TYPES: ' , ' })).toMatch(/PAYMENT_METHOD_TYPES must name/);
+    expect(configRefusal({ PAYMENT_METHOD_TYPES: 'link' })).toMatch(/PAYMENT_METHOD_TYPES/);
+    expect(configRefusal({ PAYMENT_METHOD_TYPES: ' , ' })).toMatch(
+      /PAYMENT_METHOD_TYPES must name/,
+    );
   });
 
   it('reads lists, sizes and booleans', () => {
@@ -146,8 +138,8 @@ describe('loadConfig', () => {
 
   it('takes CORS_ORIGINS=* alone as any origin, and refuses it mixed with origins', () => {
     expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
-    expect(failure({ CORS_ORIGINS: '*,https://a.example' })).toContain('CORS_ORIGINS');
-    expect(failure({ CORS_ORIGINS: 'https://a.example/path' })).toContain('CORS_ORIGINS');
+    expect(configRefusal({ CORS_ORIGINS: '*,https://a.example' })).toContain('CORS_ORIGINS');
+    expect(configRefusal({ CORS_ORIGINS: 'https://a.example/path' })).toContain('CORS_ORIGINS');
   });
 
   it('reads the hardening settings with their defaults and bounds', () => {
@@ -161,16 +153,18 @@ describe('loadConfig', () => {
       webhookLimit: 6_000,
     });
     expect(config.admin.entitlementsApiKey).toBeUndefined();
-    expect(failure({ JWT_MAX_TOKEN_AGE_SECONDS: '10' })).toContain('JWT_MAX_TOKEN_AGE_SECONDS');
-    expect(failure({ DATABASE_POOL_TIMEOUT_MS: '5' })).toContain('DATABASE_POOL_TIMEOUT_MS');
-    expect(failure({ ENTITLEMENTS_API_KEY: 'short' })).toContain('ENTITLEMENTS_API_KEY');
+    expect(configRefusal({ JWT_MAX_TOKEN_AGE_SECONDS: '10' })).toContain(
+      'JWT_MAX_TOKEN_AGE_SECONDS',
+    );
+    expect(configRefusal({ DATABASE_POOL_TIMEOUT_MS: '5' })).toContain('DATABASE_POOL_TIMEOUT_MS');
+    expect(configRefusal({ ENTITLEMENTS_API_KEY: 'short' })).toContain('ENTITLEMENTS_API_KEY');
     const key = 'k'.repeat(30);
-    expect(failure({ ADMIN_API_KEY: key, ENTITLEMENTS_API_KEY: key })).toContain(
+    expect(configRefusal({ ADMIN_API_KEY: key, ENTITLEMENTS_API_KEY: key })).toContain(
       'must differ from ADMIN_API_KEY',
     );
   });
 
   it('keeps the message free of secret values', () => {
-    expect(failure({ JWT_SECRET: 'short' })).not.toContain('short');
+    expect(configRefusal({ JWT_SECRET: 'short' })).not.toContain('short');
   });
 });

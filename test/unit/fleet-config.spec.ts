@@ -1,15 +1,5 @@
 import { loadConfig } from '../../src/config/app-config';
-import { ConfigError } from '../../src/config/env-reader';
-
-const refusal = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be refused');
-};
+import { configRefusal } from '../support/config-refusal';
 
 describe('fleet settings', () => {
   it('defaults to one instance: inline webhooks, in-process rate limits', () => {
@@ -58,12 +48,12 @@ describe('fleet settings', () => {
     [{ REDIS_URL: 'http://cache.internal:6379' }, 'REDIS_URL'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
   ])('refuses %j, naming the setting', (env, name) => {
-    expect(refusal(env)).toContain(name);
+    expect(configRefusal(env)).toContain(name);
   });
 
   it('never repeats a Redis password in its refusal', () => {
-    expect(refusal({ REDIS_URL: 'http://user:s3cret-pass@cache.internal:6379' })).not.toContain(
-      's3cret-pass',
-    );
+    expect(
+      configRefusal({ REDIS_URL: 'http://user:s3cret-pass@cache.internal:6379' }),
+    ).not.toContain('s3cret-pass');
   });
 });

@@ -1,15 +1,5 @@
 import { loadConfig } from '../../src/config/app-config';
-import { ConfigError } from '../../src/config/env-reader';
-
-const refusal = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected the configuration to be refused');
-};
+import { configRefusal } from '../support/config-refusal';
 
 describe('STRIPE_API_BASE and the emulator settings', () => {
   it('is unset by default: the SDK talks to Stripe, or sandbox mode starts its own emulator', () => {
@@ -52,15 +42,19 @@ describe('STRIPE_API_BASE and the emulator settings', () => {
   });
 
   it('refuses what the SDK cannot use, naming the variable', () => {
-    expect(refusal({ STRIPE_API_BASE: 'not a url' })).toMatch(
+    expect(configRefusal({ STRIPE_API_BASE: 'not a url' })).toMatch(
       /^Invalid configuration: STRIPE_API_BASE/,
     );
-    expect(refusal({ STRIPE_API_BASE: 'ftp://host' })).toMatch(/STRIPE_API_BASE must use http/);
-    expect(refusal({ STRIPE_API_BASE: 'http://host/v1' })).toMatch(/STRIPE_API_BASE .*no path/);
-    expect(refusal({ STRIPE_API_BASE: 'http://host?x=1' })).toMatch(/no path/);
-    expect(refusal({ STRIPE_API_BASE: 'http://user:pw@host' })).toMatch(/credentials/);
-    expect(refusal({ EMULATOR_PUBLIC_URL: 'nope' })).toMatch(/EMULATOR_PUBLIC_URL/);
-    expect(refusal({ SANDBOX_WEBHOOK_URL: 'nope' })).toMatch(/SANDBOX_WEBHOOK_URL/);
+    expect(configRefusal({ STRIPE_API_BASE: 'ftp://host' })).toMatch(
+      /STRIPE_API_BASE must use http/,
+    );
+    expect(configRefusal({ STRIPE_API_BASE: 'http://host/v1' })).toMatch(
+      /STRIPE_API_BASE .*no path/,
+    );
+    expect(configRefusal({ STRIPE_API_BASE: 'http://host?x=1' })).toMatch(/no path/);
+    expect(configRefusal({ STRIPE_API_BASE: 'http://user:pw@host' })).toMatch(/credentials/);
+    expect(configRefusal({ EMULATOR_PUBLIC_URL: 'nope' })).toMatch(/EMULATOR_PUBLIC_URL/);
+    expect(configRefusal({ SANDBOX_WEBHOOK_URL: 'nope' })).toMatch(/SANDBOX_WEBHOOK_URL/);
   });
 
   it('reads the in-process emulator settings', () => {

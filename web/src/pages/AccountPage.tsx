@@ -107,6 +107,20 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
     setBusy(null);
   }
 
+  /** Resumes a paused plan, or one set to cancel at the period's end; `done` says which. */
+  function resumeButton(done: string) {
+    return (
+      <ActionButton
+        blockedReason={blocked}
+        reasonId="plan-blocked"
+        busy={busy === 'resume'}
+        onClick={() => void run('resume', () => client.subscriptions.resume(), done)}
+      >
+        Resume plan
+      </ActionButton>
+    );
+  }
+
   async function openPortal(flow?: 'payment_method_update'): Promise<void> {
     setBusy(flow === undefined ? 'portal' : 'add-card');
     setError(null);
@@ -222,22 +236,7 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
           ) : null}
 
           {subscription.status === 'paused' && !subscription.paymentMethodRequired ? (
-            <div className="actions">
-              <ActionButton
-                blockedReason={blocked}
-                reasonId="plan-blocked"
-                busy={busy === 'resume'}
-                onClick={() =>
-                  void run(
-                    'resume',
-                    () => client.subscriptions.resume(),
-                    'Your plan is active again.',
-                  )
-                }
-              >
-                Resume plan
-              </ActionButton>
-            </div>
+            <div className="actions">{resumeButton('Your plan is active again.')}</div>
           ) : null}
 
           {LIVE.has(subscription.status) &&
@@ -245,20 +244,7 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
           subscription.periodType !== 'ALL_TIME' ? (
             <div className="actions">
               {subscription.cancelAtPeriodEnd ? (
-                <ActionButton
-                  blockedReason={blocked}
-                  reasonId="plan-blocked"
-                  busy={busy === 'resume'}
-                  onClick={() =>
-                    void run(
-                      'resume',
-                      () => client.subscriptions.resume(),
-                      'Your plan will renew as usual.',
-                    )
-                  }
-                >
-                  Resume plan
-                </ActionButton>
+                resumeButton('Your plan will renew as usual.')
               ) : (
                 <ActionButton
                   className="button button-secondary"
