@@ -41,7 +41,8 @@ export class Sql {
 
   private shape(): string {
     let key: string;
-    if (typeof this.fixed === 'string') key = `'${this.fixed}'`;
+    // Quoted as JSON: no text of a raw fragment or separator can read as the key's own syntax.
+    if (typeof this.fixed === 'string') key = JSON.stringify(this.fixed);
     else {
       let id = templateIds.get(this.fixed);
       if (id === undefined) {

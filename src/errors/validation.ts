@@ -17,14 +17,19 @@ function flatten(errors: ValidationError[], prefix = ''): ErrorDetail[] {
 /** Distinct inputs remembered per DTO class before the memory starts over. */
 const REMEMBERED_INPUTS = 500;
 
-type Primitive = string | number | boolean | null | undefined;
+type Primitive = string | number | boolean | null;
 
-/** Own values all primitives (a query string or route parameters, as Express parses them). */
+/**
+ * Own values all strings, numbers, booleans or null (a query string or route parameters, as
+ * Express parses them). Not `undefined`: the key, JSON, would drop that field, and the DTO's
+ * unknown-field check would not see it.
+ */
 function isFlat(value: unknown): value is Record<string, Primitive> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   for (const field of Object.values(value)) {
-    if (typeof field === 'object' && field !== null) return false;
-    if (typeof field === 'function' || typeof field === 'symbol') return false;
+    if (field === null) continue;
+    if (typeof field !== 'string' && typeof field !== 'number' && typeof field !== 'boolean')
+      return false;
   }
   return true;
 }

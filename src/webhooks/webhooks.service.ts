@@ -7,8 +7,8 @@ import { BillingSync, EventDeferredError, EventFailedError, isStripeEvent } from
 /** Stripe's own default: a signature older than five minutes is a replay. */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-/** The event id when it is the body's first field, as Stripe sends it. */
-const LEADING_EVENT_ID = /^\s*\{\s*"id"\s*:\s*"(evt_[A-Za-z0-9_]+)"/;
+/** The event id when it is the body's first field, as Stripe sends it (JSON's own whitespace only). */
+const LEADING_EVENT_ID = /^[ \t\n\r]*\{[ \t\n\r]*"id"[ \t\n\r]*:[ \t\n\r]*"(evt_[A-Za-z0-9_]+)"/;
 
 /** A signed body that is not a Stripe event (not JSON, or not an event's shape): 400. */
 function parseEvent(payload: string): Stripe.Event {

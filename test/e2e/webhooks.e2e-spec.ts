@@ -199,6 +199,19 @@ describe('POST /api/webhooks/stripe', () => {
       expect(await ledgerCount(event.id)).toBe(1);
     });
 
+    it('parses a signed repeat that does not start as JSON does, and refuses it', async () => {
+      const payload = withNewId(await realEvent('price.created'));
+      await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(
+        200,
+      );
+      const marked = `\ufeff${payload}`;
+      const res = await post(
+        marked,
+        Stripe.webhooks.generateTestHeaderString({ payload: marked, secret }),
+      ).expect(400);
+      expect(res.body.error_code).toBe('WEBHOOK_PAYLOAD_INVALID');
+    });
+
     it('still refuses a repeat whose signature does not match', async () => {
       const payload = withNewId(await realEvent('price.created'));
       await post(payload, Stripe.webhooks.generateTestHeaderString({ payload, secret })).expect(

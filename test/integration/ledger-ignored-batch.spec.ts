@@ -100,6 +100,39 @@ describe('recording ignored events together', () => {
     }
   });
 
+  it('lets two batches holding the same events in opposite orders wait for each other, not deadlock', async () => {
+    // Two recorders: a retried delivery, or another instance of the fleet.
+    const other = new EventLedgerRepository(prisma, db);
+    const failures: unknown[] = [];
+    const insert = db.query.bind(db);
+    const query = jest.spyOn(db, 'query').mockImplementation(async (...args) => {
+      try {
+        return await insert(...args);
+      } catch (error) {
+        failures.push(error);
+        throw error;
+      }
+    });
+    try {
+      for (let round = 0; round < 20; round++) {
+        const ids = Array.from({ length: 50 }, () => `evt_${randomUUID()}`);
+        const [mine, theirs] = await Promise.all([
+          Promise.all(ids.map((id) => ledger.recordIgnored(entry(id), 'event type not handled'))),
+          Promise.all(
+            [...ids]
+              .reverse()
+              .map((id) => other.recordIgnored(entry(id), 'event type not handled')),
+          ),
+        ]);
+        // Each event recorded by exactly one of the two.
+        expect(mine.filter(Boolean).length + theirs.filter(Boolean).length).toBe(50);
+      }
+    } finally {
+      query.mockRestore();
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('records the good events of a batch that holds one the database refuses', async () => {
     const good = Array.from({ length: 5 }, () => `evt_${randomUUID()}`);
     const bad = `evt_${randomUUID()}`;

@@ -34,6 +34,14 @@ describe('SQL fragments', () => {
     expect(three.values).toEqual([1, 2, 3]);
   });
 
+  it('keeps raw fragments whose text looks like the shape key itself apart', () => {
+    const select = (what: Sql): Sql => sql`SELECT ${what}`;
+    const two = select(join([raw('a'), raw('b')])).toCachedQuery();
+    const one = select(join([raw("a'(),'b")])).toCachedQuery();
+    expect(two.text).toBe('SELECT a, b');
+    expect(one.text).toBe("SELECT a'(),'b");
+  });
+
   it('renders the same text as an uncached render', () => {
     const statement = sql`WITH ${join([sql`a AS (SELECT ${1})`, sql`b AS (SELECT ${'x'})`])} SELECT ${true}`;
     const { text, values } = statement.toQuery();

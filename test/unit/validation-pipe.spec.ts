@@ -41,6 +41,12 @@ describe('the validation pipe', () => {
     await expect(pipe.transform({ unknown: 'x' }, query)).rejects.toBeInstanceOf(ApiError);
   });
 
+  it('does not answer an input with an undefined field from the copy of one without it', async () => {
+    const pipe = createValidationPipe();
+    await pipe.transform({}, query);
+    await expect(pipe.transform({ unknown: undefined }, query)).rejects.toBeInstanceOf(ApiError);
+  });
+
   it('validates bodies afresh', async () => {
     const pipe = createValidationPipe();
     const first = await pipe.transform({ type: 'recurring' }, body);

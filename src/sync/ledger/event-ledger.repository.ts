@@ -154,6 +154,9 @@ export class EventLedgerRepository {
                   ${column((i) => i.entry.stripeCreatedAt)}::timestamptz[],
                   ${column((i) => i.entry.payload)}::text[], ${column((i) => i.note)}::text[])
            AS e(id, type, api_version, object_id, customer_id, created_at, payload, note)
+      -- Every batch takes its rows' index entries in one order: two batches holding the same
+      -- events (a retry, another instance) wait for each other instead of deadlocking.
+      ORDER BY e.id
       ON CONFLICT ("stripeEventId") DO NOTHING
       RETURNING "stripeEventId"`,
       'ledger_record_ignored_batch',
