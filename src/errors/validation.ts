@@ -17,17 +17,17 @@ function flatten(errors: ValidationError[], prefix = ''): ErrorDetail[] {
 /** Distinct inputs remembered per DTO class before the memory starts over. */
 const REMEMBERED_INPUTS = 500;
 
-type Primitive = string | number | boolean | null;
+type Primitive = string | number | boolean | null | undefined;
 
 /**
- * Own values all strings, numbers, booleans or null (a query string or route parameters, as
- * Express parses them). Not `undefined`: the key, JSON, would drop that field, and the DTO's
- * unknown-field check would not see it.
+ * Own values all strings, numbers, booleans or null, and also `undefined` when `allowUndefined`
+ * (a validated DTO may list its absent optional fields). An input may not have `undefined`
+ * fields: its key, JSON, would drop them, and the DTO's unknown-field check would not see them.
  */
-function isFlat(value: unknown): value is Record<string, Primitive> {
+function isFlat(value: unknown, allowUndefined: boolean): value is Record<string, Primitive> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   for (const field of Object.values(value)) {
-    if (field === null) continue;
+    if (field === null || (field === undefined && allowUndefined)) continue;
     if (typeof field !== 'string' && typeof field !== 'number' && typeof field !== 'boolean')
       return false;
   }
@@ -50,7 +50,7 @@ class RememberingValidationPipe extends ValidationPipe {
       (metadata.type !== 'query' && metadata.type !== 'param') ||
       type === undefined ||
       metadata.data !== undefined ||
-      !isFlat(value)
+      !isFlat(value, false)
     )
       return super.transform(value, metadata);
     let inputs = this.known.get(type);
@@ -62,7 +62,7 @@ class RememberingValidationPipe extends ValidationPipe {
     const known = inputs.get(key);
     if (known !== undefined) return copyOf(known);
     const validated: unknown = await super.transform(value, metadata);
-    if (!isFlat(validated)) return validated;
+    if (!isFlat(validated, true)) return validated;
     if (inputs.size >= REMEMBERED_INPUTS) inputs.clear();
     inputs.set(key, copyOf(validated));
     return validated;

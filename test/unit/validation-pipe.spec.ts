@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { ArgumentMetadata } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { CatalogQueryDto } from '../../src/catalog/dto/catalog.dto';
 import { ApiError } from '../../src/errors/api-error';
 import { createValidationPipe } from '../../src/errors/validation';
@@ -29,6 +29,20 @@ describe('the validation pipe', () => {
     expect(second).not.toBe(first);
     expect(second).toBeInstanceOf(CatalogQueryDto);
     expect({ ...second }).toEqual({ type: 'recurring', excludeSubscribed: true });
+  });
+
+  it('validates an empty query once (the DTO lists its absent optional fields)', async () => {
+    const pipe = createValidationPipe();
+    const validate = jest.spyOn(ValidationPipe.prototype, 'transform');
+    try {
+      const first: unknown = await pipe.transform({}, query);
+      const second: unknown = await pipe.transform({}, query);
+      expect(validate).toHaveBeenCalledTimes(1);
+      expect(second).toBeInstanceOf(CatalogQueryDto);
+      expect(second).toEqual(first);
+    } finally {
+      validate.mockRestore();
+    }
   });
 
   it('refuses a bad query every time, naming the field', async () => {
