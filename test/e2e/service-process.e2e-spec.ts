@@ -214,9 +214,14 @@ describe('a database outage, in the running service’s log', () => {
     expect(failed).toEqual(Array(20).fill({ status: 503 }));
     expect((await get(`${url}/api/catalog/products`)).status).toBe(200);
 
+    // The line is written before that 200 is sent, but the child's stdout may reach this
+    // process after the response does (a loaded machine): wait for it, for at most 5 s.
+    const isEnd = (line: { msg?: unknown }): boolean => line.msg === 'database reachable again';
+    for (let i = 0; i < 50 && !service.logLines().some(isEnd); i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const lines = service.logLines();
     const started = lines.filter((line) => String(line.msg).startsWith('database unavailable'));
-    const ended = lines.filter((line) => line.msg === 'database reachable again');
+    const ended = lines.filter(isEnd);
     expect(started).toHaveLength(1);
     expect(ended).toHaveLength(1);
     expect(ended[0].failedRequests).toBeGreaterThanOrEqual(20);
