@@ -72,6 +72,17 @@ export function ActionButton({
   );
 }
 
+/** What an action just did, announced to screen readers; nothing when there is nothing to say. */
+export function DoneNotice({ children }: { children: ReactNode }) {
+  if (children === null || children === undefined || children === false || children === '')
+    return null;
+  return (
+    <p className="notice notice-good" role="status">
+      {children}
+    </p>
+  );
+}
+
 /** The one explanation of why billing actions are disabled, that those buttons point to. */
 export function BlockedNotice({ id, reason }: { id: string; reason: string | null }) {
   if (!reason) return null;

@@ -7,7 +7,7 @@ import {
   type Price,
   type Subscription,
 } from '@billing-service/client';
-import { ActionButton, Badge, BlockedNotice, Empty, Loading } from '../components';
+import { ActionButton, Badge, BlockedNotice, DoneNotice, Empty, Loading } from '../components';
 import { ErrorNotice } from '../errors';
 import { date, money, priceLabel, statusLabel, subscriptionPrice } from '../format';
 import { useBillingBlockedReason } from '../permissions';
@@ -146,11 +146,7 @@ function PlanSection({ fromPortal, onChanged }: { fromPortal: boolean; onChanged
   return (
     <section className="panel" aria-labelledby="plan-title">
       <h2 id="plan-title">Plan</h2>
-      {notice ? (
-        <p className="notice notice-good" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <DoneNotice>{notice}</DoneNotice>
       {error ? <ErrorNotice error={error} /> : null}
       <BlockedNotice id="plan-blocked" reason={blocked} />
       {subscription === undefined && current.loading ? (
@@ -375,11 +371,7 @@ function CardsSection() {
   return (
     <section className="panel" aria-labelledby="cards-title">
       <h2 id="cards-title">Cards</h2>
-      {notice ? (
-        <p className="notice notice-good" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <DoneNotice>{notice}</DoneNotice>
       {error ? <ErrorNotice error={error} /> : null}
       <BlockedNotice id="cards-blocked" reason={blocked} />
       {!blocked && cards.loading && latest === null ? (

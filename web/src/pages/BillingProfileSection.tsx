@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { BillingApiError, type BillingProfile } from '@billing-service/client';
-import { Empty, Loading } from '../components';
+import { DoneNotice, Empty, Loading } from '../components';
 import { ErrorNotice } from '../errors';
 import { useBillingBlockedReason } from '../permissions';
 import { useSession } from '../session';
@@ -79,11 +79,7 @@ function BillingProfileForm() {
       <p className="muted">Shown on your invoices. Tax is computed from the country.</p>
       {profile.error ? <ErrorNotice error={profile.error} onRetry={profile.reload} /> : null}
       {error ? <ErrorNotice error={error} /> : null}
-      {saved ? (
-        <p className="notice notice-good" role="status">
-          Billing details saved.
-        </p>
-      ) : null}
+      <DoneNotice>{saved ? 'Billing details saved.' : null}</DoneNotice>
       {current ? (
         <form
           key={JSON.stringify(current)}

@@ -6,7 +6,7 @@ import {
   type Entitlements,
   type Subscription,
 } from '@billing-service/client';
-import { Badge, Loading } from '../components';
+import { Badge, DoneNotice, Loading } from '../components';
 import { ErrorNotice } from '../errors';
 import { date, money, statusLabel, subscriptionPrice } from '../format';
 import { Link, useLocation } from '../router';
@@ -96,9 +96,9 @@ function OutcomeDetails({ outcome }: { outcome: Outcome }) {
   if (session.mode === 'payment') {
     return (
       <>
-        <p role="status" className="notice notice-good">
+        <DoneNotice>
           Your purchase is complete. It is listed on your account page with its receipt.
-        </p>
+        </DoneNotice>
         <Link className="button" href="/billing">
           Go to your account
         </Link>
@@ -107,10 +107,10 @@ function OutcomeDetails({ outcome }: { outcome: Outcome }) {
   }
   return (
     <>
-      <p role="status" className="notice notice-good">
+      <DoneNotice>
         You are on <strong>{subscription?.productName}</strong>
         {subscription ? ` (${subscriptionPrice(subscription)})` : ''}.
-      </p>
+      </DoneNotice>
       {subscription ? (
         <dl className="facts">
           <dt>Status</dt>

@@ -5,7 +5,7 @@ import {
   type Product,
   type Subscription,
 } from '@billing-service/client';
-import { ActionButton, Badge, BlockedNotice, Empty, Loading } from '../components';
+import { ActionButton, Badge, BlockedNotice, DoneNotice, Empty, Loading } from '../components';
 import { describeError, ErrorNotice } from '../errors';
 import { priceLabel } from '../format';
 import { useBillingBlockedReason } from '../permissions';
@@ -155,11 +155,7 @@ export function PricingPage() {
   return (
     <>
       <h1>Pricing</h1>
-      {notice ? (
-        <p className="notice notice-good" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <DoneNotice>{notice}</DoneNotice>
       {error ? <ErrorNotice error={error} /> : null}
       <BlockedNotice id="pricing-blocked" reason={blocked} />
 
