@@ -69,6 +69,7 @@ export function registerControlRoutes(
   router.add('POST', '/_emulator/clock/advance', ({ body }) => {
     const seconds = optionalNumber(body, 'seconds');
     const to = optionalNumber(body, 'to');
+    const offsetBefore = domain.core.clock.offset;
     const current = domain.core.clock.globalNow();
     const target = to ?? (seconds !== undefined ? current + seconds : undefined);
     if (target === undefined) throw parameterMissing('seconds');
@@ -79,6 +80,10 @@ export function registerControlRoutes(
         to !== undefined ? 'to' : 'seconds',
       );
     domain.core.events.withOrigin(null, () => domain.lifecycle.advance(null, target));
+    // Time that passed while it processed is not taken off the advance (what falls due in it is
+    // processed by the next catch-up).
+    if (to === undefined && seconds !== undefined)
+      domain.core.clock.keepOffsetAtLeast(offsetBefore + seconds);
     deps.afterCommit(() => dispatcher.clockMoved());
     return { now: domain.core.clock.globalNow() };
   });

@@ -17,6 +17,19 @@ export class EmulatorClock {
     return Math.floor(Date.now() / 1000) + this.offsetSeconds;
   }
 
+  /** Seconds the global clock is ahead of wall time. */
+  get offset(): number {
+    return this.offsetSeconds;
+  }
+
+  /**
+   * Keeps the global clock at least `seconds` ahead of wall time: an advance by N seconds moves
+   * the clock by N even when a wall-clock second ticks while it processes what fell due.
+   */
+  keepOffsetAtLeast(seconds: number): void {
+    if (seconds > this.offsetSeconds) this.state.globalClock.set('offsetSeconds', seconds);
+  }
+
   setGlobalTime(unixSeconds: number): void {
     this.state.globalClock.set('offsetSeconds', unixSeconds - Math.floor(Date.now() / 1000));
   }
