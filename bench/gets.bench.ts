@@ -49,6 +49,13 @@ async function main(): Promise<void> {
       connections,
       seconds,
       rounds,
+      nodeArgs: argv.includes('--cpu-prof')
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${join(root, 'bench', 'results')}`,
+            '--cpu-prof-name=gets.cpuprofile',
+          ]
+        : undefined,
     });
     for (const [i, round] of result.perRound.entries())
       log(

@@ -7,9 +7,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
+import cors from 'cors';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { AccountsService } from './accounts/accounts.service';
 import { accountKeyOf } from './auth/principal';
+import { catalogHotRead } from './catalog/catalog.hot-read';
+import { CatalogService } from './catalog/catalog.service';
+import { entitlementHotRead } from './entitlements/entitlements.hot-read';
+import { EntitlementsService } from './entitlements/entitlements.service';
+import { HotReads } from './hot-reads';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import type { ServiceLifecycle } from './common/service-lifecycle';
 import type { AppConfig } from './config/app-config';
@@ -31,6 +38,7 @@ import { WebhooksService } from './webhooks/webhooks.service';
 export const API_PREFIX = 'api';
 
 type Middleware = (req: Request, res: Response, next: NextFunction) => void;
+type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
 
 /** The `/api` prefix; `/metrics` stays at the root, where Prometheus looks for it. */
 export function setRoutePrefix(app: INestApplication): void {
@@ -203,7 +211,7 @@ function methodNotAllowed(app: NestExpressApplication): Middleware {
  * request, so each response gets the same list set in one loop instead of a chain of a dozen
  * middlewares.
  */
-function securityHeaders(options: Parameters<typeof helmet>[0]): Middleware {
+function securityHeaders(options: Parameters<typeof helmet>[0]): NodeMiddleware {
   const headers: [string, string][] = [];
   const removed: string[] = [];
   const recorder = {
@@ -234,6 +242,9 @@ function securityHeaders(options: Parameters<typeof helmet>[0]): Middleware {
   };
 }
 
+/** Seconds a refused client should wait, or undefined when the request is within its budget. */
+type RateLimitGate = (req: IncomingMessage) => Promise<number | undefined>;
+
 /**
  * One budget per client across the API, counted before routing so that unknown routes and
  * refused tokens count too: the account when a valid token is sent (so clients behind one
@@ -243,12 +254,12 @@ function rateLimit(
   app: NestExpressApplication,
   config: AppConfig,
   store: RateLimitStore,
-): Middleware {
+): RateLimitGate {
   const windowMs = config.throttle.ttlSeconds * 1000;
   const clients = new RateLimiter(store, 'api', config.throttle.limit, windowMs);
   const services = new RateLimiter(store, 'service', config.throttle.serviceLimit, windowMs);
   const authenticator = app.get(RequestAuthenticator);
-  const decide = async (req: Request): Promise<ApiError | undefined> => {
+  const decide = async (req: Request): Promise<number | undefined> => {
     let limiter = clients;
     let key = `ip:${req.ip ?? 'unknown'}`;
     const { serviceKey, token } = await authenticator.authenticate(req);
@@ -260,12 +271,27 @@ function rateLimit(
       key = `account:${account.kind}:${account.externalId}`;
     }
     const decision = await limiter.check(key);
-    if (decision.allowed) return undefined;
-    req.res?.setHeader('Retry-After', String(decision.retryAfterSeconds));
-    return new ApiError('TOO_MANY_REQUESTS');
+    return decision.allowed ? undefined : decision.retryAfterSeconds;
   };
-  return (req, _res, next) => {
-    decide(req).then(next, next);
+  // Decided once per request: a hot read that leaves the request to its route has counted it.
+  return (req) => {
+    const limited = req as IncomingMessage & { rateLimit?: Promise<number | undefined> };
+    limited.rateLimit ??= decide(limited as Request);
+    return limited.rateLimit;
+  };
+}
+
+/** The rate limit as a middleware: 429 with Retry-After once the client's budget is spent. */
+function refuseOverLimit(gate: RateLimitGate): Middleware {
+  return (req, res, next) => {
+    gate(req).then((retryAfterSeconds) => {
+      if (retryAfterSeconds === undefined) {
+        next();
+        return;
+      }
+      res.setHeader('Retry-After', String(retryAfterSeconds));
+      next(new ApiError('TOO_MANY_REQUESTS'));
+    }, next);
   };
 }
 
@@ -294,14 +320,16 @@ type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 /**
  * The server's own front door, in front of every other request listener (Express with Nest,
  * and the webhook route that sits before Express): each request gets its id and is counted for
- * the shutdown drain, and a webhook delivery is counted against the webhook budget of its
- * sender before a byte of its body is read.
+ * the shutdown drain, a webhook delivery is counted against the webhook budget of its sender
+ * before a byte of its body is read, and a hot read is answered here when it can be (see
+ * `HotReads`).
  */
 function installFrontDoor(
   server: Server,
   config: AppConfig,
   inFlight: InFlightRequests,
   store: RateLimitStore,
+  hotReads: HotReads,
 ): void {
   const windowMs = config.throttle.ttlSeconds * 1000;
   const webhooks = new RateLimiter(store, 'webhooks', config.throttle.webhookLimit, windowMs);
@@ -315,7 +343,12 @@ function installFrontDoor(
     inFlight.track(res);
     const url = req.url ?? '';
     if (req.method !== 'POST' || (url !== WEBHOOK_PATH && !url.startsWith(`${WEBHOOK_PATH}?`))) {
-      pass(req, res);
+      const hot = hotReads.find(req);
+      if (hot === undefined) pass(req, res);
+      else
+        void hotReads.serve(req, res, hot).then((answered) => {
+          if (!answered) pass(req, res);
+        });
       return;
     }
     void webhooks.check(`ip:${clientAddress(req, config.trustProxy)}`).then((decision) => {
@@ -402,31 +435,18 @@ export function configureHttp(
     requestIdFor(req, res);
     next();
   });
-  app.use(requestLogging(app.get<symbol, PinoLogger>(ROOT_LOGGER)));
-  const server = app.getHttpServer();
-  if (counts instanceof RedisWindowStore) server.once('close', () => void counts.close());
-  // Stripe's deliveries are served in front of Express and the API's pipeline (helmet, CORS,
-  // parsers, guards, per-request logs): they need none of it; the signature is checked on the
-  // raw bytes, and errors still have the envelope.
-  installWebhookIngress(server, WEBHOOK_PATH, app.get(WebhooksService));
-  installFrontDoor(server, config, inFlight, counts);
-  app.useLogger(app.get(Logger));
-  setRoutePrefix(app);
-  app.set('trust proxy', config.trustProxy);
-  app.disable('x-powered-by');
-  app.use(refuseBadTargets);
-  app.use(
-    securityHeaders({
-      // Swagger UI needs inline scripts and styles on /docs.
-      contentSecurityPolicy: {
-        directives: {
-          'script-src': ["'self'", "'unsafe-inline'"],
-          'style-src': ["'self'", "'unsafe-inline'", 'https:'],
-        },
+  const logging = requestLogging(app.get<symbol, PinoLogger>(ROOT_LOGGER));
+  app.use(logging);
+  const security = securityHeaders({
+    // Swagger UI needs inline scripts and styles on /docs.
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'", "'unsafe-inline'"],
+        'style-src': ["'self'", "'unsafe-inline'", 'https:'],
       },
-    }),
-  );
-  app.enableCors({
+    },
+  });
+  const crossOrigin = cors({
     // `*`: any origin, without credentials (browsers refuse `*` with credentials). The API
     // authenticates with the Authorization header, never with cookies, so nothing is lost.
     origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
@@ -436,7 +456,37 @@ export function configureHttp(
     exposedHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
     maxAge: 600,
   });
-  app.use(rateLimit(app, config, counts));
+  const limit = rateLimit(app, config, counts);
+  const express = app.getHttpAdapter().getInstance();
+  const etag = express.get('etag fn') as
+    ((body: string, encoding: BufferEncoding) => string | undefined) | undefined;
+  const hotReads = new HotReads(
+    API_PREFIX,
+    [catalogHotRead(app.get(CatalogService)), entitlementHotRead(app.get(EntitlementsService))],
+    app.get(RequestAuthenticator),
+    app.get(AccountsService),
+    {
+      refusal: limit,
+      // The order Express runs them in (the request log is already attached there).
+      decorations: [logging, security, crossOrigin],
+      etag: (body) => etag?.(body, 'utf8'),
+    },
+  );
+  const server = app.getHttpServer();
+  if (counts instanceof RedisWindowStore) server.once('close', () => void counts.close());
+  // Stripe's deliveries are served in front of Express and the API's pipeline (helmet, CORS,
+  // parsers, guards, per-request logs): they need none of it; the signature is checked on the
+  // raw bytes, and errors still have the envelope.
+  installWebhookIngress(server, WEBHOOK_PATH, app.get(WebhooksService));
+  installFrontDoor(server, config, inFlight, counts, hotReads);
+  app.useLogger(app.get(Logger));
+  setRoutePrefix(app);
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.use(refuseBadTargets);
+  app.use(security);
+  app.use(crossOrigin);
+  app.use(refuseOverLimit(limit));
   app.use(methodNotAllowed(app));
   app.use(refuseNonJsonBodies);
   app.use(

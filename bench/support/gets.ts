@@ -78,6 +78,8 @@ export async function measureGets(options: {
   connections: number;
   seconds: number;
   rounds: number;
+  /** Extra Node options for the service (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }): Promise<GetsResult> {
   const port = await freePort();
   const database = await createBenchDatabase(options.server);
@@ -95,6 +97,7 @@ export async function measureGets(options: {
     service = await startServiceProcess({
       root: options.root,
       readyTimeoutMs: 60_000,
+      nodeArgs: options.nodeArgs,
       env: {
         DATABASE_URL: database.url,
         DATABASE_POOL_SIZE: String(options.poolSize),

@@ -1,0 +1,179 @@
+import supertest, { type Response } from 'supertest';
+import type { App } from 'supertest/types';
+import { emulatorStripe, flushWebhooks } from '../support/emulator-control';
+import { subscribeThroughStripe, type SubscribedAccount } from '../support/flows';
+import { startTestService, type TestService } from '../support/test-service';
+import { bearer, newUser, signToken, TEST_ADMIN_KEY } from '../support/tokens';
+
+/** Headers a server sets per response, whichever path answered. */
+const PER_RESPONSE = new Set(['x-request-id', 'date', 'connection', 'keep-alive']);
+
+function comparable(response: Response): { status: number; headers: object; body: unknown } {
+  // An error's envelope names its own request (and so its ETag differs too).
+  const envelope =
+    typeof response.body === 'object' && response.body !== null && 'requestId' in response.body;
+  return {
+    status: response.status,
+    headers: Object.fromEntries(
+      Object.entries(response.headers)
+        .filter(([name]) => !PER_RESPONSE.has(name) && !(envelope && name === 'etag'))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ),
+    body: envelope ? { ...response.body, requestId: '<id>' } : response.body,
+  };
+}
+
+/**
+ * Hot reads (`src/hot-reads.ts`) are answered at the server's front door, in front of Express
+ * and Nest. Each request here is sent twice: through the server (front door first) and straight
+ * to the Express app behind it (the routes' own pipeline). Both answers must be the same —
+ * status, headers and body — and the route's handler must run only for what the front door
+ * leaves to it.
+ */
+describe('hot reads', () => {
+  let t: TestService;
+  let pipeline: supertest.Agent;
+  let subscribed: SubscribedAccount;
+  /** Express's entry: every request the front door passes on goes through it. */
+  let expressEntry: jest.SpyInstance;
+
+  beforeAll(async () => {
+    t = await startTestService({
+      ENTITLEMENTS_API_KEY: 'entitlements-key-for-the-suite-0123456789',
+    });
+    pipeline = supertest(t.service.app.getHttpAdapter().getInstance() as App);
+    subscribed = await subscribeThroughStripe(t);
+    expressEntry = jest.spyOn(
+      t.service.app.getHttpAdapter().getInstance() as unknown as { handle: () => void },
+      'handle',
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(() => {
+    expressEntry.mockClear();
+  });
+
+  /** Sends the request both ways; returns the front door's answer and whether Express saw it. */
+  async function both(
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ front: Response; routeRuns: number }> {
+    const front = await t.http.get(path).set(headers);
+    const routeRuns = expressEntry.mock.calls.length;
+    const reference = await pipeline.get(path).set(headers);
+    expect(comparable(front)).toEqual(comparable(reference));
+    expect(front.headers['x-request-id']).toEqual(expect.any(String));
+    return { front, routeRuns };
+  }
+
+  it('answers the catalog at the front door exactly as its route does', async () => {
+    const { front, routeRuns } = await both('/api/catalog/products');
+    expect(front.status).toBe(200);
+    expect(front.body.length).toBeGreaterThan(0);
+    expect(front.headers.etag).toMatch(/^W\//);
+    expect(routeRuns).toBe(0);
+  });
+
+  it.each([
+    ['an allowed origin', { Origin: 'http://localhost:5173' }],
+    ['another origin', { Origin: 'https://elsewhere.example' }],
+    ['a request id of its own', { 'X-Request-Id': 'trace-1234' }],
+  ])('sends the same CORS and security headers with %s', async (_, headers) => {
+    const { front, routeRuns } = await both('/api/catalog/products', headers);
+    expect(routeRuns).toBe(0);
+    if ('X-Request-Id' in headers) expect(front.headers['x-request-id']).toBe('trace-1234');
+  });
+
+  it("flags the caller's plan in the catalog with a bearer token", async () => {
+    const { front, routeRuns } = await both('/api/catalog/products', bearer(subscribed.token));
+    expect(routeRuns).toBe(0);
+    expect(front.body.some((p: { subscribed: boolean }) => p.subscribed)).toBe(true);
+  });
+
+  it('answers an entitlement check at the front door exactly as its route does', async () => {
+    const token = bearer(subscribed.token);
+    const chat = await both('/api/entitlements/chat', token);
+    expect(chat.front.body).toEqual({ feature: 'chat', entitled: true });
+    expect(chat.routeRuns).toBe(0);
+    const other = await both('/api/entitlements/not-in-any-plan', token);
+    expect(other.front.body).toEqual({ feature: 'not-in-any-plan', entitled: false });
+    // A new user's account is made on first sight, on either path.
+    const stranger = await both('/api/entitlements/chat', bearer(signToken(newUser())));
+    expect(stranger.front.body).toEqual({ feature: 'chat', entitled: false });
+  });
+
+  it.each([
+    ['a query', '/api/catalog/products?type=one_time', {}],
+    ['a refused query', '/api/catalog/products?type=weekly', {}],
+    ['a trailing slash', '/api/catalog/products/', {}],
+    ['a refused token', '/api/catalog/products', bearer('not-a-token')],
+    ['an expired token', '/api/catalog/products', bearer(signToken(newUser(), { expiresIn: -60 }))],
+    ['a malformed Authorization header', '/api/catalog/products', { Authorization: 'Basic x' }],
+    ['no token', '/api/entitlements/chat', {}],
+    ['a refused feature id', '/api/entitlements/Not%20a%20feature', 'token'],
+    ['an upper-case feature id', '/api/entitlements/CHAT', 'token'],
+    ['a service key', '/api/entitlements/chat', { 'X-Admin-Key': TEST_ADMIN_KEY }],
+    ['a wrong service key', '/api/entitlements/chat', { 'X-Entitlements-Key': 'wrong' }],
+  ] as const)('leaves a request with %s to its route', async (_, path, headers) => {
+    const sent = headers === 'token' ? bearer(subscribed.token) : headers;
+    const { routeRuns } = await both(path, sent);
+    expect(routeRuns).toBe(1);
+  });
+
+  it('leaves a conditional request to its route, which answers 304 for a known ETag', async () => {
+    const first = await t.http.get('/api/catalog/products').expect(200);
+    const { front, routeRuns } = await both('/api/catalog/products', {
+      'If-None-Match': first.headers.etag,
+    });
+    expect(front.status).toBe(304);
+    expect(routeRuns).toBe(1);
+  });
+
+  it('leaves HEAD and other methods to the routes', async () => {
+    const head = await t.http.head('/api/catalog/products');
+    const reference = await pipeline.head('/api/catalog/products');
+    expect(comparable(head)).toEqual(comparable(reference));
+    const post = await t.http.post('/api/catalog/products').send({});
+    expect(post.status).toBe(405);
+  });
+
+  it('sees a catalog change as soon as its webhook is applied', async () => {
+    const before = await t.http.get('/api/catalog/products').expect(200);
+    const product = before.body[0] as { id: string; name: string };
+    const stripe = emulatorStripe(t.service);
+    await stripe.products.update(product.id, { name: `${product.name} (renamed)` });
+    await flushWebhooks(t.service);
+    const after = await both('/api/catalog/products');
+    expect(after.routeRuns).toBe(0);
+    expect(after.front.body.find((p: { id: string }) => p.id === product.id).name).toBe(
+      `${product.name} (renamed)`,
+    );
+    expect(after.front.headers.etag).not.toBe(before.headers.etag);
+    await stripe.products.update(product.id, { name: product.name });
+    await flushWebhooks(t.service);
+  });
+});
+
+describe('hot reads under the rate limit', () => {
+  let t: TestService;
+
+  beforeAll(async () => {
+    t = await startTestService({ THROTTLE_LIMIT: '6' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts each request once, whichever path answers it, and answers 429 past the limit', async () => {
+    const token = bearer(signToken(newUser()));
+    // Three answered at the front door, three left to the route after being counted there.
+    for (let i = 0; i < 3; i++) await t.http.get('/api/entitlements/chat').set(token).expect(200);
+    for (let i = 0; i < 3; i++) await t.http.get('/api/entitlements/CHAT').set(token).expect(400);
+    const refused = await t.http.get('/api/entitlements/chat').set(token).expect(429);
+    expect(refused.headers['retry-after']).toEqual(expect.any(String));
+    expect(refused.body).toMatchObject({ success: false, error_code: 'TOO_MANY_REQUESTS' });
+    expect(refused.headers['x-content-type-options']).toBe('nosniff');
+  });
+});
