@@ -55,7 +55,10 @@ const HARD_LIMIT_MS = 40 * 60_000;
 /** The key the service presents in sandbox mode, and the peer's (distinct last four). */
 const SERVICE_KEY = 'sk_test_sandbox';
 const PEER_KEY = 'sk_test_peer_0001';
-/** `GET /api/subscriptions/current` during the slow-Stripe run: a busy app's account pages. */
+/**
+ * `GET /api/subscriptions/current` during the runs with reads (Stripe fast, then slow): a busy
+ * app's account pages.
+ */
 const READS_PER_SECOND = 100;
 
 interface Options {
@@ -146,7 +149,7 @@ const median = (values: (number | null)[]): number | null => {
 
 /** One measured delivery of the stream to one target. */
 interface Measure {
-  target: 'service' | 'peer' | 'service (slow Stripe)';
+  target: 'service' | 'peer' | 'service (reads, fast Stripe)' | 'service (slow Stripe)';
   run: DeliveryRun;
   serviceCpuMsPerDelivery: number | null;
   serviceCpuCores: number | null;
@@ -356,7 +359,16 @@ async function main(): Promise<void> {
     let readyMs: number | null = null;
 
     /** This service on a fresh database: warm-up, the measured stream, verification. */
-    const runService = async (slowStripe: boolean, profile: boolean): Promise<void> => {
+    /**
+     * `plain`: the stream alone (compared with the peer). `reads`: the stream with DB-only reads
+     * alongside, Stripe fast. `slow`: the same with Stripe slow and rate-limited — compared with
+     * `reads`, so that the two runs differ in Stripe alone.
+     */
+    const runService = async (
+      variant: 'plain' | 'reads' | 'slow',
+      profile: boolean,
+    ): Promise<void> => {
+      const slowStripe = variant === 'slow';
       const database = await createBenchDatabase(benchServer);
       cleanups.unshift(() => database.drop());
       await insertAccounts(database.url, generated.customers);
@@ -400,7 +412,7 @@ async function main(): Promise<void> {
               : { p50Ms: options.stripeLatencyMs, p99Ms: options.stripeLatencyMs * 4 },
           rateLimit: options.rateLimit,
         });
-      // DB-only reads meanwhile (the slow-Stripe run): account pages loading their plan, at a
+      // DB-only reads meanwhile (the runs with reads): account pages loading their plan, at a
       // steady READS_PER_SECOND. A fixed rate measures what the target is about — whether a read
       // waits behind the stream — where a closed loop would also turn every gain in read speed
       // into more reads taking CPU from the stream it is compared against.
@@ -408,14 +420,15 @@ async function main(): Promise<void> {
         algorithm: 'HS256',
         expiresIn: '1h',
       });
-      const reads = slowStripe
-        ? measureGet(`${service.url}/api/subscriptions/current`, {
-            connections: 4,
-            durationSeconds: 8,
-            ratePerSecond: READS_PER_SECOND,
-            headers: { authorization: `Bearer ${token}` },
-          })
-        : undefined;
+      const reads =
+        variant !== 'plain'
+          ? measureGet(`${service.url}/api/subscriptions/current`, {
+              connections: 4,
+              durationSeconds: 8,
+              ratePerSecond: READS_PER_SECOND,
+              headers: { authorization: `Bearer ${token}` },
+            })
+          : undefined;
       const measured = await measure(service.child, webhookUrl, stream, deliveryOptions, () =>
         stripeRequests(emulator.url, SERVICE_KEY),
       );
@@ -434,7 +447,12 @@ async function main(): Promise<void> {
         measured.run.notSent === 0 &&
         measured.run.answeredDuplicate === expectedDuplicates;
       measures.push({
-        target: slowStripe ? 'service (slow Stripe)' : 'service',
+        target:
+          variant === 'slow'
+            ? 'service (slow Stripe)'
+            : variant === 'reads'
+              ? 'service (reads, fast Stripe)'
+              : 'service',
         ...measured,
         verified,
         verification: { ledger, state },
@@ -483,7 +501,7 @@ async function main(): Promise<void> {
 
     for (let run = 1; run <= options.runs; run++) {
       log(`Run ${run}/${options.runs}: this service…`);
-      await runService(false, options.cpuProfile && run === 1);
+      await runService('plain', options.cpuProfile && run === 1);
       if (options.peer) {
         log(`Run ${run}/${options.runs}: stripe/sync-engine (default settings)…`);
         await runPeer();
@@ -498,10 +516,14 @@ async function main(): Promise<void> {
           continue;
         }
         log(
-          `Run ${run}/${options.runs}: this service with Stripe at ${options.stripeLatencyMs ?? 0} ms p50, ` +
+          `Run ${run}/${options.runs}: this service with ${READS_PER_SECOND} reads/s, Stripe fast…`,
+        );
+        await runService('reads', false);
+        log(
+          `Run ${run}/${options.runs}: the same with Stripe at ${options.stripeLatencyMs ?? 0} ms p50, ` +
             `limit ${options.rateLimit ?? 'none'}/s…`,
         );
-        await runService(true, options.cpuProfile && run === 1);
+        await runService('slow', options.cpuProfile && run === 1);
       }
     }
 
@@ -542,6 +564,7 @@ async function main(): Promise<void> {
     const ours = summary('service');
     const peer = summary('peer');
     const slow = summary('service (slow Stripe)');
+    const withReads = summary('service (reads, fast Stripe)');
     const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
       a === null || a === undefined || b === null || b === undefined || b === 0
         ? null
@@ -565,11 +588,12 @@ async function main(): Promise<void> {
         generationMs: Math.round(generated.generationMs),
         types: Object.fromEntries([...types.entries()].sort((a, b) => b[1] - a[1])),
       },
-      summary: { service: ours, peer, slowStripe: slow },
+      summary: { service: ours, peer, readsFastStripe: withReads, slowStripe: slow },
       ratios: {
         deliveriesVsPeer: ratio(ours?.deliveriesPerSecond, peer?.deliveriesPerSecond),
         cpuVsPeer: ratio(ours?.cpuMsPerDelivery, peer?.cpuMsPerDelivery),
-        slowStripeVsFast: ratio(slow?.deliveriesPerSecond, ours?.deliveriesPerSecond),
+        // The same load (the stream and the reads), Stripe slow against Stripe fast.
+        slowStripeVsFast: ratio(slow?.deliveriesPerSecond, withReads?.deliveriesPerSecond),
       },
       measures,
       http,
@@ -633,6 +657,16 @@ async function main(): Promise<void> {
         : [
             row(
               [
+                'with reads, Stripe fast: deliv./s',
+                withReads?.deliveriesPerSecond ?? null,
+                '',
+                '',
+                '',
+              ],
+              widths,
+            ),
+            row(
+              [
                 `slow Stripe: deliveries/s (vs fast)`,
                 slow.deliveriesPerSecond,
                 '',
@@ -676,7 +710,12 @@ async function main(): Promise<void> {
     const file = join(resultsDir, `webhooks-${stamp}.json`);
     await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
     log(`Results written to ${file}`);
-    process.exitCode = ours?.verified === true && (slow === null || slow.verified) ? 0 : 1;
+    process.exitCode =
+      ours?.verified === true &&
+      (slow === null || slow.verified) &&
+      (withReads === null || withReads.verified)
+        ? 0
+        : 1;
   } finally {
     await cleanup();
     await server?.stop().catch(() => undefined);

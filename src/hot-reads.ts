@@ -16,7 +16,9 @@ type Middleware = (
 export interface SharedPipeline {
   /** The rate limit's refusal, or undefined; decided once per request (the route reuses it). */
   refusal(req: IncomingMessage): Promise<unknown>;
-  /** The middlewares that set what every answer carries: security headers, CORS, request log. */
+  /** The request log's middleware: run first, so that its time covers the whole request. */
+  logging: Middleware;
+  /** The middlewares that set what every answer carries: security headers, CORS. */
   decorations: Middleware[];
   /** Express's ETag of a body (undefined when ETags are off). */
   etag(body: string): string | undefined;
@@ -103,6 +105,7 @@ export class HotReads {
 
   private async answer(req: IncomingMessage, res: ServerResponse, found: Found): Promise<boolean> {
     if (requestTargetProblem(req.url ?? '') !== undefined) return false;
+    await run(this.pipeline.logging, req, res);
     const authentication = await this.authenticator.authenticate(req);
     const bearer = req.headers.authorization !== undefined;
     if (found.read.access === 'account' && (!bearer || authentication.serviceKey !== undefined))

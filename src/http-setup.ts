@@ -17,6 +17,8 @@ import { CatalogService } from './catalog/catalog.service';
 import { entitlementHotRead } from './entitlements/entitlements.hot-read';
 import { EntitlementsService } from './entitlements/entitlements.service';
 import { HotReads } from './hot-reads';
+import { currentPlanHotRead } from './subscriptions/subscriptions.hot-read';
+import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import type { ServiceLifecycle } from './common/service-lifecycle';
 import type { AppConfig } from './config/app-config';
@@ -462,13 +464,18 @@ export function configureHttp(
     ((body: string, encoding: BufferEncoding) => string | undefined) | undefined;
   const hotReads = new HotReads(
     API_PREFIX,
-    [catalogHotRead(app.get(CatalogService)), entitlementHotRead(app.get(EntitlementsService))],
+    [
+      catalogHotRead(app.get(CatalogService)),
+      entitlementHotRead(app.get(EntitlementsService)),
+      currentPlanHotRead(app.get(SubscriptionsService)),
+    ],
     app.get(RequestAuthenticator),
     app.get(AccountsService),
     {
       refusal: limit,
-      // The order Express runs them in (the request log is already attached there).
-      decorations: [logging, security, crossOrigin],
+      logging,
+      // The order Express runs them in.
+      decorations: [security, crossOrigin],
       etag: (body) => etag?.(body, 'utf8'),
     },
   );

@@ -106,6 +106,11 @@ export function requestLogging(
   const logCompletion = root.isLevelEnabled('info');
   return (req, res, next) => {
     const request = req as IncomingMessage & { id?: unknown; log?: PinoLogger };
+    // Once per request: a hot read that goes on to its route has already started its log.
+    if (request.log !== undefined) {
+      next();
+      return;
+    }
     request.log = lazyRequestLogger(root, request);
     if (logCompletion && !UNLOGGED_REQUESTS.test(req.url ?? '')) {
       const startedAt = Date.now();

@@ -1,6 +1,9 @@
 import supertest, { type Response } from 'supertest';
 import type { App } from 'supertest/types';
 import { emulatorStripe, flushWebhooks } from '../support/emulator-control';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import type { OpenDatabase } from '../../src/database/database-location';
+import { createTestDatabase } from '../support/test-database';
 import { subscribeThroughStripe, type SubscribedAccount } from '../support/flows';
 import { startTestService, type TestService } from '../support/test-service';
 import { bearer, newUser, signToken, TEST_ADMIN_KEY } from '../support/tokens';
@@ -51,15 +54,13 @@ describe('hot reads', () => {
   afterAll(async () => {
     await t?.close();
   });
-  beforeEach(() => {
-    expressEntry.mockClear();
-  });
 
   /** Sends the request both ways; returns the front door's answer and whether Express saw it. */
   async function both(
     path: string,
     headers: Record<string, string> = {},
   ): Promise<{ front: Response; routeRuns: number }> {
+    expressEntry.mockClear();
     const front = await t.http.get(path).set(headers);
     const routeRuns = expressEntry.mock.calls.length;
     const reference = await pipeline.get(path).set(headers);
@@ -99,9 +100,20 @@ describe('hot reads', () => {
     expect(chat.routeRuns).toBe(0);
     const other = await both('/api/entitlements/not-in-any-plan', token);
     expect(other.front.body).toEqual({ feature: 'not-in-any-plan', entitled: false });
+    expect(other.routeRuns).toBe(0);
     // A new user's account is made on first sight, on either path.
     const stranger = await both('/api/entitlements/chat', bearer(signToken(newUser())));
     expect(stranger.front.body).toEqual({ feature: 'chat', entitled: false });
+    expect(stranger.routeRuns).toBe(0);
+  });
+
+  it('answers the current plan at the front door exactly as its route does', async () => {
+    const plan = await both('/api/subscriptions/current', bearer(subscribed.token));
+    expect(plan.front.body.subscription).toMatchObject({ id: subscribed.subscriptionId });
+    expect(plan.routeRuns).toBe(0);
+    const none = await both('/api/subscriptions/current', bearer(signToken(newUser())));
+    expect(none.front.body).toEqual({ subscription: null });
+    expect(none.routeRuns).toBe(0);
   });
 
   it.each([
@@ -116,6 +128,13 @@ describe('hot reads', () => {
     ['an upper-case feature id', '/api/entitlements/CHAT', 'token'],
     ['a service key', '/api/entitlements/chat', { 'X-Admin-Key': TEST_ADMIN_KEY }],
     ['a wrong service key', '/api/entitlements/chat', { 'X-Entitlements-Key': 'wrong' }],
+    ['no token for the current plan', '/api/subscriptions/current', {}],
+    [
+      'a service key for the current plan',
+      '/api/subscriptions/current',
+      { 'X-Admin-Key': TEST_ADMIN_KEY },
+    ],
+    ['a query on the current plan', '/api/subscriptions/current?x=1', 'token'],
   ] as const)('leaves a request with %s to its route', async (_, path, headers) => {
     const sent = headers === 'token' ? bearer(subscribed.token) : headers;
     const { routeRuns } = await both(path, sent);
@@ -175,5 +194,54 @@ describe('hot reads under the rate limit', () => {
     expect(refused.headers['retry-after']).toEqual(expect.any(String));
     expect(refused.body).toMatchObject({ success: false, error_code: 'TOO_MANY_REQUESTS' });
     expect(refused.headers['x-content-type-options']).toBe('nosniff');
+  });
+});
+
+/** Polls `done` until it holds, at most `timeoutMs`. */
+async function waitFor(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe('hot reads in the request log', () => {
+  let service: ServiceProcess | undefined;
+  let database: OpenDatabase | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await database?.close();
+  });
+
+  it('logs each request once, answered at the front door or left to its route', async () => {
+    const token = bearer(signToken(newUser()));
+    const sent = [
+      { id: 'log-hot-catalog', path: '/api/catalog/products', status: 200 },
+      { id: 'log-hot-entitlement', path: '/api/entitlements/chat', status: 200 },
+      { id: 'log-left-entitlement', path: '/api/entitlements/CHAT', status: 400 },
+    ];
+    for (const request of sent) {
+      const response = await fetch(`${service!.url}${request.path}`, {
+        headers: { ...token, 'X-Request-Id': request.id },
+      });
+      await response.arrayBuffer();
+      expect(response.status).toBe(request.status);
+    }
+    const linesOf = (id: string) =>
+      service!.output.filter((line) => line.includes(`"id":"${id}"`) && line.includes('"request'));
+    await waitFor(() => sent.every((request) => linesOf(request.id).length > 0));
+    for (const request of sent) {
+      const lines = linesOf(request.id);
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0])).toMatchObject({
+        msg: 'request completed',
+        req: { id: request.id, method: 'GET', url: request.path },
+        res: { statusCode: request.status },
+        responseTime: expect.any(Number),
+      });
+    }
   });
 });
