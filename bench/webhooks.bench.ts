@@ -183,6 +183,40 @@ async function engineCounters(serviceUrl: string): Promise<Record<string, number
   return counters;
 }
 
+/** `measureGet` at a fixed rate, run in a process of its own (`bench/reads-probe.ts`). */
+async function measureGetApart(
+  root: string,
+  url: string,
+  options: {
+    connections: number;
+    durationSeconds: number;
+    ratePerSecond: number;
+    authorization: string;
+  },
+): Promise<HttpRun> {
+  const probe = spawnNode(join(root, 'dist', 'bench', 'reads-probe.js'), {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      READS_URL: url,
+      READS_CONNECTIONS: String(options.connections),
+      READS_SECONDS: String(options.durationSeconds),
+      READS_RATE: String(options.ratePerSecond),
+      READS_AUTHORIZATION: options.authorization,
+    },
+  });
+  let stdout = '';
+  probe.process.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  const code = await probe.exited;
+  const last = stdout.trim().split('\n').at(-1);
+  if (code !== 0 || last === undefined || !last.startsWith('{"result"'))
+    throw new Error(`the reads probe failed (exit ${code}): ${probe.output().join('\n')}`);
+  return (JSON.parse(last) as { result: HttpRun }).result;
+}
+
 async function measure(
   child: NodeChild,
   url: string,
@@ -415,18 +449,20 @@ async function main(): Promise<void> {
       // DB-only reads meanwhile (the runs with reads): account pages loading their plan, at a
       // steady READS_PER_SECOND. A fixed rate measures what the target is about — whether a read
       // waits behind the stream — where a closed loop would also turn every gain in read speed
-      // into more reads taking CPU from the stream it is compared against.
+      // into more reads taking CPU from the stream it is compared against. They are sent from a
+      // process of their own: from this one, busy sending the stream, their latency would
+      // include this process's own delays.
       const token = jwt.sign({ sub: 'bench_user_0', email: 'bench_0@example.test' }, jwtSecret, {
         algorithm: 'HS256',
         expiresIn: '1h',
       });
       const reads =
         variant !== 'plain'
-          ? measureGet(`${service.url}/api/subscriptions/current`, {
+          ? measureGetApart(root, `${service.url}/api/subscriptions/current`, {
               connections: 4,
               durationSeconds: 8,
               ratePerSecond: READS_PER_SECOND,
-              headers: { authorization: `Bearer ${token}` },
+              authorization: `Bearer ${token}`,
             })
           : undefined;
       const measured = await measure(service.child, webhookUrl, stream, deliveryOptions, () =>
