@@ -4,6 +4,7 @@ import { RUNTIME_WEBHOOK_SECRETS } from '../../src/stripe/stripe.module';
 import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
 import { subscribeThroughStripe } from '../support/flows';
 import { startTestService } from '../support/test-service';
+import { bearer } from '../support/tokens';
 
 describe('graceful shutdown', () => {
   it('finishes a request in flight before closing the pool', async () => {
@@ -42,6 +43,31 @@ describe('graceful shutdown', () => {
     // The answer is sent only after the transaction committed: the event was applied in full.
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: true });
+    await closing;
+    await expect(fetch(`${t.service.url}/api/health`)).rejects.toThrow();
+  });
+
+  it('finishes a hot read in flight (answered at the front door) before closing the pool', async () => {
+    const t = await startTestService();
+    const a = await subscribeThroughStripe(t);
+    const blocker = new Client({ connectionString: t.databaseUrl });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE "Subscription" IN ACCESS EXCLUSIVE MODE');
+    const inFlight = fetch(`${t.service.url}/api/subscriptions/current`, {
+      headers: bearer(a.token),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const closing = t.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    // Written while the service drains: the client is told not to reuse the connection.
+    expect(response.headers.get('connection')).toBe('close');
+    expect(await response.json()).toMatchObject({ subscription: { id: a.subscriptionId } });
     await closing;
     await expect(fetch(`${t.service.url}/api/health`)).rejects.toThrow();
   });
