@@ -41,6 +41,12 @@ function createPool(url: string, settings: PoolSettings, outages?: DatabaseOutag
   // An idle connection the server closes emits 'error' on the pool; pg-pool drops it. Without
   // a listener the error would crash the process.
   pool.on('error', () => undefined);
+  // A connection the server ends can still report it once pg-pool has let go of the client (a
+  // query's handler removed, the client being dropped): an 'error' with no listener would crash
+  // the process. Every failure that matters reaches its query or transaction anyway.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const query = pool.query.bind(pool) as (...args: QueryArgs) => Promise<pg.QueryResult>;
   const resilientQuery = async (...args: QueryArgs): Promise<pg.QueryResult> => {
     // Each attempt that meets a dead connection drops it from the pool; when the server went
