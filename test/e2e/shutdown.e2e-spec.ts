@@ -3,8 +3,32 @@ import Stripe from 'stripe';
 import { RUNTIME_WEBHOOK_SECRETS } from '../../src/stripe/stripe.module';
 import { control, emulatorStripe, flushWebhooks } from '../support/emulator-control';
 import { subscribeThroughStripe } from '../support/flows';
-import { startTestService } from '../support/test-service';
+import { startTestService, type TestService } from '../support/test-service';
 import { bearer } from '../support/tokens';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends a request while the subscription table is held, so that it is still running when the
+ * service's shutdown starts; then lets the table go. Returns the request's answer and the
+ * shutdown in progress.
+ */
+async function inFlightDuringShutdown(
+  t: TestService,
+  send: () => Promise<Response>,
+): Promise<{ response: Response; closing: Promise<unknown> }> {
+  const blocker = new Client({ connectionString: t.databaseUrl });
+  await blocker.connect();
+  await blocker.query('BEGIN');
+  await blocker.query('LOCK TABLE "Subscription" IN ACCESS EXCLUSIVE MODE');
+  const inFlight = send();
+  await pause(300);
+  const closing = t.close();
+  await pause(300);
+  await blocker.query('ROLLBACK');
+  await blocker.end();
+  return { response: await inFlight, closing };
+}
 
 describe('graceful shutdown', () => {
   it('finishes a request in flight before closing the pool', async () => {
@@ -20,26 +44,16 @@ describe('graceful shutdown', () => {
       .data;
     const payload = JSON.stringify(event);
 
-    // Hold the subscription table so the delivery is still running when shutdown starts.
-    const blocker = new Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE "Subscription" IN ACCESS EXCLUSIVE MODE');
-    const inFlight = fetch(`${t.service.url}/api/webhooks/stripe`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret }),
-      },
-      body: payload,
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const closing = t.close();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await blocker.query('ROLLBACK');
-    await blocker.end();
-
-    const response = await inFlight;
+    const { response, closing } = await inFlightDuringShutdown(t, () =>
+      fetch(`${t.service.url}/api/webhooks/stripe`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret }),
+        },
+        body: payload,
+      }),
+    );
     // The answer is sent only after the transaction committed: the event was applied in full.
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: true });
@@ -50,20 +64,9 @@ describe('graceful shutdown', () => {
   it('finishes a hot read in flight (answered at the front door) before closing the pool', async () => {
     const t = await startTestService();
     const a = await subscribeThroughStripe(t);
-    const blocker = new Client({ connectionString: t.databaseUrl });
-    await blocker.connect();
-    await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE "Subscription" IN ACCESS EXCLUSIVE MODE');
-    const inFlight = fetch(`${t.service.url}/api/subscriptions/current`, {
-      headers: bearer(a.token),
-    });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const closing = t.close();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await blocker.query('ROLLBACK');
-    await blocker.end();
-
-    const response = await inFlight;
+    const { response, closing } = await inFlightDuringShutdown(t, () =>
+      fetch(`${t.service.url}/api/subscriptions/current`, { headers: bearer(a.token) }),
+    );
     expect(response.status).toBe(200);
     // Written while the service drains: the client is told not to reuse the connection.
     expect(response.headers.get('connection')).toBe('close');
