@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { WebhookEvent, WebhookEventStatus } from '../generated/prisma/client';
+import { backgroundSlices } from '../common/background-slices';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PrismaService } from '../database/prisma.service';
@@ -140,6 +141,8 @@ export class BillingSync implements OnApplicationBootstrap {
   async applyQueued(job: EventJob): Promise<void> {
     const row = await this.ledger.findByStripeId(job.eventId);
     if (row === null || row.status === 'PROCESSED' || row.status === 'IGNORED') return;
+    // A worker's apply is bulk work, as an inline delivery is: it waits for a background slice.
+    await backgroundSlices.next();
     const event = row.payload as unknown as Stripe.Event;
     await this.applyEvent(event, JSON.stringify(event));
   }

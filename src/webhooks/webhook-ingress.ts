@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
+import { backgroundSlices } from '../common/background-slices';
 import { ApiError } from '../errors/api-error';
 import { toApiError } from '../errors/all-exceptions.filter';
 import type { ErrorEnvelope } from '../errors/error-envelope';
@@ -86,10 +87,18 @@ export function webhookIngress(service: WebhooksService) {
       return;
     }
     const signature = request.headers['stripe-signature'];
+    // Verifying and applying, then answering, are bulk work: each step waits for a background
+    // slice, so that a burst of deliveries does not hold up the API's requests meanwhile.
     readBody(request)
-      .then((body) => service.receive(body, typeof signature === 'string' ? signature : undefined))
+      .then(async (body) => {
+        await backgroundSlices.next();
+        return service.receive(body, typeof signature === 'string' ? signature : undefined);
+      })
       .then(
-        (outcome) => send(response, 200, outcome),
+        async (outcome) => {
+          await backgroundSlices.next();
+          send(response, 200, outcome);
+        },
         (error: unknown) => sendError(request, response, error),
       );
   };
