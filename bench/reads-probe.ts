@@ -5,6 +5,7 @@
  * environment (`READS_URL`, `READS_RATE`, `READS_SECONDS`, `READS_CONNECTIONS`, optionally
  * `READS_AUTHORIZATION`) and prints `{"result": …}` (an `HttpRun`) as its last line.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { measureGet } from './support/load';
 
 function numberFrom(name: string): number {
@@ -17,12 +18,26 @@ async function main(): Promise<void> {
   const url = process.env.READS_URL;
   if (url === undefined) throw new Error('READS_URL is required');
   const authorization = process.env.READS_AUTHORIZATION;
-  const result = await measureGet(url, {
+  // On a busy machine this process waits for a core too: its own loop delay says how much of
+  // the reads' latency is the probe's.
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const run = await measureGet(url, {
     connections: numberFrom('READS_CONNECTIONS'),
     durationSeconds: numberFrom('READS_SECONDS'),
     ratePerSecond: numberFrom('READS_RATE'),
     headers: authorization === undefined ? undefined : { authorization },
   });
+  delay.disable();
+  const ms = (nanoseconds: number): number => Math.round(nanoseconds / 1e5) / 10;
+  const result = {
+    ...run,
+    clientLoopDelayMs: {
+      p50: ms(delay.percentile(50)),
+      p99: ms(delay.percentile(99)),
+      max: ms(delay.max),
+    },
+  };
   process.stdout.write(`${JSON.stringify({ result })}\n`);
 }
 

@@ -595,6 +595,9 @@ async function main(): Promise<void> {
         verified: list.every((m) => m.verified),
         readsP99Ms: median(list.map((m) => m.readsDuringStream?.latencyMs.p99 ?? null)),
         readsNon2xx: list.reduce((n, m) => n + (m.readsDuringStream?.non2xx ?? 0), 0),
+        readsClientDelayP99Ms: median(
+          list.map((m) => m.readsDuringStream?.clientLoopDelayMs?.p99 ?? null),
+        ),
       };
     };
     const ours = summary('service');
@@ -716,6 +719,10 @@ async function main(): Promise<void> {
               widths,
             ),
             row(['slow Stripe: reads p99 ms', slow.readsP99Ms, '', '', '< 50'], widths),
+            row(
+              ["  the reads probe's own loop delay p99", slow.readsClientDelayP99Ms, '', '', ''],
+              widths,
+            ),
             row(['slow Stripe: 429s seen by users', slow.readsNon2xx, '', '', '0'], widths),
             row(
               ['slow Stripe: state equals Stripe', slow.verified ? 'yes' : 'NO', '', '', 'yes'],

@@ -157,6 +157,11 @@ export interface HttpRun {
   total: number;
   non2xx: number;
   errors: number;
+  /**
+   * The measuring process's own event-loop delay (a probe in a process of its own): how late it
+   * could send a request or read an answer, which its latencies include.
+   */
+  clientLoopDelayMs?: { p50: number; p99: number; max: number };
 }
 
 /**
