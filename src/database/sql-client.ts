@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Client, PoolClient, QueryResultRow } from 'pg';
+import { backgroundSlices } from '../common/background-slices';
 import { runInTransactionContext } from '../common/transaction-context';
 import { PrismaService } from './prisma.service';
 import { reservedConnections, SlotGate } from './slot-gate';
@@ -154,7 +155,12 @@ class PooledTransaction implements SqlTransaction {
     // statement fails too and must not surface as an unhandled rejection meanwhile.
     result.catch(() => undefined);
     await this.begin;
-    return (await result).rows;
+    const { rows } = await result;
+    // What the transaction does with the answer is bulk work too (the engine's decision and its
+    // writes), done in a background slice rather than where the answer was read — but ahead of
+    // every step that holds no lock.
+    await backgroundSlices.next({ holdsTransaction: true });
+    return rows;
   }
 
   async finish(statement: Sql, name?: StatementName): Promise<void> {

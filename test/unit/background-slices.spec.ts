@@ -74,6 +74,29 @@ describe('BackgroundSlices', () => {
     expect(slices.backlog).toBe(0);
   });
 
+  it('serves the steps that hold a transaction before the others', async () => {
+    const slices = new BackgroundSlices(60_000);
+    const order: string[] = [];
+    const step = (name: string, holdsTransaction: boolean): Promise<void> =>
+      slices.next({ holdsTransaction }).then(() => {
+        order.push(name);
+      });
+    await Promise.all([
+      step('delivery 1', false),
+      step('delivery 2', false),
+      step('transaction 1', true),
+      step('delivery 3', false),
+      step('transaction 2', true),
+    ]);
+    expect(order).toEqual([
+      'transaction 1',
+      'transaction 2',
+      'delivery 1',
+      'delivery 2',
+      'delivery 3',
+    ]);
+  });
+
   it('goes on after a step that fails', async () => {
     const slices = new BackgroundSlices(2);
     const failing = slices.next().then(() => {
