@@ -8,7 +8,7 @@
  *
  * Throughput is unchanged: while steps wait, the loop does not sleep, it only alternates. A step
  * that holds a transaction (a pool connection, a customer's lock) waits in a lane of its own,
- * served first, so that the lock is held at most one slice longer.
+ * served first, so that the lock is held only until the next slice.
  */
 export class BackgroundSlices {
   private readonly waiting: (() => void)[] = [];
@@ -60,7 +60,7 @@ export class BackgroundSlices {
 }
 
 /** Milliseconds of bulk work per turn of the event loop before requests get their turn. */
-export const BACKGROUND_SLICE_MS = 2;
+export const BACKGROUND_SLICE_MS = 1;
 
 /** The process's one queue of bulk work (the event loop is the process's). */
 export const backgroundSlices = new BackgroundSlices(BACKGROUND_SLICE_MS);
