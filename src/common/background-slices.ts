@@ -20,7 +20,7 @@ export class BackgroundSlices {
     if (!(sliceMs > 0)) throw new RangeError(`a slice must last some time (got ${sliceMs})`);
   }
 
-  /** Steps waiting for a slice (metrics, tests). */
+  /** Steps waiting for a slice (the `billing_background_steps_waiting` gauge). */
   get backlog(): number {
     return this.waiting.length + this.holding.length;
   }

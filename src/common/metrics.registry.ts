@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { backgroundSlices } from './background-slices';
 
 /** One registry per app instance (tests run several in one process). */
 export class MetricsRegistry extends Registry {
@@ -13,6 +14,19 @@ export class MetricsRegistry extends Registry {
     help: 'Rows the last sync found out of step with Stripe, by kind.',
     labelNames: ['kind'],
     registers: [this],
+  });
+
+  /**
+   * Bulk steps (webhook deliveries, queued applies, engine transactions) waiting for a
+   * background slice when scraped: above zero for long, the process's CPU is the bottleneck.
+   */
+  readonly backgroundBacklog = new Gauge({
+    name: 'billing_background_steps_waiting',
+    help: 'Bulk work steps waiting for a slice of the event loop (webhooks, queued applies).',
+    registers: [this],
+    collect() {
+      this.set(backgroundSlices.backlog);
+    },
   });
 
   constructor() {

@@ -1,5 +1,5 @@
 import { periodTypeOf } from '../catalog/catalog.mappers';
-import type { PurchaseWithProduct } from '../purchases/purchases.repository';
+import type { LifetimePlanView } from '../purchases/purchases.repository';
 import { isAddOn } from '../catalog/price-options';
 import type {
   SubscriptionDiscountDto,
@@ -8,10 +8,10 @@ import type {
 } from './dto/subscription.dto';
 import { subscriptionGrants } from './entitlement-rules';
 import { LIVE_STATUSES } from './subscription-status';
-import type { SubscriptionWithPrice } from './subscriptions.repository';
+import type { SubscriptionView } from './subscriptions.repository';
 
 export function toSubscriptionDto(
-  row: SubscriptionWithPrice,
+  row: SubscriptionView,
   now: Date,
   pastDueGraceDays: number,
 ): SubscriptionDto {
@@ -62,7 +62,7 @@ function trialEndBehaviorOf(value: string | null): SubscriptionDto['trialEndBeha
  * without them was mirrored before this service kept cards, and is not flagged.)
  */
 export function paymentMethodRequired(
-  row: Pick<SubscriptionWithPrice, 'status' | 'defaultPaymentMethodId' | 'trialEndBehavior'> & {
+  row: Pick<SubscriptionView, 'status' | 'defaultPaymentMethodId' | 'trialEndBehavior'> & {
     account: { defaultPaymentMethodId: string | null };
   },
 ): boolean {
@@ -76,7 +76,7 @@ export function paymentMethodRequired(
  * The plan's item first, then the others (add-ons) in the order they were added. A row mirrored
  * before items were kept shows its plan alone.
  */
-function itemsOf(row: SubscriptionWithPrice): SubscriptionItemDto[] {
+function itemsOf(row: SubscriptionView): SubscriptionItemDto[] {
   const items: SubscriptionItemDto[] = row.items.map((item) => ({
     id: item.stripeId,
     priceId: item.priceId,
@@ -108,7 +108,7 @@ function itemsOf(row: SubscriptionWithPrice): SubscriptionItemDto[] {
  * A lifetime purchase as the account's plan ("my plan" shows it like a subscription that never
  * renews and never ends): period type ALL_TIME, no period end, no renewal.
  */
-export function toLifetimePlanDto(row: PurchaseWithProduct): SubscriptionDto {
+export function toLifetimePlanDto(row: LifetimePlanView): SubscriptionDto {
   const { price } = row;
   return {
     kind: 'lifetime',

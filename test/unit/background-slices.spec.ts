@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server, Socket } from 'node:net';
-import { BackgroundSlices } from '../../src/common/background-slices';
+import { BackgroundSlices, backgroundSlices } from '../../src/common/background-slices';
+import { MetricsRegistry } from '../../src/common/metrics.registry';
 
 /** Keeps the CPU busy for `ms`, as a step of bulk work does. */
 function burn(ms: number): void {
@@ -117,5 +118,16 @@ describe('BackgroundSlices', () => {
     expect(slices.backlog).toBe(0);
     expect(() => new BackgroundSlices(0)).toThrow(RangeError);
     expect(() => new BackgroundSlices(Number.NaN)).toThrow(RangeError);
+  });
+
+  it("shows the process's waiting steps on /metrics", async () => {
+    const registry = new MetricsRegistry();
+    const gauge = async (): Promise<number | undefined> =>
+      (await registry.getSingleMetric('billing_background_steps_waiting')?.get())?.values[0]?.value;
+    const waits = [backgroundSlices.next(), backgroundSlices.next({ holdsTransaction: true })];
+    expect(await gauge()).toBe(2);
+    await Promise.all(waits);
+    expect(await gauge()).toBe(0);
+    expect(await registry.metrics()).toContain('billing_background_steps_waiting 0');
   });
 });
