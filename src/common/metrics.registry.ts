@@ -19,10 +19,11 @@ export class MetricsRegistry extends Registry {
   /**
    * Bulk steps (webhook deliveries, queued applies, engine transactions) waiting for a
    * background slice when scraped: above zero for long, the process's CPU is the bottleneck.
+   * The queue is the process's: instances sharing a process (tests) all show the same one.
    */
   readonly backgroundBacklog = new Gauge({
     name: 'billing_background_steps_waiting',
-    help: 'Bulk work steps waiting for a slice of the event loop (webhooks, queued applies).',
+    help: 'Bulk work steps waiting for a slice of the event loop (webhook deliveries, queued applies, steps of engine transactions).',
     registers: [this],
     collect() {
       this.set(backgroundSlices.backlog);

@@ -44,7 +44,7 @@ export class PurchasesRepository {
         JOIN "Price" p ON p."id" = u."priceId"
         JOIN "Product" pr ON pr."id" = p."productId"
         WHERE u."accountId" = ${accountId}::uuid AND u."lifetime" AND u."status" = 'ACTIVE'
-        ORDER BY u."purchasedAt" DESC`,
+        ORDER BY u."purchasedAt" DESC, u."id" DESC`,
       'purchases_lifetime_plans',
     );
     return rows.map(({ unitAmount, productName, features, ...purchase }) => ({

@@ -122,7 +122,7 @@ export class SubscriptionsRepository {
   findLiveByAccount(accountId: string): Promise<SubscriptionWithPrice[]> {
     return this.prisma.subscription.findMany({
       where: { accountId, status: { in: LIVE_STATUSES } },
-      orderBy: [{ stripeCreatedAt: 'desc' }, { createdAt: 'desc' }],
+      orderBy: [{ stripeCreatedAt: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }],
       ...withPrice,
     });
   }
@@ -156,6 +156,7 @@ export class SubscriptionsRepository {
           pr."name" AS "productName", pr."lifetime" AS "productLifetime",
           pr."features" AS "productFeatures",
           a."defaultPaymentMethodId" AS "customerPaymentMethodId",
+          -- No timestamps in here: inside JSON they would arrive as text, not as Dates.
           COALESCE((
             SELECT json_agg(json_build_object(
                 'stripeId', i."stripeId", 'priceId', i."priceId", 'productId', i."productId",
@@ -174,7 +175,7 @@ export class SubscriptionsRepository {
         JOIN "Account" a ON a."id" = s."accountId"
         WHERE s."accountId" = ${accountId}::uuid
           AND (s."status" = ANY(${LIVE_STATUSES}::"SubscriptionStatus"[]) OR s."currentPeriodEnd" > ${now})
-        ORDER BY s."stripeCreatedAt" DESC, s."createdAt" DESC`,
+        ORDER BY s."stripeCreatedAt" DESC, s."createdAt" DESC, s."id" DESC`,
       'subscriptions_plan',
     );
     const views = rows.map(viewOf);

@@ -124,7 +124,7 @@ describe("the plan's plain SQL read", () => {
         accountId,
         OR: [{ status: { in: LIVE_STATUSES } }, { currentPeriodEnd: { gt: now } }],
       },
-      orderBy: [{ stripeCreatedAt: 'desc' }, { createdAt: 'desc' }],
+      orderBy: [{ stripeCreatedAt: 'desc' }, { createdAt: 'desc' }, { id: 'desc' }],
       include,
     });
     const live = rows.filter((row) => LIVE_STATUSES.includes(row.status));
@@ -137,7 +137,7 @@ describe("the plan's plain SQL read", () => {
     );
     const lifetimes = await prisma.purchase.findMany({
       where: { accountId, lifetime: true, status: 'ACTIVE' },
-      orderBy: { purchasedAt: 'desc' },
+      orderBy: [{ purchasedAt: 'desc' }, { id: 'desc' }],
       include: { price: { include: { product: true } } },
     });
     expect((await purchases.findActiveLifetimeByAccount(accountId)).map(toLifetimePlanDto)).toEqual(
@@ -161,19 +161,12 @@ describe("the plan's plain SQL read", () => {
         metadata: { note: 'kept' },
       },
     });
-    // The add-on was added in the same second as the plan and sorts after it by id; another
-    // add-on came a day earlier: the plan item is still shown first.
+    // Two add-ons were added in the same second as the plan and sort after it by id; the three
+    // are stored in an order that is neither theirs nor its reverse. Another add-on came a day
+    // earlier and names a product its price no longer belongs to (the price's product is the
+    // one shown). The plan's item is still shown first.
     await prisma.subscriptionItem.createMany({
       data: [
-        {
-          stripeId: 'si_b_plan',
-          subscriptionStripeId: stripeId,
-          accountId: id,
-          priceId: 'price_month',
-          productId: 'prod_plan',
-          quantity: 2,
-          stripeCreatedAt: at(-3),
-        },
         {
           stripeId: 'si_c_seats',
           subscriptionStripeId: stripeId,
@@ -184,11 +177,29 @@ describe("the plan's plain SQL read", () => {
           stripeCreatedAt: at(-3),
         },
         {
-          stripeId: 'si_z_seats',
+          stripeId: 'si_b_plan',
+          subscriptionStripeId: stripeId,
+          accountId: id,
+          priceId: 'price_month',
+          productId: 'prod_plan',
+          quantity: 2,
+          stripeCreatedAt: at(-3),
+        },
+        {
+          stripeId: 'si_d_seats',
           subscriptionStripeId: stripeId,
           accountId: id,
           priceId: 'price_seat',
           productId: 'prod_seats',
+          quantity: 3,
+          stripeCreatedAt: at(-3),
+        },
+        {
+          stripeId: 'si_z_seats',
+          subscriptionStripeId: stripeId,
+          accountId: id,
+          priceId: 'price_seat',
+          productId: 'prod_seats_before',
           quantity: 1,
           stripeCreatedAt: at(-4),
         },
@@ -202,12 +213,16 @@ describe("the plan's plain SQL read", () => {
       'si_z_seats',
       'si_b_plan',
       'si_c_seats',
+      'si_d_seats',
     ]);
     const dto = toSubscriptionDto(read.live[0], now, 7);
-    expect(dto.items.map((item) => [item.id, item.addOn])).toEqual([
-      ['si_b_plan', false],
-      ['si_z_seats', true],
-      ['si_c_seats', true],
+    expect(
+      dto.items.map((item) => [item.id, item.addOn, item.productId, item.productName]),
+    ).toEqual([
+      ['si_b_plan', false, 'prod_plan', 'Pro'],
+      ['si_z_seats', true, 'prod_seats_before', 'Extra seats'],
+      ['si_c_seats', true, 'prod_seats', 'Extra seats'],
+      ['si_d_seats', true, 'prod_seats', 'Extra seats'],
     ]);
     expect(dto).toMatchObject({
       periodType: 'QUARTERLY',
@@ -221,16 +236,18 @@ describe("the plan's plain SQL read", () => {
 
   it('keeps an ended subscription inside its paid period as current, and counts only live ones as live', async () => {
     const id = await account('pm_on_file');
-    await subscription(id, {
+    const paidUntilLater = await subscription(id, {
       status: 'canceled',
       createdDaysAgo: 40,
       periodEndDays: 5,
       extra: { canceledAt: at(-2), endedAt: at(-2), cancelAtPeriodEnd: true },
     });
     await subscription(id, { status: 'incomplete_expired', createdDaysAgo: 1, periodEndDays: -1 });
+    // Newer, but its paid period ends at this very instant: over.
+    await subscription(id, { status: 'canceled', createdDaysAgo: 2, periodEndDays: 0 });
     const read = await subscriptions.findLiveAndCurrent(id, now);
     expect(read.live).toEqual([]);
-    expect(read.current?.status).toBe('canceled');
+    expect(read.current?.stripeId).toBe(paidUntilLater);
     await expectSameAsPrisma(id);
   });
 
@@ -249,16 +266,29 @@ describe("the plan's plain SQL read", () => {
       periodEndDays: null,
       extra: { trialEndBehavior: 'pause' },
     });
+    // Two created in the same second at Stripe: the one mirrored last comes first. One names a
+    // product its price no longer belongs to: the row's product id, the price's product's name.
+    await subscription(id, {
+      status: 'unpaid',
+      createdDaysAgo: 5,
+      periodEndDays: 25,
+      // Local ids in the other order, so that only the insert order can rank the two.
+      extra: { id: 'ffffffff-ffff-4fff-bfff-ffffffffffff', productId: 'prod_plan_before' },
+    });
     await subscription(id, {
       status: 'active',
       createdDaysAgo: 5,
       periodEndDays: 25,
-      extra: { cancelAt: at(25) },
+      extra: { id: '00000000-0000-4000-8000-000000000000', cancelAt: at(25) },
     });
     const read = await subscriptions.findLiveAndCurrent(id, now);
-    expect(read.live.map((row) => row.status)).toEqual(['paused', 'active', 'past_due']);
+    expect(read.live.map((row) => row.status)).toEqual(['paused', 'active', 'unpaid', 'past_due']);
+    expect(toSubscriptionDto(read.live[2], now, 7)).toMatchObject({
+      productId: 'prod_plan_before',
+      productName: 'Pro',
+    });
     expect(toSubscriptionDto(read.live[0], now, 7).paymentMethodRequired).toBe(false);
-    expect(toSubscriptionDto(read.live[2], now, 7).entitled).toBe(false);
+    expect(toSubscriptionDto(read.live[3], now, 7).entitled).toBe(false);
     await expectSameAsPrisma(id);
   });
 
@@ -271,11 +301,12 @@ describe("the plan's plain SQL read", () => {
       days: number,
       status: 'ACTIVE' | 'REFUNDED',
       lifetime = true,
+      productId = 'prod_life',
     ) =>
       prisma.purchase.create({
         data: {
           accountId,
-          productId: 'prod_life',
+          productId,
           priceId: 'price_life',
           lifetime,
           amount: 7_900,
@@ -286,7 +317,7 @@ describe("the plan's plain SQL read", () => {
         },
       });
     await purchase(id, 10, 'ACTIVE');
-    await purchase(id, 3, 'ACTIVE');
+    await purchase(id, 3, 'ACTIVE', true, 'prod_life_before');
     await purchase(id, 1, 'REFUNDED');
     await purchase(id, 0, 'ACTIVE', false);
     await purchase(other, 2, 'ACTIVE');
@@ -295,6 +326,7 @@ describe("the plan's plain SQL read", () => {
     expect(toLifetimePlanDto(lifetimes[0])).toMatchObject({
       kind: 'lifetime',
       amount: 7_900,
+      productId: 'prod_life_before',
       productName: 'Forever',
     });
     expect(await subscriptions.findLiveAndCurrent(id, now)).toEqual({ live: [], current: null });
