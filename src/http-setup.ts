@@ -105,10 +105,16 @@ export class InFlightRequests {
     // http.Server's own close: stops its timeout checks and closes the idle connections (the
     // listener is already closed; its "not running" answer is expected).
     server.close(() => undefined);
+    // The deadline's timer is cleared once the server has closed: left running, it would keep a
+    // process that embeds the service alive until the deadline.
+    let deadlineTimer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       closed.then(() => false),
-      pause(Math.max(0, deadline - Date.now())).then(() => true),
+      new Promise<boolean>((resolve) => {
+        deadlineTimer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now()));
+      }),
     ]);
+    clearTimeout(deadlineTimer);
     if (!timedOut) return 0;
     const cut = this.open.size;
     server.closeAllConnections();
