@@ -84,11 +84,21 @@ type PlanRow = Omit<SubscriptionView, 'price' | 'account' | 'items'> & {
 };
 
 function viewOf(row: PlanRow): SubscriptionView {
-  const { priceType, unitAmount, currency, interval, intervalCount, items, ...subscription } = row;
-  const { productName, productLifetime, productFeatures, customerPaymentMethodId, ...rest } =
-    subscription;
+  const {
+    priceType,
+    unitAmount,
+    currency,
+    interval,
+    intervalCount,
+    productName,
+    productLifetime,
+    productFeatures,
+    customerPaymentMethodId,
+    items,
+    ...subscription
+  } = row;
   return {
-    ...rest,
+    ...subscription,
     price: {
       type: priceType,
       unitAmount,
